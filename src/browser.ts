@@ -1,0 +1,3 @@
+// Universal entry (`uwsgi-rpc/codec`): the codec and framing only, no node:* anywhere in
+// its import graph, so it runs unchanged in browsers, Deno, Bun and edge runtimes.
+export * from './codec/index.js';

@@ -1,0 +1,107 @@
+import { CodecError } from './errors.js';
+
+/** Bytes in, bytes out: the codec's only buffer type (no Buffer, so it runs anywhere). */
+export type Bytes = Uint8Array;
+/** Accepted wherever bytes are: strings are sent as UTF-8. */
+export type Input = string | Uint8Array;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export function isInput(v: unknown): v is Input {
+  return typeof v === 'string' || v instanceof Uint8Array;
+}
+
+export function checkInput(v: unknown, what: string): asserts v is Input {
+  if (!isInput(v)) throw new CodecError('INVALID_INPUT', `${what} is ${v === null ? 'null' : typeof v}`);
+}
+
+export function checkInputs(items: unknown, what: string): asserts items is readonly Input[] {
+  if (!Array.isArray(items)) throw new CodecError('INVALID_INPUT', `${what} is not an array`);
+  for (let i = 0; i < items.length; i++) checkInput(items[i], `${what}[${i}]`);
+}
+
+export function toBytes(v: Input): Bytes {
+  return typeof v === 'string' ? encoder.encode(v) : v;
+}
+
+/** UTF-8 text of bytes; invalid sequences become U+FFFD, as TextDecoder does. */
+export function utf8(b: Bytes): string {
+  return decoder.decode(b);
+}
+
+/** Bytes the UTF-8 form of `s` takes, as TextEncoder would write it (lone surrogates: 3). */
+export function utf8Length(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) { n += 1; continue; }
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) { n += 2; i++; continue; }
+    }
+    n += 2;
+  }
+  return n;
+}
+
+/**
+ * Writes the UTF-8 form of `s` at `pos`, not past `limit`. Returns the bytes written, or
+ * -1 if they would not fit. Short ASCII strings skip TextEncoder (a charCodeAt loop is
+ * faster there); anything else goes through encodeInto.
+ */
+export function writeUtf8(s: string, dst: Uint8Array, pos: number, limit: number): number {
+  const n = s.length;
+  if (n <= 48 && pos + n <= limit) {
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) break;
+      dst[pos + i] = c;
+    }
+    if (i === n) return n;
+  }
+  const r = encoder.encodeInto(s, dst.subarray(pos, limit));
+  return r.read === n ? r.written : -1;
+}
+
+const SLAB_SIZE = 128 * 1024;
+
+/**
+ * Encoded output comes from here: views handed out of a shared ArrayBuffer, never
+ * reused once handed out (like Buffer's pool). A fresh small typed array per packet
+ * costs far more than a view of a slab (DESIGN §6).
+ */
+export class Slab {
+  /** Where the last reserve() put room: write into it at the offset reserve() returned. */
+  target = new Uint8Array(SLAB_SIZE);
+  private pooled = this.target;
+  private pos = 0;
+
+  /** Room for up to `max` bytes in `target`; returns the offset to write at. */
+  reserve(max: number): number {
+    if (max > SLAB_SIZE >> 1) {
+      this.target = new Uint8Array(max);
+      return 0;
+    }
+    if (this.pos + max > SLAB_SIZE) {
+      this.pooled = new Uint8Array(SLAB_SIZE);
+      this.pos = 0;
+    }
+    this.target = this.pooled;
+    return this.pos;
+  }
+
+  /** The view of the `n` bytes written at `at` by the last reserve(); moves past them. */
+  commit(at: number, n: number): Uint8Array {
+    const t = this.target;
+    if (t === this.pooled) this.pos = (at + n + 7) & ~7;
+    return new Uint8Array(t.buffer, at, n);
+  }
+
+  /** A fresh n-byte view to fill. */
+  alloc(n: number): Uint8Array {
+    return this.commit(this.reserve(n), n);
+  }
+}

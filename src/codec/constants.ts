@@ -1,0 +1,35 @@
+/** uwsgi protocol constants (uWSGI 2.0: core/protocol.c, core/rpc.c, plugins/rpc). */
+
+export const HEADER_SIZE = 4;
+/** modifier1 of RPC requests and of their uwsgi-framed answers. */
+export const RPC_MODIFIER1 = 173;
+/** modifier1 of plain uwsgi requests (a vars dict: nginx uwsgi_pass, Apache). */
+export const VARS_MODIFIER1 = 0;
+/** datasize is a u16: the most a body can hold. */
+export const MAX_BODY = 65535;
+/** The function name is 1..255 bytes (uWSGI keeps it in a 256-byte slot). */
+export const MAX_NAME = 255;
+/** Function + 254 args: uWSGI's parser takes at most 255 items. */
+export const MAX_ARGS = 254;
+export const MAX_ITEMS = MAX_ARGS + 1;
+
+/** Request modifier2: how the caller wants the answer. */
+export const MODIFIER2 = {
+  /** uwsgi packet (64-bit form above MAX_BODY). */
+  UWSGI: 0,
+  /** raw result bytes, then close (nginx `uwsgi_modifier2 1`). */
+  RAW: 1,
+  /** body is an HTTP request's vars; PATH_INFO names function and args. */
+  PATH_INFO: 2,
+  XMLRPC: 3,
+  JSONRPC: 4,
+  /** answers only: a CONTENT_LENGTH dict, then that many raw bytes. */
+  DICT: 5,
+} as const;
+
+export const CONTENT_LENGTH = 'CONTENT_LENGTH';
+
+/** Stream decoder: most a request frame's body may hold (the u16 limit). */
+export const DEFAULT_MAX_FRAME = MAX_BODY;
+/** Stream decoder in response mode: most a (64-bit form) result may hold. */
+export const DEFAULT_MAX_RESPONSE = 1 << 30;

@@ -1,0 +1,270 @@
+import { type Input, Slab, utf8Length, writeUtf8 } from './bytes.js';
+import { CODES } from './codes.js';
+import { CONTENT_LENGTH, HEADER_SIZE, MAX_BODY, MAX_ITEMS, MAX_NAME, MODIFIER2, RPC_MODIFIER1 } from './constants.js';
+import { fail } from './errors.js';
+import type { Kernel } from './kernel.js';
+import { HEAD, SCAN_DICT, SCAN_FULL, SCAN_NEED_MORE, TABLE_WORDS } from './layout.js';
+
+const {
+  SHORT_HEADER, WRONG_MODIFIER1, SIZE_MISMATCH, TRUNCATED_LENGTH, TRUNCATED_ITEM, EMPTY_KEY,
+  EMPTY_NAME, NAME_TOO_LONG, TOO_MANY_ARGS, BODY_TOO_LARGE, FRAME_TOO_LARGE, INVALID_MODIFIER,
+} = CODES;
+
+const MAX_PACKET = HEADER_SIZE + MAX_BODY;
+const CL_KEY = Array.from(CONTENT_LENGTH, (c) => c.charCodeAt(0));
+
+/** The pure-TypeScript engine: same rules, same order, same table as assembly/index.ts. */
+export class TsKernel implements Kernel {
+  readonly engine = 'ts' as const;
+  private readonly t = new Uint32Array(TABLE_WORDS);
+  private readonly slab = new Slab();
+
+  table(): Uint32Array {
+    return this.t;
+  }
+
+  decodeHeader(b: Uint8Array): number {
+    if (b.length < 4) return SHORT_HEADER;
+    const t = this.t;
+    t[1] = b[0];
+    t[2] = b[1] | (b[2] << 8);
+    t[3] = b[3];
+    return 4;
+  }
+
+  private walkArray(b: Uint8Array, start: number, end: number): number {
+    const t = this.t;
+    const cap = (TABLE_WORDS - HEAD) >> 1;
+    let pos = start;
+    let n = 0;
+    while (pos < end) {
+      if (end - pos < 2) return TRUNCATED_LENGTH;
+      const len = b[pos] | (b[pos + 1] << 8);
+      pos += 2;
+      if (len === 0) continue;
+      if (len > end - pos) return TRUNCATED_ITEM;
+      if (n < cap) {
+        t[HEAD + 2 * n] = pos;
+        t[HEAD + 2 * n + 1] = len;
+      }
+      n++;
+      pos += len;
+    }
+    t[0] = n;
+    return n;
+  }
+
+  decodeArray(b: Uint8Array): number {
+    if (b.length > MAX_BODY) return BODY_TOO_LARGE;
+    return this.walkArray(b, 0, b.length);
+  }
+
+  decodeVars(b: Uint8Array): number {
+    const len = b.length;
+    if (len > MAX_BODY) return BODY_TOO_LARGE;
+    const t = this.t;
+    const cap = (TABLE_WORDS - HEAD) >> 2;
+    let pos = 0;
+    let n = 0;
+    while (pos < len) {
+      if (len - pos < 2) return TRUNCATED_LENGTH;
+      const kl = b[pos] | (b[pos + 1] << 8);
+      pos += 2;
+      if (kl === 0) return EMPTY_KEY;
+      if (kl > len - pos) return TRUNCATED_ITEM;
+      const ko = pos;
+      pos += kl;
+      if (len - pos < 2) return TRUNCATED_LENGTH;
+      const vl = b[pos] | (b[pos + 1] << 8);
+      pos += 2;
+      if (vl > len - pos) return TRUNCATED_ITEM;
+      if (n < cap) {
+        const e = HEAD + 4 * n;
+        t[e] = ko;
+        t[e + 1] = kl;
+        t[e + 2] = pos;
+        t[e + 3] = vl;
+      }
+      n++;
+      pos += vl;
+    }
+    t[0] = n;
+    return n;
+  }
+
+  decodeRequest(b: Uint8Array): number {
+    const len = b.length;
+    if (len < 4) return SHORT_HEADER;
+    const m1 = b[0];
+    const size = b[1] | (b[2] << 8);
+    const m2 = b[3];
+    if (m1 !== RPC_MODIFIER1) return WRONG_MODIFIER1;
+    if (size !== len - 4) return SIZE_MISMATCH;
+    const n = this.walkArray(b, 4, len);
+    if (n < 0) return n;
+    if (n === 0) return EMPTY_NAME;
+    const t = this.t;
+    if (t[HEAD + 1] > MAX_NAME) return NAME_TOO_LONG;
+    if (n > MAX_ITEMS) return TOO_MANY_ARGS;
+    t[1] = m1;
+    t[2] = m2;
+    return n;
+  }
+
+  scanFrames(b: Uint8Array, start: number, end: number, maxBody: number, stopAtDict: boolean): number {
+    const t = this.t;
+    const cap = (TABLE_WORDS - HEAD) >> 2;
+    const len = end - start;
+    let pos = 0;
+    let n = 0;
+    let status = SCAN_NEED_MORE;
+    let code = 0;
+    while (len - pos >= 4) {
+      if (n === cap) { status = SCAN_FULL; break; }
+      const p = start + pos;
+      const m1 = b[p];
+      const size = b[p + 1] | (b[p + 2] << 8);
+      const m2 = b[p + 3];
+      if (stopAtDict && m2 === MODIFIER2.DICT) { status = SCAN_DICT; break; }
+      if (size > maxBody) { code = FRAME_TOO_LARGE; break; }
+      if (size > len - pos - 4) break;
+      const e = HEAD + 4 * n;
+      t[e] = m1;
+      t[e + 1] = m2;
+      t[e + 2] = pos + 4;
+      t[e + 3] = size;
+      n++;
+      pos += 4 + size;
+    }
+    t[0] = n;
+    t[1] = pos;
+    t[2] = status;
+    return code !== 0 ? code : n;
+  }
+
+  encodeHeader(m1: number, size: number, m2: number): Uint8Array {
+    if (m1 > 255 || m2 > 255) fail(INVALID_MODIFIER);
+    if (size > MAX_BODY) fail(BODY_TOO_LARGE, `${size} > ${MAX_BODY}`);
+    const out = this.slab.alloc(4);
+    out[0] = m1;
+    out[1] = size & 0xff;
+    out[2] = size >>> 8;
+    out[3] = m2;
+    return out;
+  }
+
+  encodeArray(items: readonly Input[], request: boolean, header: readonly [number, number] | null): Uint8Array {
+    const n = items.length;
+    if (header !== null && (header[0] > 255 || header[1] > 255)) fail(INVALID_MODIFIER);
+    // Upper bound of the packet: strings take at most 3 bytes per UTF-16 unit.
+    let bound = header !== null ? 4 : 0;
+    for (let i = 0; i < n && bound <= MAX_PACKET; i++) {
+      const it = items[i];
+      bound += 2 + (typeof it === 'string' ? 3 * it.length : it.length);
+    }
+    const slab = this.slab;
+    const at = slab.reserve(bound < MAX_PACKET ? bound : MAX_PACKET);
+    const buf = slab.target;
+    const limit = at + (bound < MAX_PACKET ? bound : MAX_PACKET);
+    let pos = at + (header !== null ? 4 : 0);
+    const body = pos;
+    for (let i = 0; i < n; i++) {
+      if (request && i === 1 && n > MAX_ITEMS) fail(TOO_MANY_ARGS, `${n - 1} args`);
+      const it = items[i];
+      let len: number;
+      if (pos + 2 > limit) {
+        len = -1;
+      } else if (typeof it === 'string') {
+        len = writeUtf8(it, buf, pos + 2, limit);
+      } else if (pos + 2 + it.length <= limit) {
+        buf.set(it, pos + 2);
+        len = it.length;
+      } else {
+        len = -1;
+      }
+      if (request && i === 0) {
+        if (len === 0) fail(EMPTY_NAME);
+        if (len > MAX_NAME || len < 0) fail(NAME_TOO_LONG, `${len < 0 ? byteLength(it) : len} bytes`);
+      }
+      if (len < 0 || len > MAX_BODY) fail(BODY_TOO_LARGE, `more than ${MAX_BODY} bytes`);
+      buf[pos] = len & 0xff;
+      buf[pos + 1] = len >>> 8;
+      pos += 2 + len;
+    }
+    if (request && n === 0) fail(EMPTY_NAME);
+    const size = pos - body;
+    if (size > MAX_BODY) fail(BODY_TOO_LARGE, `${size} > ${MAX_BODY}`);
+    if (header !== null) {
+      buf[at] = header[0];
+      buf[at + 1] = size & 0xff;
+      buf[at + 2] = size >>> 8;
+      buf[at + 3] = header[1];
+    }
+    return slab.commit(at, pos - at);
+  }
+
+  encodeVars(pairs: readonly (readonly [Input, Input])[], header: readonly [number, number] | null): Uint8Array {
+    const n = pairs.length;
+    if (header !== null && (header[0] > 255 || header[1] > 255)) fail(INVALID_MODIFIER);
+    // Sizes first, then keys (the WASM kernel's order: it cannot see every key).
+    let size = 0;
+    for (let i = 0; i < n; i++) {
+      size += 4 + byteLength(pairs[i][0]) + byteLength(pairs[i][1]);
+      if (size > MAX_BODY) fail(BODY_TOO_LARGE, `more than ${MAX_BODY} bytes`);
+    }
+    for (let i = 0; i < n; i++) if (byteLength(pairs[i][0]) === 0) fail(EMPTY_KEY, `pair ${i}`);
+    const slab = this.slab;
+    const total = size + (header !== null ? 4 : 0);
+    const at = slab.reserve(total);
+    const buf = slab.target;
+    let pos = at;
+    if (header !== null) {
+      buf[pos++] = header[0];
+      buf[pos++] = size & 0xff;
+      buf[pos++] = size >>> 8;
+      buf[pos++] = header[1];
+    }
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < 2; j++) {
+        const it = pairs[i][j];
+        const len = typeof it === 'string' ? writeUtf8(it, buf, pos + 2, at + total) : (buf.set(it, pos + 2), it.length);
+        buf[pos] = len & 0xff;
+        buf[pos + 1] = len >>> 8;
+        pos += 2 + len;
+      }
+    }
+    return slab.commit(at, total);
+  }
+
+  encodeResponseHeader(size: number, m2: number): Uint8Array {
+    if (m2 === MODIFIER2.RAW) return this.slab.alloc(0);
+    if (m2 !== MODIFIER2.UWSGI && m2 !== MODIFIER2.DICT) fail(INVALID_MODIFIER, `response modifier2 ${m2}`);
+    if (m2 === MODIFIER2.UWSGI && size <= MAX_BODY) {
+      const out = this.slab.alloc(4);
+      out[0] = RPC_MODIFIER1;
+      out[1] = size & 0xff;
+      out[2] = size >>> 8;
+      out[3] = 0;
+      return out;
+    }
+    const digits = String(size);
+    const dictLen = 4 + CL_KEY.length + digits.length;
+    const out = this.slab.alloc(4 + dictLen);
+    out[0] = RPC_MODIFIER1;
+    out[1] = dictLen & 0xff;
+    out[2] = dictLen >>> 8;
+    out[3] = MODIFIER2.DICT;
+    out[4] = CL_KEY.length;
+    out[5] = 0;
+    out.set(CL_KEY, 6);
+    let p = 6 + CL_KEY.length;
+    out[p++] = digits.length;
+    out[p++] = 0;
+    for (let i = 0; i < digits.length; i++) out[p++] = digits.charCodeAt(i);
+    return out;
+  }
+}
+
+function byteLength(v: Input): number {
+  return typeof v === 'string' ? utf8Length(v) : v.length;
+}

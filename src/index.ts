@@ -1,0 +1,2 @@
+// Node entry (`uwsgi-rpc`).
+export * from './codec/index.js';
