@@ -46,6 +46,9 @@ function checkModifier(m: unknown, what: string): asserts m is number {
   }
 }
 
+/** What decoded views are made with: Uint8Array, or a subclass such as TextBytes. */
+export type ViewClass<V extends Uint8Array = Uint8Array> = new (buffer: ArrayBuffer, byteOffset: number, length: number) => V;
+
 function view(b: Uint8Array, off: number, len: number): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset + off, len);
 }
@@ -144,15 +147,19 @@ export class Codec {
     return this.k.encodeArray(items, false, null);
   }
 
-  decodeArray(body: Input): Bytes[] {
+  /** Items as views over `body` (zero-length items skipped), made by `as` if given. */
+  decodeArray<V extends Uint8Array = Uint8Array>(body: Input, as?: ViewClass<V>): V[] {
     checkInput(body, 'body');
     const b = toBytes(body);
     const k = this.k;
     const n = k.decodeArray(b);
     if (n < 0) fail(n, detail(n, b));
     const t = k.table();
-    const items: Bytes[] = new Array(n);
-    for (let i = 0, e = HEAD; i < n; i++, e += 2) items[i] = view(b, t[e], t[e + 1]);
+    const items: V[] = new Array(n);
+    const Ctor = (as ?? Uint8Array) as ViewClass<V>;
+    const buf = b.buffer as ArrayBuffer;
+    const base = b.byteOffset;
+    for (let i = 0, e = HEAD; i < n; i++, e += 2) items[i] = new Ctor(buf, base + t[e], t[e + 1]);
     return items;
   }
 

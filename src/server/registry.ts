@@ -1,0 +1,100 @@
+import { type Bytes, type Input, toBytes } from '../codec/bytes.js';
+import { MAX_NAME } from '../codec/constants.js';
+import { TextBytes } from '../codec/text-bytes.js';
+import { RpcError } from '../rpc-error.js';
+
+export type RpcResult = string | Uint8Array;
+/** An RPC function: binary-string args in (as TextBytes), one binary string out. */
+export type RpcFunction = (...args: TextBytes[]) => RpcResult | Promise<RpcResult>;
+
+const latin1 = new TextDecoder('latin1');
+
+/** A name's bytes as a Map key: latin1 keeps every byte, and a Map has no prototype names. */
+export function nameKey(name: Uint8Array): string {
+  let s = '';
+  if (name.length <= 32) {
+    for (let i = 0; i < name.length; i++) s += String.fromCharCode(name[i]);
+    return s;
+  }
+  return latin1.decode(name);
+}
+
+/**
+ * Functions by name (1..255 bytes, any bytes: `__proto__` is a name like any other).
+ * Registering a name again replaces the function, as uWSGI does.
+ */
+export class Registry {
+  private readonly fns = new Map<string, RpcFunction>();
+  private readonly display = new Map<string, string>();
+
+  register(name: Input, fn: RpcFunction): this {
+    if (typeof fn !== 'function') throw new RpcError('INVALID', `register(${String(name)}): fn is not a function`);
+    if (typeof name !== 'string' && !(name instanceof Uint8Array)) throw new RpcError('INVALID', 'register: name is not a string or Uint8Array');
+    const b = toBytes(name);
+    if (b.length === 0 || b.length > MAX_NAME) {
+      throw new RpcError('INVALID', `register: the name must be 1..${MAX_NAME} bytes, got ${b.length}`);
+    }
+    const key = nameKey(b);
+    this.fns.set(key, fn);
+    this.display.set(key, typeof name === 'string' ? name : new TextDecoder().decode(b));
+    return this;
+  }
+
+  unregister(name: Input): boolean {
+    const key = nameKey(toBytes(name));
+    this.display.delete(key);
+    return this.fns.delete(key);
+  }
+
+  /** The function for a name's bytes, or undefined. */
+  lookup(name: Uint8Array): RpcFunction | undefined {
+    return this.fns.get(nameKey(name));
+  }
+
+  has(name: Input): boolean {
+    return this.fns.has(nameKey(toBytes(name)));
+  }
+
+  /** Registered names (as registered). */
+  names(): string[] {
+    return [...this.display.values()];
+  }
+
+  get size(): number {
+    return this.fns.size;
+  }
+
+  /**
+   * Calls a function here, without any socket (uWSGI's uwsgi.call / rpc(None, ...)).
+   * Returns its result as bytes, which may be empty; throws NOT_FOUND or FUNCTION_FAILED.
+   */
+  async call(name: Input, ...args: Input[]): Promise<Bytes> {
+    const b = toBytes(name);
+    const fn = this.lookup(b);
+    if (fn === undefined) throw new RpcError('NOT_FOUND', `no RPC function "${new TextDecoder().decode(b)}"`);
+    const argv = args.map((a) => {
+      const bytes = toBytes(a);
+      return new TextBytes(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.length);
+    });
+    let result: RpcResult;
+    try {
+      result = await fn(...argv);
+    } catch (err) {
+      throw new RpcError('FUNCTION_FAILED', `RPC function "${new TextDecoder().decode(b)}" failed: ${(err as Error)?.message ?? String(err)}`, '', { cause: err });
+    }
+    return resultBytes(result);
+  }
+}
+
+/** A function's result as bytes; anything but string/Uint8Array is a failure. */
+export function resultBytes(result: unknown): Bytes {
+  if (typeof result === 'string' || result instanceof Uint8Array) return toBytes(result);
+  throw new RpcError('FUNCTION_FAILED', `an RPC function returned ${result === null ? 'null' : typeof result}, not a string or Uint8Array`);
+}
+
+/** The process-wide registry: `register` from the package, and local calls (`rpc(null, ...)`). */
+export const defaultRegistry = new Registry();
+
+export function register(name: Input, fn: RpcFunction): void {
+  defaultRegistry.register(name, fn);
+}
