@@ -1,0 +1,198 @@
+// Equivalence properties of the two engines, shared by `npm test` (a fixed budget of cases)
+// and `npm run fuzz -- --minutes N` (a time budget). Only CodecError may escape a codec call.
+import fc from 'fast-check';
+import { type Codec, CodecError, MAX_BODY } from '../../src/codec/index.js';
+
+export interface Engines { ts: Codec; wasm: Codec; auto: Codec }
+
+/** A comparable picture of a call's result: its value or its error code. */
+export function outcome(f: () => unknown): string {
+  try {
+    return 'ok ' + show(f());
+  } catch (err) {
+    if (err instanceof CodecError) return 'err ' + err.code;
+    throw err;
+  }
+}
+
+function show(v: unknown): string {
+  if (v instanceof Uint8Array) return v.length <= 256 ? Buffer.from(v).toString('hex') : `${v.length}#${fnv(v)}`;
+  if (Array.isArray(v)) return '[' + v.map(show).join(',') + ']';
+  if (v !== null && typeof v === 'object') return '{' + Object.entries(v).map(([k, x]) => `${k}:${show(x)}`).join(',') + '}';
+  return String(v);
+}
+
+/** FNV-1a: long byte strings compare by length and hash, not by a 100 KB hex string. */
+function fnv(b: Uint8Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i], 0x01000193);
+  return h >>> 0;
+}
+
+const bytesArb = (max: number) => fc.uint8Array({ minLength: 0, maxLength: max });
+const itemArb = fc.oneof(
+  { weight: 4, arbitrary: fc.string({ maxLength: 24 }) },
+  { weight: 2, arbitrary: fc.string({ unit: 'grapheme', maxLength: 12 }) },
+  { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 8 }) },
+  { weight: 4, arbitrary: bytesArb(40) },
+  { weight: 1, arbitrary: fc.constant('') },
+  { weight: 1, arbitrary: fc.integer({ min: 1, max: 70000 }).map((n) => new Uint8Array(n)) },
+);
+const nameArb = fc.oneof(
+  { weight: 6, arbitrary: fc.string({ minLength: 1, maxLength: 20 }) },
+  { weight: 1, arbitrary: bytesArb(300) },
+  { weight: 1, arbitrary: fc.integer({ min: 250, max: 260 }).map((n) => 'n'.repeat(n)) },
+  { weight: 1, arbitrary: fc.constant('') },
+);
+const argsArb = fc.oneof(
+  { weight: 8, arbitrary: fc.array(itemArb, { maxLength: 12 }) },
+  { weight: 1, arbitrary: fc.integer({ min: 250, max: 260 }).map((n) => Array.from({ length: n }, (_, i) => (i % 7 ? 'a' : ''))) },
+);
+const modArb = fc.oneof({ weight: 5, arbitrary: fc.constantFrom(0, 1, 5) }, { weight: 1, arbitrary: fc.integer({ min: -2, max: 300 }) });
+
+/** A stream of valid packets (requests or answers) as one buffer, with its parts. */
+function packets(c: Codec, response: boolean) {
+  return fc.array(fc.tuple(nameArb, fc.array(itemArb, { maxLength: 4 }), fc.nat({ max: 15 }).map((n) => n === 0)), { minLength: 1, maxLength: 8 }).map((specs) => {
+    const parts: Uint8Array[] = [];
+    for (const [name, args, big] of specs) {
+      try {
+        if (response) parts.push(c.encodeResponse(big ? new Uint8Array(70000).fill(3) : args.length ? args[0] : name, big ? 0 : 5 * Number(args.length > 2)));
+        else parts.push(c.encodeRequest(name, args));
+      } catch { /* out-of-limit specs are simply not part of the stream */ }
+    }
+    return parts;
+  });
+}
+
+const concat = (ps: Uint8Array[]) => {
+  const out = new Uint8Array(ps.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of ps) { out.set(p, o); o += p.length; }
+  return out;
+};
+
+/** Mutations of valid bytes: truncate, flip, overwrite a length, append garbage, splice. */
+const mutate = (b: Uint8Array) =>
+  fc.array(
+    fc.oneof(
+      fc.record({ t: fc.constant('cut'), at: fc.nat() }),
+      fc.record({ t: fc.constant('flip'), at: fc.nat(), v: fc.integer({ min: 0, max: 255 }) }),
+      fc.record({ t: fc.constant('len'), at: fc.nat(), v: fc.constantFrom(0, 1, 0xff, 0xffff, 0x8000) }),
+      fc.record({ t: fc.constant('tail'), g: bytesArb(8) }),
+      fc.record({ t: fc.constant('drop'), at: fc.nat(), n: fc.integer({ min: 1, max: 4 }) }),
+    ),
+    { minLength: 1, maxLength: 3 },
+  ).map((ms) => {
+    let x = b.slice();
+    for (const m of ms) {
+      if (m.t === 'cut') x = x.slice(0, x.length ? m.at % (x.length + 1) : 0);
+      else if (m.t === 'flip' && x.length) x[m.at % x.length] = m.v;
+      else if (m.t === 'len' && x.length > 1) { const i = m.at % (x.length - 1); x[i] = m.v & 0xff; x[i + 1] = m.v >> 8; }
+      else if (m.t === 'tail') x = concat([x, m.g]);
+      else if (m.t === 'drop' && x.length) { const i = m.at % x.length; x = concat([x.subarray(0, i), x.subarray(i + m.n)]); }
+    }
+    return x;
+  });
+
+/** Each property with its share of the case budget. */
+export function properties(e: Engines) {
+  const { ts, wasm, auto } = e;
+  const all = [ts, wasm, auto];
+  const same = (f: (c: Codec) => unknown) => {
+    const [a, ...rest] = all.map((c) => outcome(() => f(c)));
+    for (const r of rest) if (r !== a) throw new Error(`engines differ:\n ts:   ${a}\n other: ${r}`);
+    return a;
+  };
+
+  return [
+    {
+      name: 'encodeRequest: same bytes or same error',
+      weight: 20,
+      prop: fc.property(nameArb, argsArb, modArb, (name, args, m2) => { same((c) => c.encodeRequest(name, args, m2)); }),
+    },
+    {
+      name: 'encodeArray / encodeVars / encodeResponse: same bytes or same error',
+      weight: 12,
+      prop: fc.property(fc.array(itemArb, { maxLength: 10 }), modArb, (items, m2) => {
+        same((c) => c.encodeArray(items));
+        const pairs = items.map((it, i) => [i % 3 ? it : 'K' + i, items[(i + 1) % items.length] ?? ''] as [typeof it, typeof it]);
+        same((c) => c.encodeVars(pairs));
+        same((c) => c.encodeResponse(items[0] ?? '', m2));
+        same((c) => c.encodeHeader(m2, items.length * 9000, 0));
+      }),
+    },
+    {
+      name: 'round trip: decode(encode(x)) gives x back, empty items skipped',
+      weight: 12,
+      prop: fc.property(nameArb, fc.array(itemArb, { maxLength: 8 }), (name, args) => {
+        for (const c of all) {
+          let packet: Uint8Array;
+          try { packet = c.encodeRequest(name, args); } catch (err) { if (err instanceof CodecError) continue; throw err; }
+          const d = c.decodeRequest(packet);
+          const want = args.map((a) => (typeof a === 'string' ? new TextEncoder().encode(a) : a)).filter((a) => a.length > 0);
+          if (show(d.args) !== show(want)) throw new Error('args changed in a round trip');
+        }
+      }),
+    },
+    {
+      name: 'decoders on random bytes: same result or same error',
+      weight: 18,
+      prop: fc.property(fc.oneof(bytesArb(64), bytesArb(600)), (b) => {
+        same((c) => c.decodeRequest(b));
+        same((c) => c.decodeArray(b));
+        same((c) => c.decodeVars(b));
+        same((c) => c.decodeHeader(b));
+        same((c) => c.decodeResponse(b));
+      }),
+    },
+    {
+      name: 'decoders on mutated valid packets: same result or same error',
+      weight: 24,
+      prop: fc.property(
+        fc.tuple(nameArb, fc.array(itemArb, { maxLength: 6 })).chain(([n, a]) => {
+          let p: Uint8Array;
+          try { p = ts.encodeRequest(n, a); } catch { p = ts.encodeRequest('f', []); }
+          return fc.tuple(mutate(p), mutate(ts.encodeResponse(a[0] ?? n, a.length % 2 ? 5 : 0)));
+        }),
+        ([req, res]) => {
+          same((c) => c.decodeRequest(req));
+          same((c) => c.decodeArray(req.subarray(4)));
+          same((c) => c.decodeVars(req.subarray(4)));
+          same((c) => c.decodeResponse(res));
+          same((c) => c.createDecoder({ maxFrame: 300 }).push(req));
+        },
+      ),
+    },
+    {
+      name: 'stream decoder: any chunking gives the same frames (or error) on every engine',
+      weight: 14,
+      prop: fc.property(
+        fc.boolean().chain((response) => fc.tuple(fc.constant(response), packets(ts, response).chain((ps) => {
+          const whole = concat(ps);
+          return fc.tuple(fc.constant(ps), fc.oneof(fc.constant(whole), mutate(whole)), fc.array(fc.nat({ max: whole.length + 8 }), { maxLength: 12 }));
+        }))),
+        ([response, [ps, wire, cuts]]) => {
+          const points = [...new Set(cuts.map((x) => Math.min(x, wire.length)))].sort((a, b) => a - b);
+          const run = (c: Codec, chunked: boolean) => {
+            const d = c.createDecoder({ response, maxFrame: response ? 100_000 : 65535 });
+            const frames = [];
+            let prev = 0;
+            for (const p of chunked ? [...points, wire.length] : [wire.length]) {
+              frames.push(...d.push(wire.subarray(prev, p)));
+              prev = p;
+            }
+            return { frames, buffered: d.buffered };
+          };
+          const whole = same((c) => run(c, false));
+          const chunked = same((c) => run(c, true));
+          if (whole !== chunked) throw new Error(`chunking changed the frames:\n${whole}\n${chunked}`);
+          if (wire === ps[0] || show(wire) === show(concat(ps))) {
+            if (!whole.startsWith('ok ') || !whole.includes(`buffered:0`)) throw new Error('a valid stream did not decode whole');
+          }
+        },
+      ),
+    },
+  ];
+}
+
+export const MAX = MAX_BODY;
