@@ -1,0 +1,244 @@
+import type { Socket } from 'node:net';
+import type { Codec, FrameDecoder, Frame } from '../codec/index.js';
+import { MAX_ITEMS, MODIFIER2, RPC_MODIFIER1 } from '../codec/constants.js';
+import { CodecError } from '../codec/errors.js';
+import { TextBytes } from '../codec/text-bytes.js';
+import { type Answer, refuseResult, writeAnswer } from './answer.js';
+import { type LogLine, showError, showName } from './log.js';
+import type { Registry, RpcFunction } from './registry.js';
+
+/** What a connection needs from its server. */
+export interface ConnectionHost {
+  readonly codec: Codec;
+  readonly registry: Registry;
+  readonly log: LogLine;
+  /** The socket has closed: forget the connection. */
+  closed(connection: Connection): void;
+}
+
+/** A request whose answer is not written yet: waiting for its function, or for the requests before it. */
+interface Slot {
+  modifier2: number;
+  done: boolean;
+  answer: Answer | null;
+  /** Set when the connection must close here instead of answering (already logged). */
+  failure: string | null;
+}
+
+/** Requests running or waiting on one connection before it stops reading (a client that never reads its answers). */
+const MAX_QUEUED = 1024;
+/** After our FIN, how long to wait for the peer's before dropping the socket. */
+const LINGER_MS = 2000;
+
+const NEVER_ANSWERED = 'connection closed without an answer';
+
+/**
+ * One client connection: frames in, functions run, answers out in request order.
+ *
+ * A request is answered as uWSGI would, and the connection then stays open for more
+ * (pipelining). Requests run as soon as they are read, so slow async functions overlap;
+ * answers wait in `queue` only while an earlier one is still running. Anything uWSGI
+ * answers with silence (unknown function, failure, empty result, a bad frame) ends the
+ * connection without a byte for that request, after the answers of the requests before it.
+ */
+export class Connection {
+  private readonly decoder: FrameDecoder;
+  private readonly queue: Slot[] = [];
+  /** Frames are read and run (false once the connection is ending, or draining for close()). */
+  private accepting = true;
+  /** close() asked: end once the queue is empty. */
+  private draining = false;
+  private ended = false;
+  private corkedForTick = false;
+  private linger: NodeJS.Timeout | null = null;
+  private readonly uncorkTick = () => {
+    this.corkedForTick = false;
+    this.socket.uncork();
+  };
+
+  constructor(
+    readonly socket: Socket,
+    private readonly host: ConnectionHost,
+    /** The listening address, named in log lines for unix-socket peers (they have none). */
+    private readonly listener: string,
+  ) {
+    this.decoder = host.codec.createDecoder();
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => this.resumeIfRoom());
+    // Resets are ordinary here: uWSGI's client closes as soon as it has its answer.
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      if (this.linger !== null) clearTimeout(this.linger);
+      this.queue.length = 0;
+      host.closed(this);
+    });
+  }
+
+  /** Nothing is running or waiting to be written. */
+  get idle(): boolean {
+    return this.queue.length === 0;
+  }
+
+  /** close(): run no new requests, write the pending answers, then end. */
+  drain(): void {
+    this.draining = true;
+    this.accepting = false;
+    if (this.queue.length === 0) this.end();
+  }
+
+  /** Drops the connection now (close() ran out of time). */
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (!this.accepting) return;
+    let frames: Frame[];
+    let bad: CodecError | null = null;
+    try {
+      frames = this.decoder.push(chunk);
+    } catch (err) {
+      if (!(err instanceof CodecError)) throw err;
+      bad = err;
+      frames = (err.frames as Frame[] | undefined) ?? [];
+    }
+    const s = this.socket;
+    // Answers of every request in this chunk leave in one writev.
+    s.cork();
+    for (let i = 0; i < frames.length && this.accepting; i++) this.request(frames[i]);
+    if (bad !== null && this.accepting) this.refuse(`malformed request: ${bad.message}`);
+    s.uncork();
+    if (this.accepting && (s.writableNeedDrain || this.queue.length >= MAX_QUEUED)) s.pause();
+  }
+
+  private request(frame: Frame): void {
+    const m2 = frame.modifier2;
+    if (frame.modifier1 !== RPC_MODIFIER1) return this.refuse(`modifier1 ${frame.modifier1} is not an RPC request (173)`);
+    if (m2 >= MODIFIER2.PATH_INFO && m2 <= MODIFIER2.JSONRPC) return this.refuse(`request modifier2 ${m2} is not supported yet`);
+    let items: TextBytes[];
+    try {
+      items = this.host.codec.decodeArray(frame.body, TextBytes);
+    } catch (err) {
+      return this.refuse(`malformed request: ${(err as Error).message}`);
+    }
+    if (items.length === 0) return this.refuse('malformed request: no function name');
+    // uWSGI reads at most the function and 254 args and ignores the rest.
+    if (items.length > MAX_ITEMS) items.length = MAX_ITEMS;
+    const name = items[0];
+    const fn = this.host.registry.lookup(name);
+    if (fn === undefined) return this.refuse(`unknown function ${showName(name)}`);
+    // uWSGI writes the bare result for every modifier2 but 0 (and the bridges 2..4), then closes.
+    if (m2 !== MODIFIER2.UWSGI) this.accepting = false;
+
+    let result: unknown;
+    try {
+      result = invoke(fn, items);
+    } catch (err) {
+      return this.refuse(`function ${showName(name)} failed: ${showError(err)}`);
+    }
+    if (typeof result === 'object' && result !== null && !(result instanceof Uint8Array)
+      && typeof (result as PromiseLike<unknown>).then === 'function') {
+      return this.await(result as PromiseLike<unknown>, name, m2);
+    }
+    const why = refuseResult(result);
+    if (why !== null) return this.refuse(`function ${showName(name)} ${why}`);
+    if (this.queue.length === 0) {
+      writeAnswer(this.socket, this.host.codec, m2, result as Answer);
+      if (m2 !== MODIFIER2.UWSGI) this.end();
+    } else {
+      this.queue.push({ modifier2: m2, done: true, answer: result as Answer, failure: null });
+    }
+  }
+
+  private await(pending: PromiseLike<unknown>, name: TextBytes, modifier2: number): void {
+    const slot: Slot = { modifier2, done: false, answer: null, failure: null };
+    this.queue.push(slot);
+    const settle = (value: unknown, err: unknown, failed: boolean) => {
+      const why = failed ? `failed: ${showError(err)}` : refuseResult(value);
+      slot.done = true;
+      if (why === null) {
+        slot.answer = value as Answer;
+      } else {
+        slot.failure = why;
+        this.accepting = false;
+        this.logClose(`function ${showName(name)} ${why}`);
+      }
+      if (this.queue[0] === slot) this.flush();
+    };
+    try {
+      pending.then((v) => settle(v, undefined, false), (e) => settle(undefined, e, true));
+    } catch (err) {
+      settle(undefined, err, true);
+    }
+  }
+
+  /** Writes the answers that are ready, in request order, up to the first still running. */
+  private flush(): void {
+    const s = this.socket;
+    const q = this.queue;
+    if (this.ended || s.destroyed) return;
+    if (!this.corkedForTick) {
+      // Answers settled in the same tick share one writev.
+      this.corkedForTick = true;
+      s.cork();
+      process.nextTick(this.uncorkTick);
+    }
+    let n = 0;
+    while (n < q.length && q[n].done) {
+      const slot = q[n++];
+      if (slot.failure !== null || slot.modifier2 !== MODIFIER2.UWSGI) {
+        if (slot.failure === null) writeAnswer(s, this.host.codec, slot.modifier2, slot.answer!);
+        q.length = 0;
+        return this.end();
+      }
+      writeAnswer(s, this.host.codec, slot.modifier2, slot.answer!);
+    }
+    q.splice(0, n);
+    if (q.length === 0 && this.draining) this.end();
+    else this.resumeIfRoom();
+  }
+
+  /** Closes without answering this request: now, or after the answers queued before it. */
+  private refuse(reason: string): void {
+    this.accepting = false;
+    this.logClose(reason);
+    if (this.queue.length === 0) this.end();
+    else this.queue.push({ modifier2: 0, done: true, answer: null, failure: reason });
+  }
+
+  private logClose(reason: string): void {
+    this.host.log(`${this.peer()}: ${reason}: ${NEVER_ANSWERED}`);
+  }
+
+  /** Sends FIN after the queued writes and keeps reading (and dropping) until the peer's FIN. */
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.accepting = false;
+    const s = this.socket;
+    s.end();
+    if (s.isPaused()) s.resume();
+    this.linger = setTimeout(() => s.destroy(), LINGER_MS);
+    this.linger.unref();
+  }
+
+  private resumeIfRoom(): void {
+    const s = this.socket;
+    if (s.isPaused() && !s.writableNeedDrain && this.queue.length < MAX_QUEUED) s.resume();
+  }
+
+  private peer(): string {
+    const s = this.socket;
+    return s.remoteAddress === undefined ? `${this.listener} peer` : `${s.remoteAddress}:${s.remotePort}`;
+  }
+}
+
+/** Calls fn with the args (items after the name); the common short arities skip an array copy. */
+function invoke(fn: RpcFunction, items: TextBytes[]): unknown {
+  switch (items.length) {
+    case 1: return fn();
+    case 2: return fn(items[1]);
+    case 3: return fn(items[1], items[2]);
+    default: return fn(...items.slice(1));
+  }
+}

@@ -1,0 +1,50 @@
+import { lstatSync, unlinkSync } from 'node:fs';
+import { type Server, connect } from 'node:net';
+import { type ListenAddress } from './address.js';
+
+/** Binds `server` to `address`; resolves with the port actually bound (0 for unix sockets). */
+export async function bind(server: Server, address: ListenAddress): Promise<number> {
+  if (address.kind === 'unix') await removeStaleSocket(address.path);
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    server.once('error', onError);
+    const done = () => {
+      server.off('error', onError);
+      resolve();
+    };
+    if (address.kind === 'unix') server.listen(address.path, done);
+    else server.listen(address.port, address.host, done);
+  });
+  const bound = server.address();
+  return typeof bound === 'object' && bound !== null ? bound.port : 0;
+}
+
+/**
+ * A socket file left by a process that died would make listen() fail with EADDRINUSE.
+ * Remove it only when nothing answers on it: never steal a live server's socket, and never
+ * delete a file that is not a socket.
+ */
+async function removeStaleSocket(path: string): Promise<void> {
+  let isSocket: boolean;
+  try {
+    isSocket = lstatSync(path).isSocket();
+  } catch {
+    return;
+  }
+  if (!isSocket) return;
+  const alive = await new Promise<boolean>((resolve) => {
+    const probe = connect(path);
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', (err: NodeJS.ErrnoException) => resolve(err.code !== 'ECONNREFUSED' && err.code !== 'ENOENT'));
+  });
+  if (!alive) {
+    try {
+      unlinkSync(path);
+    } catch {
+      // someone else removed it: listen() will tell if the path is still unusable
+    }
+  }
+}

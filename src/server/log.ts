@@ -1,0 +1,30 @@
+/** Receives one line (no trailing newline) per event worth telling an operator. */
+export type LogLine = (line: string) => void;
+
+export const stderrLog: LogLine = (line) => {
+  process.stderr.write(`uwsgi-rpc: ${line}\n`);
+};
+
+const utf8 = new TextDecoder();
+const MAX_SHOWN = 80;
+
+/** A function name for a log line: quoted, control bytes escaped, cut at 80 characters. */
+export function showName(name: Uint8Array): string {
+  let s = utf8.decode(name);
+  if (s.length > MAX_SHOWN) s = `${s.slice(0, MAX_SHOWN)}...`;
+  return JSON.stringify(s);
+}
+
+/** Why a function failed, on one line. */
+export function showError(err: unknown): string {
+  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return text.replace(/\s*\n\s*/g, ' ').slice(0, 300);
+}
+
+/** What a function returned when that was neither a string nor bytes. */
+export function showType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return `an object (${value.constructor?.name ?? 'no prototype'})`;
+  return typeof value;
+}
