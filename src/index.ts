@@ -1,2 +1,3 @@
 // Node entry (`uwsgi-rpc`).
 export * from './codec/index.js';
+export * from './server/index.js';
