@@ -167,6 +167,63 @@ export function scanFrames(len: u32, maxBody: u32, stopAtDict: u32): i32 {
   return code != 0 ? code : <i32>n;
 }
 
+// Frames with their arrays parsed, in one pass: each frame is 4 words (modifier1,
+// modifier2, bodyOffset, bodyLength), then a word holding its item count (or a negative
+// code if its body is not a valid array), then that many (offset, length) pairs.
+// Stops (status FULL) before a frame whose entries would not fit the table.
+export function scanRequests(len: u32, maxBody: u32): i32 {
+  const src = inp();
+  const capWords = TABLE_WORDS - HEAD;
+  let pos: u32 = 0;
+  let w: u32 = 0;
+  let n: u32 = 0;
+  let status = STATUS_NEED_MORE;
+  let code: i32 = 0;
+  while (len - pos >= 4) {
+    const m1 = <u32>load<u8>(src + pos);
+    const size = <u32>load<u16>(src + pos + 1);
+    const m2 = <u32>load<u8>(src + pos + 3);
+    if (size > maxBody) { code = E_FRAME_TOO_LARGE; break; }
+    if (size > len - pos - 4) break;
+    // An item takes at least 3 bytes: size / 3 pairs is the most this frame can need.
+    if (w + 5 + ((size / 3) << 1) > capWords) { status = STATUS_FULL; break; }
+    store<u32>(entry(w), m1);
+    store<u32>(entry(w + 1), m2);
+    store<u32>(entry(w + 2), pos + 4);
+    store<u32>(entry(w + 3), size);
+    const end = pos + 4 + size;
+    let p = pos + 4;
+    let k: u32 = 0;
+    let bad: i32 = 0;
+    const items = w + 5;
+    while (p < end) {
+      if (end - p < 2) { bad = E_TRUNCATED_LENGTH; break; }
+      const l = <u32>load<u16>(src + p);
+      p += 2;
+      if (l == 0) continue;
+      if (l > end - p) { bad = E_TRUNCATED_ITEM; break; }
+      store<u32>(entry(items + (k << 1)), p);
+      store<u32>(entry(items + (k << 1) + 1), l);
+      k++;
+      p += l;
+    }
+    if (bad != 0) {
+      store<i32>(entry(w + 4), bad);
+      w += 5;
+    } else {
+      store<u32>(entry(w + 4), k);
+      w += 5 + (k << 1);
+    }
+    n++;
+    pos = end;
+  }
+  setWord(0, n);
+  setWord(1, pos);
+  setWord(2, status);
+  setWord(3, w);
+  return code != 0 ? code : <i32>n;
+}
+
 // ---- encoding ------------------------------------------------------------------
 
 @inline function putHeader(dst: usize, m1: u32, size: u32, m2: u32): void {

@@ -1,7 +1,7 @@
 import { type Bytes, type Input, checkInput, checkInputs, toBytes } from './bytes.js';
 import { CODES } from './codes.js';
-import { HEADER_SIZE, MAX_BODY, MODIFIER2, RPC_MODIFIER1 } from './constants.js';
-import { DecoderOptions, FrameDecoder } from './decoder.js';
+import { HEADER_SIZE, MAX_BODY } from './constants.js';
+import { type DecoderOptions, FrameDecoder, type ViewClass } from './decoder.js';
 import { CodecError, fail } from './errors.js';
 import type { Kernel } from './kernel.js';
 import { HEAD } from './layout.js';
@@ -46,9 +46,6 @@ function checkModifier(m: unknown, what: string): asserts m is number {
   }
 }
 
-/** What decoded views are made with: Uint8Array, or a subclass such as TextBytes. */
-export type ViewClass<V extends Uint8Array = Uint8Array> = new (buffer: ArrayBuffer, byteOffset: number, length: number) => V;
-
 function view(b: Uint8Array, off: number, len: number): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset + off, len);
 }
@@ -89,7 +86,7 @@ export class Codec {
     checkInput(name, 'name');
     checkInputs(args, 'args');
     checkModifier(modifier2, 'modifier2');
-    return this.k.encodeArray([name, ...args], true, [RPC_MODIFIER1, modifier2]);
+    return this.k.encodeRequest(name, args, modifier2);
   }
 
   decodeRequest(packet: Input): DecodedRequest {
@@ -112,13 +109,7 @@ export class Codec {
   encodeResponse(result: Input, modifier2 = 0): Bytes {
     checkInput(result, 'result');
     checkModifier(modifier2, 'modifier2');
-    const body = toBytes(result);
-    const head = this.k.encodeResponseHeader(body.length, modifier2);
-    if (head.length === 0) return body;
-    const out = new Uint8Array(head.length + body.length);
-    out.set(head);
-    out.set(body, head.length);
-    return out;
+    return this.k.encodeResponse(result, modifier2);
   }
 
   /** Only what precedes a result of `size` bytes, to write header and body apart (writev). */
@@ -144,7 +135,7 @@ export class Codec {
 
   encodeArray(items: readonly Input[]): Bytes {
     checkInputs(items, 'items');
-    return this.k.encodeArray(items, false, null);
+    return this.k.encodeArray(items);
   }
 
   /** Items as views over `body` (zero-length items skipped), made by `as` if given. */
@@ -171,7 +162,7 @@ export class Codec {
       checkInput(p[0], `pairs[${i}][0]`);
       checkInput(p[1], `pairs[${i}][1]`);
     }
-    return this.k.encodeVars(pairs, null);
+    return this.k.encodeVars(pairs);
   }
 
   decodeVars(body: Input): [Bytes, Bytes][] {
@@ -187,10 +178,10 @@ export class Codec {
   }
 
   /** A per-connection stream decoder (see FrameDecoder). */
-  createDecoder(options: DecoderOptions = {}): FrameDecoder {
+  createDecoder<V extends Uint8Array = Uint8Array>(options: DecoderOptions<V> = {}): FrameDecoder<V> {
     const { scan, scanSmall, scanThreshold } = this.plan;
     const pick = scan === scanSmall ? () => scan : (len: number) => (len >= scanThreshold ? scan : scanSmall);
-    return new FrameDecoder(pick, this.k, options);
+    return new FrameDecoder<V>(pick, this.k, options);
   }
 }
 
@@ -200,4 +191,4 @@ function detail(n: number, b: Uint8Array): string {
   return `${b.length} bytes`;
 }
 
-export { MODIFIER2 };
+export type { ViewClass };

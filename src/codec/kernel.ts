@@ -16,10 +16,17 @@ export interface Kernel {
   decodeRequest(packet: Uint8Array): number;
   /** Frames in bytes[start, end); table offsets are relative to `start`. */
   scanFrames(bytes: Uint8Array, start: number, end: number, maxBody: number, stopAtDict: boolean): number;
+  /** Frames and, in the same pass, each one's array items (layout.ts: requests). */
+  scanRequests(bytes: Uint8Array, start: number, end: number, maxBody: number): number;
   encodeHeader(modifier1: number, size: number, modifier2: number): Uint8Array;
-  /** `header` null: the bare array; else prefixed by (header[0], size, header[1]). */
-  encodeArray(items: readonly Input[], request: boolean, header: readonly [number, number] | null): Uint8Array;
-  encodeVars(pairs: readonly (readonly [Input, Input])[], header: readonly [number, number] | null): Uint8Array;
+  /** Header (173, size, modifier2) + [name, ...args], with the RPC limits. */
+  encodeRequest(name: Input, args: readonly Input[], modifier2: number): Uint8Array;
+  /** The bare array body. */
+  encodeArray(items: readonly Input[]): Uint8Array;
+  /** The bare vars body. */
+  encodeVars(pairs: readonly (readonly [Input, Input])[]): Uint8Array;
   /** What precedes a result of `size` bytes (modifier2 0, 1 or 5): header, maybe a dict. */
   encodeResponseHeader(size: number, modifier2: number): Uint8Array;
+  /** The whole answer: encodeResponseHeader(result's size) + result (raw: the result alone). */
+  encodeResponse(result: Input, modifier2: number): Uint8Array;
 }

@@ -5,6 +5,9 @@
  *   request head [count, modifier1, modifier2] entries as array, offsets from packet start
  *   header  head [-, modifier1, datasize, modifier2]
  *   frames  head [count, consumed, status]     entries (modifier1, modifier2, bodyOff, bodyLen)
+ *   requests head [count, consumed, status, words] per frame: (modifier1, modifier2, bodyOff,
+ *           bodyLen, items) then `items` (offset, length) pairs; items < 0 (as i32) is the
+ *           code of a body that is not a valid array
  * Offsets are relative to the bytes the caller passed, so views go over the caller's bytes.
  */
 export const HEAD = 4;

@@ -1,4 +1,4 @@
-import { type Input, Slab, utf8Length, writeUtf8 } from './bytes.js';
+import { type Input, Slab, toBytes, utf8Length, writeUtf8 } from './bytes.js';
 import { CODES } from './codes.js';
 import { CONTENT_LENGTH, HEADER_SIZE, MAX_BODY, MAX_ITEMS, MAX_NAME, MODIFIER2, RPC_MODIFIER1 } from './constants.js';
 import { fail } from './errors.js';
@@ -142,6 +142,59 @@ export class TsKernel implements Kernel {
     return code !== 0 ? code : n;
   }
 
+  scanRequests(b: Uint8Array, start: number, end: number, maxBody: number): number {
+    const t = this.t;
+    const capWords = TABLE_WORDS - HEAD;
+    const len = end - start;
+    let pos = 0;
+    let w = 0;
+    let n = 0;
+    let status = SCAN_NEED_MORE;
+    let code = 0;
+    while (len - pos >= 4) {
+      const p0 = start + pos;
+      const size = b[p0 + 1] | (b[p0 + 2] << 8);
+      if (size > maxBody) { code = FRAME_TOO_LARGE; break; }
+      if (size > len - pos - 4) break;
+      if (w + 5 + 2 * Math.floor(size / 3) > capWords) { status = SCAN_FULL; break; }
+      const e = HEAD + w;
+      t[e] = b[p0];
+      t[e + 1] = b[p0 + 3];
+      t[e + 2] = pos + 4;
+      t[e + 3] = size;
+      const stop = p0 + 4 + size;
+      let p = p0 + 4;
+      let k = 0;
+      let bad = 0;
+      const items = e + 5;
+      while (p < stop) {
+        if (stop - p < 2) { bad = TRUNCATED_LENGTH; break; }
+        const l = b[p] | (b[p + 1] << 8);
+        p += 2;
+        if (l === 0) continue;
+        if (l > stop - p) { bad = TRUNCATED_ITEM; break; }
+        t[items + 2 * k] = p - start;
+        t[items + 2 * k + 1] = l;
+        k++;
+        p += l;
+      }
+      if (bad !== 0) {
+        t[e + 4] = bad >>> 0;
+        w += 5;
+      } else {
+        t[e + 4] = k;
+        w += 5 + 2 * k;
+      }
+      n++;
+      pos += 4 + size;
+    }
+    t[0] = n;
+    t[1] = pos;
+    t[2] = status;
+    t[3] = w;
+    return code !== 0 ? code : n;
+  }
+
   encodeHeader(m1: number, size: number, m2: number): Uint8Array {
     if (m1 > 255 || m2 > 255) fail(INVALID_MODIFIER);
     if (size > MAX_BODY) fail(BODY_TOO_LARGE, `${size} > ${MAX_BODY}`);
@@ -153,24 +206,39 @@ export class TsKernel implements Kernel {
     return out;
   }
 
-  encodeArray(items: readonly Input[], request: boolean, header: readonly [number, number] | null): Uint8Array {
-    const n = items.length;
-    if (header !== null && (header[0] > 255 || header[1] > 255)) fail(INVALID_MODIFIER);
+  encodeRequest(name: Input, args: readonly Input[], m2: number): Uint8Array {
+    return this.writeItems(name, args, RPC_MODIFIER1, m2);
+  }
+
+  encodeArray(items: readonly Input[]): Uint8Array {
+    return this.writeItems(undefined, items, -1, 0);
+  }
+
+  /**
+   * Items (`name` first, when given: then the RPC limits apply) written straight into the
+   * slab; `m1` >= 0 prefixes the header. Errors come in the WASM kernel's order.
+   */
+  private writeItems(name: Input | undefined, items: readonly Input[], m1: number, m2: number): Uint8Array {
+    const request = name !== undefined;
+    const header = m1 >= 0;
+    const n = items.length + (request ? 1 : 0);
+    if (header && (m1 > 255 || m2 > 255)) fail(INVALID_MODIFIER);
     // Upper bound of the packet: strings take at most 3 bytes per UTF-16 unit.
-    let bound = header !== null ? 4 : 0;
-    for (let i = 0; i < n && bound <= MAX_PACKET; i++) {
+    let bound = header ? 4 : 0;
+    if (request) bound += 2 + (typeof name === 'string' ? 3 * name.length : name.length);
+    for (let i = 0; i < items.length && bound <= MAX_PACKET; i++) {
       const it = items[i];
       bound += 2 + (typeof it === 'string' ? 3 * it.length : it.length);
     }
+    if (bound > MAX_PACKET) bound = MAX_PACKET;
     const slab = this.slab;
-    const at = slab.reserve(bound < MAX_PACKET ? bound : MAX_PACKET);
+    const at = slab.reserve(bound);
     const buf = slab.target;
-    const limit = at + (bound < MAX_PACKET ? bound : MAX_PACKET);
-    let pos = at + (header !== null ? 4 : 0);
-    const body = pos;
-    for (let i = 0; i < n; i++) {
-      if (request && i === 1 && n > MAX_ITEMS) fail(TOO_MANY_ARGS, `${n - 1} args`);
-      const it = items[i];
+    const limit = at + bound;
+    const body = at + (header ? 4 : 0);
+    let pos = body;
+    for (let i = request ? -1 : 0; i < items.length; i++) {
+      const it = i < 0 ? (name as Input) : items[i];
       let len: number;
       if (pos + 2 > limit) {
         len = -1;
@@ -182,30 +250,29 @@ export class TsKernel implements Kernel {
       } else {
         len = -1;
       }
-      if (request && i === 0) {
+      if (i < 0) {
         if (len === 0) fail(EMPTY_NAME);
         if (len > MAX_NAME || len < 0) fail(NAME_TOO_LONG, `${len < 0 ? byteLength(it) : len} bytes`);
+        if (n > MAX_ITEMS) fail(TOO_MANY_ARGS, `${n - 1} args`);
       }
       if (len < 0 || len > MAX_BODY) fail(BODY_TOO_LARGE, `more than ${MAX_BODY} bytes`);
       buf[pos] = len & 0xff;
       buf[pos + 1] = len >>> 8;
       pos += 2 + len;
     }
-    if (request && n === 0) fail(EMPTY_NAME);
     const size = pos - body;
     if (size > MAX_BODY) fail(BODY_TOO_LARGE, `${size} > ${MAX_BODY}`);
-    if (header !== null) {
-      buf[at] = header[0];
+    if (header) {
+      buf[at] = m1;
       buf[at + 1] = size & 0xff;
       buf[at + 2] = size >>> 8;
-      buf[at + 3] = header[1];
+      buf[at + 3] = m2;
     }
     return slab.commit(at, pos - at);
   }
 
-  encodeVars(pairs: readonly (readonly [Input, Input])[], header: readonly [number, number] | null): Uint8Array {
+  encodeVars(pairs: readonly (readonly [Input, Input])[]): Uint8Array {
     const n = pairs.length;
-    if (header !== null && (header[0] > 255 || header[1] > 255)) fail(INVALID_MODIFIER);
     // Sizes first, then keys (the WASM kernel's order: it cannot see every key).
     let size = 0;
     for (let i = 0; i < n; i++) {
@@ -214,16 +281,10 @@ export class TsKernel implements Kernel {
     }
     for (let i = 0; i < n; i++) if (byteLength(pairs[i][0]) === 0) fail(EMPTY_KEY, `pair ${i}`);
     const slab = this.slab;
-    const total = size + (header !== null ? 4 : 0);
+    const total = size;
     const at = slab.reserve(total);
     const buf = slab.target;
     let pos = at;
-    if (header !== null) {
-      buf[pos++] = header[0];
-      buf[pos++] = size & 0xff;
-      buf[pos++] = size >>> 8;
-      buf[pos++] = header[1];
-    }
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < 2; j++) {
         const it = pairs[i][j];
@@ -234,6 +295,31 @@ export class TsKernel implements Kernel {
       }
     }
     return slab.commit(at, total);
+  }
+
+  encodeResponse(result: Input, m2: number): Uint8Array {
+    if (m2 === MODIFIER2.RAW) return toBytes(result);
+    // The plain form straight into the slab when it surely fits; anything else in two parts.
+    if (m2 === MODIFIER2.UWSGI && (typeof result === 'string' ? result.length <= MAX_PLAIN_STRING : result.length <= MAX_BODY)) {
+      const slab = this.slab;
+      const max = 4 + (typeof result === 'string' ? 3 * result.length : result.length);
+      const at = slab.reserve(max);
+      const buf = slab.target;
+      let len: number;
+      if (typeof result === 'string') len = writeUtf8(result, buf, at + 4, at + max);
+      else { buf.set(result, at + 4); len = result.length; }
+      buf[at] = RPC_MODIFIER1;
+      buf[at + 1] = len & 0xff;
+      buf[at + 2] = len >>> 8;
+      buf[at + 3] = 0;
+      return slab.commit(at, 4 + len);
+    }
+    const body = toBytes(result);
+    const head = this.encodeResponseHeader(body.length, m2);
+    const out = this.slab.alloc(head.length + body.length);
+    out.set(head);
+    out.set(body, head.length);
+    return out;
   }
 
   encodeResponseHeader(size: number, m2: number): Uint8Array {
@@ -264,6 +350,8 @@ export class TsKernel implements Kernel {
     return out;
   }
 }
+
+const MAX_PLAIN_STRING = Math.floor(MAX_BODY / 3);
 
 function byteLength(v: Input): number {
   return typeof v === 'string' ? utf8Length(v) : v.length;

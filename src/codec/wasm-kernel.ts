@@ -1,4 +1,5 @@
-import { type Input, Slab, utf8Length } from './bytes.js';
+import { type Input, Slab, toBytes, utf8Length } from './bytes.js';
+import { RPC_MODIFIER1 } from './constants.js';
 import { fail } from './errors.js';
 import type { Kernel } from './kernel.js';
 import { HEAD, SCAN_FULL, SCAN_NEED_MORE } from './layout.js';
@@ -16,6 +17,7 @@ interface Exports {
   decodeVars(len: number): number;
   decodeRequest(len: number): number;
   scanFrames(len: number, maxBody: number, stopAtDict: number): number;
+  scanRequests(len: number, maxBody: number): number;
   encodeHeader(m1: number, size: number, m2: number): number;
   encodeArray(n: number, request: number, withHeader: number, m1: number, m2: number): number;
   encodeVars(n: number, withHeader: number, m1: number, m2: number): number;
@@ -122,6 +124,21 @@ export class WasmKernel implements Kernel {
     return r;
   }
 
+  scanRequests(b: Uint8Array, start: number, end: number, maxBody: number): number {
+    const len = this.load(b, start, end);
+    const r = this.x.scanRequests(len, maxBody);
+    if (r >= 0 && len < end - start && this.words[2] === SCAN_NEED_MORE) this.words[2] = SCAN_FULL;
+    return r;
+  }
+
+  /**
+   * Scans bytes a socket already read into IN (onread with inRegion()): no copy at all.
+   * Offsets are relative to the start of IN.
+   */
+  scanRequestsInPlace(len: number, maxBody: number): number {
+    return this.x.scanRequests(Math.min(len, this.inCap), maxBody);
+  }
+
   private out(len: number): Uint8Array {
     if (len < 0) fail(len);
     const out = this.slab.alloc(len);
@@ -134,15 +151,16 @@ export class WasmKernel implements Kernel {
   }
 
   /** Writes items back to back into IN and their lengths into the table. */
-  private stage(items: readonly Input[]): void {
+  private stage(first: Input | undefined, items: readonly Input[]): number {
     const u8 = this.views();
     const words = this.words;
     const cap = this.tableWords - HEAD;
     const end = this.inPtr + this.inCap;
+    const skip = first === undefined ? 0 : 1;
     let pos = this.inPtr;
     let full = false;
-    for (let i = 0; i < items.length; i++) {
-      const it = items[i];
+    for (let i = 0; i < items.length + skip; i++) {
+      const it = i < skip ? (first as Input) : items[i - skip];
       let len: number;
       if (typeof it === 'string') {
         if (!full) {
@@ -158,18 +176,32 @@ export class WasmKernel implements Kernel {
       if (!full) pos += len;
       if (i < cap) words[HEAD + i] = len;
     }
+    return items.length + skip;
   }
 
-  encodeArray(items: readonly Input[], request: boolean, header: readonly [number, number] | null): Uint8Array {
-    this.stage(items);
-    const h = header !== null;
-    return this.out(this.x.encodeArray(items.length, request ? 1 : 0, h ? 1 : 0, h ? header[0] : 0, h ? header[1] : 0));
+  encodeRequest(name: Input, args: readonly Input[], m2: number): Uint8Array {
+    return this.out(this.x.encodeArray(this.stage(name, args), 1, 1, RPC_MODIFIER1, m2));
   }
 
-  encodeVars(pairs: readonly (readonly [Input, Input])[], header: readonly [number, number] | null): Uint8Array {
-    this.stage(pairs.flat());
-    const h = header !== null;
-    return this.out(this.x.encodeVars(pairs.length, h ? 1 : 0, h ? header[0] : 0, h ? header[1] : 0));
+  encodeArray(items: readonly Input[]): Uint8Array {
+    return this.out(this.x.encodeArray(this.stage(undefined, items), 0, 0, 0, 0));
+  }
+
+  encodeVars(pairs: readonly (readonly [Input, Input])[]): Uint8Array {
+    this.stage(undefined, pairs.flat());
+    return this.out(this.x.encodeVars(pairs.length, 0, 0, 0));
+  }
+
+  /** The header comes from the kernel; the body is copied once, after it. */
+  encodeResponse(result: Input, m2: number): Uint8Array {
+    const body = toBytes(result);
+    const len = this.x.encodeResponseHeader(body.length, m2);
+    if (len < 0) fail(len);
+    if (len === 0) return body;
+    const out = this.slab.alloc(len + body.length);
+    out.set(this.views().subarray(this.outPtr, this.outPtr + len));
+    out.set(body, len);
+    return out;
   }
 
   encodeResponseHeader(size: number, m2: number): Uint8Array {

@@ -209,6 +209,16 @@ describe.each(ENGINES)('codec, %s engine', (engine) => {
       const r = c.createDecoder({ response: true, maxFrame: 100 });
       expect(code(() => r.push(c.encodeResponse(new Uint8Array(101), 5)))).toBe('FRAME_TOO_LARGE');
     });
+    it('parses each frame\'s items in the same pass when asked', () => {
+      const all = concat([...packets(), bytes('ad030000 0500 61'), c.encodeRequest('z', ['', 'q'])]);
+      for (const step of [1, 7, all.length]) {
+        const d = c.createDecoder({ items: true });
+        const frames = [];
+        for (let i = 0; i < all.length; i += step) frames.push(...d.push(all.subarray(i, i + step)));
+        expect(frames.map((f) => (f.items ? text(f.items).join(',') : f.itemsError))).toEqual(['a,1', 'bb', `c,${'x'.repeat(300)}`, 'TRUNCATED_ITEM', 'z,q']);
+      }
+      expect(code(() => c.createDecoder({ items: true, response: true }))).toBe('INVALID_INPUT');
+    });
     it('hands over the frames found before a fault', () => {
       const d = c.createDecoder({ maxFrame: 100 });
       try {

@@ -173,8 +173,8 @@ export function properties(e: Engines) {
         }))),
         ([response, [ps, wire, cuts]]) => {
           const points = [...new Set(cuts.map((x) => Math.min(x, wire.length)))].sort((a, b) => a - b);
-          const run = (c: Codec, chunked: boolean) => {
-            const d = c.createDecoder({ response, maxFrame: response ? 100_000 : 65535 });
+          const run = (c: Codec, chunked: boolean, items = false) => {
+            const d = c.createDecoder({ response, items, maxFrame: response ? 100_000 : 65535 });
             const frames = [];
             let prev = 0;
             for (const p of chunked ? [...points, wire.length] : [wire.length]) {
@@ -186,6 +186,14 @@ export function properties(e: Engines) {
           const whole = same((c) => run(c, false));
           const chunked = same((c) => run(c, true));
           if (whole !== chunked) throw new Error(`chunking changed the frames:\n${whole}\n${chunked}`);
+          if (!response) {
+            // Parsing items in the scan gives, per frame, exactly what decodeArray gives.
+            const withItems = same((c) => run(c, false, true));
+            if (same((c) => run(c, true, true)) !== withItems) throw new Error('chunking changed the parsed items');
+            const ok = outcome(() => run(ts, false, true).frames.map((f) => f.items ?? f.itemsError));
+            const ref = outcome(() => run(ts, false).frames.map((f) => outcome(() => ts.decodeArray(f.body)).replace(/^ok |^err /, '')));
+            if (ok.startsWith('ok ') && ok.replace(/^ok /, '') !== ref.replace(/^ok /, '')) throw new Error(`items differ from decodeArray:\n${ok}\n${ref}`);
+          }
           if (wire === ps[0] || show(wire) === show(concat(ps))) {
             if (!whole.startsWith('ok ') || !whole.includes(`buffered:0`)) throw new Error('a valid stream did not decode whole');
           }
