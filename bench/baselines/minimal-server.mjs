@@ -1,0 +1,37 @@
+// The Node runtime's limit for a uwsgi RPC server: no checks, no features, one function
+// (echo: args joined by '|'). node baselines/minimal-server.mjs PORT
+import net from 'node:net';
+
+const port = Number(process.argv[2] ?? 3032);
+net.createServer({ noDelay: true }, (sock) => {
+  let buf = Buffer.alloc(0);
+  sock.on('data', (d) => {
+    buf = buf.length ? Buffer.concat([buf, d]) : d;
+    const answers = [];
+    let off = 0;
+    while (buf.length - off >= 4) {
+      const size = buf.readUInt16LE(off + 1);
+      if (buf.length - off < 4 + size) break;
+      const items = [];
+      let p = off + 4;
+      const end = p + size;
+      while (p < end) {
+        const l = buf.readUInt16LE(p);
+        p += 2;
+        if (l) items.push(buf.latin1Slice(p, p + l));
+        p += l;
+      }
+      const out = items.slice(1).join('|');
+      const head = Buffer.allocUnsafe(4);
+      head[0] = 173;
+      head.writeUInt16LE(out.length, 1);
+      head[3] = 0;
+      answers.push(head, Buffer.from(out, 'latin1'));
+      off = end;
+    }
+    // All answers to one chunk in one write: what any Node server can do at the least.
+    if (answers.length) sock.write(Buffer.concat(answers));
+    buf = buf.subarray(off);
+  });
+  sock.on('error', () => {});
+}).listen(port, '127.0.0.1', () => console.log(`minimal server on 127.0.0.1:${port}`));

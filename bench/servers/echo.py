@@ -1,0 +1,6 @@
+import uwsgi
+
+def echo(*args):
+    return b'|'.join(args)
+
+uwsgi.register_rpc('echo', echo)
