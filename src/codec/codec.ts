@@ -29,15 +29,13 @@ export interface DecodedResponse {
   result: Bytes;
 }
 
-/** How an `auto` codec splits the work between its engines. */
+/** How a codec splits the work between its engines (auto: by measurement). */
 export interface EnginePlan {
-  /** Single packets, arrays, vars and every encode. */
+  /** Single packets, arrays, vars, every encode, and frames-only stream scans. */
   single: Kernel;
-  /** Chunks of at least `scanThreshold` bytes in a stream decoder. */
-  scan: Kernel;
-  /** Shorter chunks. */
-  scanSmall: Kernel;
-  scanThreshold: number;
+  /** Stream scans that parse items too, on chunks of at least `batchThreshold` bytes. */
+  batch: Kernel;
+  batchThreshold: number;
 }
 
 function checkModifier(m: unknown, what: string): asserts m is number {
@@ -179,8 +177,8 @@ export class Codec {
 
   /** A per-connection stream decoder (see FrameDecoder). */
   createDecoder<V extends Uint8Array = Uint8Array>(options: DecoderOptions<V> = {}): FrameDecoder<V> {
-    const { scan, scanSmall, scanThreshold } = this.plan;
-    const pick = scan === scanSmall ? () => scan : (len: number) => (len >= scanThreshold ? scan : scanSmall);
+    const { single, batch, batchThreshold } = this.plan;
+    const pick = batch === single || options.items !== true ? () => single : (len: number) => (len >= batchThreshold ? batch : single);
     return new FrameDecoder<V>(pick, this.k, options);
   }
 }

@@ -12,8 +12,9 @@ export interface CodecOptions {
 }
 
 /**
- * Chunks at least this long are scanned by WASM in an auto codec. Below it the copy into
- * linear memory costs more than WASM saves (bench/codec.bench.mjs: scan rows).
+ * An auto codec's stream decoders with `items: true` scan chunks at least this long with
+ * WASM. Below it, and for every other operation, the copy into linear memory costs more
+ * than WASM saves (bench/codec.bench.mjs: the decode, scan and decoder.push rows).
  */
 export const AUTO_SCAN_THRESHOLD = 512;
 
@@ -34,24 +35,24 @@ export function wasmKernel(): Promise<Kernel> {
 export async function createCodec(options: CodecOptions = {}): Promise<Codec> {
   const engine = options.engine ?? 'auto';
   const t = tsKernel();
-  if (engine === 'ts') return new Codec('ts', { single: t, scan: t, scanSmall: t, scanThreshold: 0 });
+  if (engine === 'ts') return new Codec('ts', { single: t, batch: t, batchThreshold: 0 });
   if (engine === 'wasm') {
     const w = await wasmKernel();
-    return new Codec('wasm', { single: w, scan: w, scanSmall: w, scanThreshold: 0 });
+    return new Codec('wasm', { single: w, batch: w, batchThreshold: 0 });
   }
   if (engine !== 'auto') throw new CodecError('INVALID_INPUT', `engine ${String(engine)}: use 'auto', 'wasm' or 'ts'`);
   let w: Kernel;
   try {
     w = await wasmKernel();
   } catch {
-    return new Codec('ts', { single: t, scan: t, scanSmall: t, scanThreshold: 0 });
+    return new Codec('ts', { single: t, batch: t, batchThreshold: 0 });
   }
-  const plan: EnginePlan = { single: t, scan: w, scanSmall: t, scanThreshold: AUTO_SCAN_THRESHOLD };
+  const plan: EnginePlan = { single: t, batch: w, batchThreshold: AUTO_SCAN_THRESHOLD };
   return new Codec('wasm', plan);
 }
 
 /** A TS codec at once, no await (the fallback while WASM loads). */
 export function createCodecSync(): Codec {
   const t = tsKernel();
-  return new Codec('ts', { single: t, scan: t, scanSmall: t, scanThreshold: 0 });
+  return new Codec('ts', { single: t, batch: t, batchThreshold: 0 });
 }
