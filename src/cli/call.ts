@@ -1,0 +1,57 @@
+import { RpcClient } from '../client/index.js';
+import { RpcError } from '../rpc-error.js';
+import { type OptionSpecs, parseArgs } from './args.js';
+import { USAGE, UsageError } from './usage.js';
+
+const CALL_OPTIONS: OptionSpecs = {
+  raw: { value: false },
+  timeout: { value: true },
+  help: { value: false },
+};
+
+/**
+ * `uwsgi-rpc call NODE FUNC [ARG...]`: the result's exact bytes on stdout (exit 0), or
+ * `uwsgi-rpc: CODE: message` on stderr (exit 1).
+ */
+export async function call(argv: readonly string[]): Promise<number> {
+  const { entries, positional } = parseArgs(argv, CALL_OPTIONS);
+  let raw = false;
+  let timeout: number | undefined;
+  for (const [name, value] of entries) {
+    if (name === 'help') {
+      await writeOut(USAGE);
+      return 0;
+    }
+    if (name === 'raw') raw = true;
+    if (name === 'timeout') {
+      if (!/^\d+$/.test(value)) throw new UsageError(`--timeout ${value}: use a whole number of milliseconds (0: none)`);
+      timeout = Number(value);
+    }
+  }
+  if (positional.length < 2) throw new UsageError('call needs a node (HOST:PORT or PATH.sock) and a function name');
+  const [node, name, ...args] = positional;
+  const client = new RpcClient(timeout === undefined ? {} : { timeout });
+  try {
+    const result = await client.call(node, name, args, { raw });
+    await writeOut(result);
+    return 0;
+  } catch (err) {
+    if (!(err instanceof RpcError)) throw err;
+    process.stderr.write(`uwsgi-rpc: ${err.code}: ${err.message.replace(/\s*\n\s*/g, ' ')}\n`);
+    return 1;
+  } finally {
+    client.close();
+  }
+}
+
+/** Writes to stdout and waits until it is handed off; a reader that went away is not an error. */
+function writeOut(data: string | Uint8Array): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      process.stdout.off('error', done);
+      resolve();
+    };
+    process.stdout.once('error', done);
+    process.stdout.write(data, () => done());
+  });
+}

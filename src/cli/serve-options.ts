@@ -1,0 +1,87 @@
+import { type EngineChoice } from '../codec/index.js';
+import { type OptionSpecs, parseArgs } from './args.js';
+import { readIni } from './ini.js';
+import { UsageError } from './usage.js';
+
+export interface ServeOptions {
+  sockets: string[];
+  imports: string[];
+  engine: EngineChoice;
+  help: boolean;
+}
+
+const value = { value: true } as const;
+
+/** uWSGI's option names, as flags (`--socket`) and as ini keys (`socket = ...`). */
+export const SERVE_OPTIONS: OptionSpecs = {
+  socket: value,
+  import: value,
+  ini: value,
+  engine: value,
+  processes: value,
+  'http-socket': value,
+  'http-socket-modifier1': value,
+  'http-socket-modifier2': value,
+  route: value,
+  'route-uri': value,
+  'route-qs': value,
+  'route-host': value,
+  'route-remote-addr': value,
+  'route-user-agent': value,
+  'route-referer': value,
+  'route-label': value,
+  help: { value: false },
+};
+
+/** Read (so ini files that use them load) but served only once the HTTP front and routing exist. */
+const NOT_YET = new Set([
+  'http-socket', 'http-socket-modifier1', 'http-socket-modifier2',
+  'route', 'route-uri', 'route-qs', 'route-host', 'route-remote-addr', 'route-user-agent', 'route-referer', 'route-label',
+]);
+
+const ENGINES = new Set(['auto', 'wasm', 'ts']);
+/** ini files may include others (`ini = base.ini`); a loop must not hang the CLI. */
+const MAX_INI_DEPTH = 10;
+
+/** Flags and --ini sections merged in command-line order: lists accumulate, the last engine wins. */
+export function serveOptions(argv: readonly string[]): ServeOptions {
+  const { entries, positional } = parseArgs(argv, SERVE_OPTIONS);
+  if (positional.length > 0) throw new UsageError(`serve takes no arguments, got "${positional[0]}"`);
+  const options: ServeOptions = { sockets: [], imports: [], engine: 'auto', help: false };
+  apply(entries, options, 0);
+  return options;
+}
+
+function apply(entries: readonly [string, string][], o: ServeOptions, depth: number): void {
+  for (const [name, v] of entries) {
+    if (NOT_YET.has(name)) throw new UsageError(`not supported yet: --${name}`);
+    switch (name) {
+      case 'socket': o.sockets.push(v); break;
+      case 'import': o.imports.push(v); break;
+      case 'help': o.help = true; break;
+      case 'engine':
+        if (!ENGINES.has(v)) throw new UsageError(`--engine ${v}: use auto, wasm or ts`);
+        o.engine = v as EngineChoice;
+        break;
+      case 'processes':
+        // one process is what we run; more come with the multi-process issue
+        if (v.trim() !== '1') throw new UsageError(`not supported yet: --processes ${v} (only 1)`);
+        break;
+      case 'ini':
+        if (depth >= MAX_INI_DEPTH) throw new UsageError(`--ini ${v}: ini files nested more than ${MAX_INI_DEPTH} deep`);
+        apply(checkIni(v, readIni(v)), o, depth + 1);
+        break;
+      default:
+        throw new UsageError(`unknown option --${name}`);
+    }
+  }
+}
+
+/** Keys of an ini section must be serve options that take a value. */
+function checkIni(spec: string, entries: [string, string][]): [string, string][] {
+  for (const [key] of entries) {
+    const known = Object.hasOwn(SERVE_OPTIONS, key) ? SERVE_OPTIONS[key] : undefined;
+    if (known === undefined || !known.value) throw new UsageError(`--ini ${spec}: unknown option "${key}"`);
+  }
+  return entries;
+}

@@ -1,0 +1,69 @@
+import { RpcServer } from '../server/index.js';
+import { importModules } from './imports.js';
+import { serveOptions } from './serve-options.js';
+import { USAGE, UsageError } from './usage.js';
+
+const write = (stream: NodeJS.WriteStream, text: string) => new Promise<void>((r) => stream.write(text, () => r()));
+
+/**
+ * `uwsgi-rpc serve`: imports the function modules, listens, prints one line per address
+ * on stdout, then serves until SIGINT/SIGTERM, which close gracefully (exit code 0).
+ */
+export async function serve(argv: readonly string[]): Promise<number> {
+  const options = serveOptions(argv);
+  if (options.help) {
+    await write(process.stdout, USAGE);
+    return 0;
+  }
+  if (options.sockets.length === 0) throw new UsageError('serve needs at least one --socket');
+  const stop = nextSignal();
+  const server = new RpcServer({ engine: options.engine });
+  try {
+    await importModules(options.imports, server);
+    const names = server.registry.names();
+    process.stderr.write(names.length === 0
+      ? 'uwsgi-rpc: no functions registered (load some with --import FILE.mjs)\n'
+      : `uwsgi-rpc: ${names.length} function${names.length === 1 ? '' : 's'}: ${names.join(', ')}\n`);
+    for (const socket of options.sockets) {
+      const address = await server.listen(socket);
+      await write(process.stdout, `uwsgi-rpc: uwsgi socket on ${address}\n`);
+    }
+  } catch (err) {
+    stop.cancel();
+    await server.close();
+    throw err;
+  }
+  if (process.env.npm_lifecycle_event === 'start') await write(process.stdout, tryLines(server));
+  const signal = await stop.signal;
+  process.stderr.write(`uwsgi-rpc: ${signal}: closing (running calls may finish)\n`);
+  // a second signal gives up waiting for running calls
+  const force = () => process.exit(1);
+  process.once('SIGINT', force).once('SIGTERM', force);
+  await server.close();
+  process.off('SIGINT', force).off('SIGTERM', force);
+  return 0;
+}
+
+/** The first SIGINT or SIGTERM from now on (they no longer kill the process at once). */
+function nextSignal(): { signal: Promise<NodeJS.Signals>; cancel: () => void } {
+  let on!: (s: NodeJS.Signals) => void;
+  const cancel = () => process.off('SIGINT', on).off('SIGTERM', on);
+  const signal = new Promise<NodeJS.Signals>((resolve) => {
+    on = (s) => {
+      cancel();
+      resolve(s);
+    };
+    process.on('SIGINT', on).on('SIGTERM', on);
+  });
+  return { signal, cancel };
+}
+
+/** Under `npm start`: how to call what is served, with the CLI. */
+function tryLines(server: RpcServer): string {
+  const address = server.addresses[0];
+  const names = new Set(server.registry.names());
+  const examples = [['hello'], ['echo', 'a', 'b', 'c'], ['upper', "'hello world'"], ['sum', '1', '2', '3.5']]
+    .filter(([name]) => names.has(name));
+  if (examples.length === 0 && names.size > 0) examples.push([[...names][0]]);
+  return examples.map((e) => `try: npx uwsgi-rpc call ${address} ${e.join(' ')}\n`).join('');
+}
