@@ -1,0 +1,310 @@
+// The CLI as a user runs it: `node bin/uwsgi-rpc.js ...` child processes, after the build.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { copyFileSync, writeFileSync } from 'node:fs';
+import { type Server, createServer } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENGINES } from '../helpers/engines.js';
+import { freePort, removeDir, tempDir } from '../helpers/processes.js';
+
+const ROOT = join(__dirname, '..', '..');
+const BIN = join(ROOT, 'bin', 'uwsgi-rpc.js');
+const FIXTURES = join(__dirname, 'fixtures');
+
+interface Run { code: number | null; stdout: Buffer; stderr: string }
+
+/** Runs the CLI to completion. */
+function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env } });
+    const out: Buffer[] = [];
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out), stderr: err }));
+  });
+}
+
+interface Serving {
+  child: ChildProcess;
+  /** stdout so far */
+  out(): string;
+  err(): string;
+  /** Sends `signal` and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts `serve` and resolves once it has printed `lines` lines on stdout. */
+function serve(args: string[], lines: number, env: NodeJS.ProcessEnv = {}): Promise<Serving> {
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], { cwd: ROOT, env: { ...process.env, ...env } });
+  let out = '';
+  let err = '';
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const s: Serving = {
+    child,
+    out: () => out,
+    err: () => err,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+  return new Promise((resolve, reject) => {
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (out.split('\n').length > lines) resolve(s);
+    });
+    child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
+    child.once('exit', (code) => reject(new Error(`serve exited (${code}) before it was ready\nstdout: ${out}\nstderr: ${err}`)));
+  });
+}
+
+const listening = (address: string) => `uwsgi-rpc: uwsgi socket on ${address}\n`;
+
+let dir: string;
+const started: Serving[] = [];
+
+beforeAll(() => {
+  // the CLI runs from dist/: make sure it is built from the current sources
+  execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--if-needed'], { cwd: ROOT, stdio: 'ignore' });
+  dir = tempDir();
+}, 120_000);
+
+afterAll(async () => {
+  for (const s of started) await s.stop('SIGKILL');
+  removeDir(dir);
+});
+
+describe('uwsgi-rpc help', () => {
+  it.each([['--help'], ['help'], ['-h'], ['serve', '--help'], ['call', '--help']])('%s prints the usage, exit 0', async (...args) => {
+    const r = await run(args);
+    expect(r.code).toBe(0);
+    expect(r.stdout.toString()).toContain('uwsgi-rpc serve --socket HOST:PORT');
+    expect(r.stdout.toString()).toContain('uwsgi-rpc call [--raw] [--timeout MS] HOST:PORT|PATH.sock FUNC [ARG...]');
+  });
+  it('no command: usage on stderr, exit 2', async () => {
+    const r = await run([]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('usage:');
+  });
+});
+
+describe.each(ENGINES)('uwsgi-rpc serve --engine %s, and call', (engine) => {
+  let server: Serving;
+  let tcp: string;
+  let unix: string;
+
+  beforeAll(async () => {
+    tcp = `127.0.0.1:${await freePort()}`;
+    unix = join(dir, `cli-${engine}.sock`);
+    server = await serve([
+      '--socket', tcp, `--socket=${unix}`,
+      '--import', 'test/cli/fixtures/default-style.mjs', `--import=${join(FIXTURES, 'register-style.mjs')}`,
+      '--engine', engine,
+    ], 2);
+    started.push(server);
+  });
+  afterAll(() => server.stop());
+
+  it('prints exactly one line per listening address', () => {
+    expect(server.out()).toBe(listening(tcp) + listening(unix));
+  });
+
+  it('call writes the exact result bytes to stdout, no newline added, exit 0', async () => {
+    const r = await run(['call', tcp, 'hello']);
+    expect(r).toEqual({ code: 0, stdout: Buffer.from('Hello World'), stderr: '' });
+    const u = await run(['call', unix, 'echo', 'a', 'é€', '-3']);
+    expect(u).toEqual({ code: 0, stdout: Buffer.from('a|é€|-3'), stderr: '' });
+  });
+
+  it('a binary result comes out byte for byte', async () => {
+    const r = await run(['call', tcp, 'bytes']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.equals(Buffer.from(Uint8Array.from({ length: 256 }, (_, i) => i)))).toBe(true);
+  });
+
+  it("functions registered with the package's own register() are served", async () => {
+    const r = await run(['call', tcp, 'fromPackage', 'x', 'y']);
+    expect(r.stdout.toString()).toBe('registered via the package (2 args)');
+  });
+
+  it('args after -- are passed as they are', async () => {
+    const r = await run(['call', tcp, 'echo', '--', '--raw', '-x']);
+    expect(r.stdout.toString()).toBe('--raw|-x');
+  });
+
+  it('an unknown function: one line on stderr, nothing on stdout, exit 1; the server logs why', async () => {
+    const r = await run(['call', tcp, 'nosuchfunction']);
+    expect(r.code).toBe(1);
+    expect(r.stdout.length).toBe(0);
+    expect(r.stderr).toMatch(/^uwsgi-rpc: NO_ANSWER: [^\n]+\n$/);
+    expect(server.err()).toMatch(/unknown function "nosuchfunction"/);
+  });
+
+  it('--timeout: a call that takes longer fails with TIMEOUT, exit 1', async () => {
+    const r = await run(['call', '--timeout', '100', tcp, 'slow', '2000']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^uwsgi-rpc: TIMEOUT: [^\n]+\n$/);
+  });
+});
+
+describe('uwsgi-rpc call', () => {
+  it('--raw sends modifier2 1 and prints the bytes up to EOF', async () => {
+    const seen: number[] = [];
+    const raw: Server = createServer((s) => {
+      s.once('data', (c: Buffer) => {
+        seen.push(c[0], c[3]);
+        s.end(Buffer.from('HTTP/1.0 200 OK\r\n\r\nraw \x00\xff', 'latin1'));
+      });
+    });
+    await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = raw.address() as { port: number };
+      const r = await run(['call', `127.0.0.1:${port}`, 'page', '--raw']);
+      expect(r.code).toBe(0);
+      expect(r.stdout.toString('latin1')).toBe('HTTP/1.0 200 OK\r\n\r\nraw \x00\xff');
+      expect(seen).toEqual([173, 1]);
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('connection refused: REFUSED, exit 1', async () => {
+    const r = await run(['call', `127.0.0.1:${await freePort()}`, 'hello']);
+    expect(r.code).toBe(1);
+    expect(r.stdout.length).toBe(0);
+    expect(r.stderr).toMatch(/^uwsgi-rpc: REFUSED: [^\n]+\n$/);
+  });
+
+  it.each([
+    [['call'], /call needs a node/],
+    [['call', '127.0.0.1:1'], /call needs a node/],
+    [['call', '--timeout', 'soon', '127.0.0.1:1', 'f'], /--timeout soon/],
+    [['call', '127.0.0.1:1', 'f', '--bogus'], /unknown option --bogus/],
+    [['frobnicate'], /unknown command "frobnicate"/],
+  ])('usage error %j: exit 2', async (args, message) => {
+    const r = await run(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+  });
+});
+
+describe('uwsgi-rpc serve', () => {
+  it('--ini: a [uwsgi] section (comments, repeated keys, %d) merged with flags', async () => {
+    const tcp = `127.0.0.1:${await freePort()}`;
+    const flagged = `127.0.0.1:${await freePort()}`;
+    const unix = join(dir, 'ini.sock');
+    copyFileSync(join(FIXTURES, 'default-style.mjs'), join(dir, 'fns.mjs'));
+    const ini = join(dir, 'app.ini');
+    writeFileSync(ini, [
+      '; a uWSGI-style config',
+      '[other]',
+      'socket = 127.0.0.1:1',
+      '[uwsgi]',
+      `socket = ${tcp}`,
+      '# a second socket',
+      `  socket=${unix}  `,
+      'import = %dfns.mjs',
+      'engine = ts',
+      'processes = 1',
+      '',
+    ].join('\n'));
+    const s = await serve(['--ini', ini, '--socket', flagged], 3);
+    started.push(s);
+    expect(s.out()).toBe(listening(tcp) + listening(unix) + listening(flagged));
+    for (const a of [tcp, unix, flagged]) expect((await run(['call', a, 'hello'])).stdout.toString()).toBe('Hello World');
+    // FILE:SECTION picks another section
+    writeFileSync(join(dir, 'two.ini'), `[uwsgi]\nsocket = 127.0.0.1:1\n[mine]\nsocket = ${unix}-2\nimport = %dfns.mjs\n`);
+    const t = await serve(['--ini', `${join(dir, 'two.ini')}:mine`], 1);
+    started.push(t);
+    expect(t.out()).toBe(listening(`${unix}-2`));
+    expect(await s.stop()).toBe(0);
+    expect(await t.stop('SIGINT')).toBe(0);
+  });
+
+  it('SIGTERM and SIGINT: running calls finish, then exit 0', async () => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      const tcp = `127.0.0.1:${await freePort()}`;
+      const s = await serve(['--socket', tcp, '--import', 'test/cli/fixtures/default-style.mjs'], 1);
+      started.push(s);
+      const slow = run(['call', tcp, 'slow', '400']);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(await s.stop(signal)).toBe(0);
+      expect((await slow).stdout.toString()).toBe('slow done');
+      expect(s.err()).toContain(`${signal}: closing`);
+    }
+  });
+
+  it('under npm start: the examples load and it prints how to call them', async () => {
+    const tcp = `127.0.0.1:${await freePort()}`;
+    const s = await serve(['--socket', tcp, '--import', 'examples/functions.mjs'], 2, { npm_lifecycle_event: 'start' });
+    started.push(s);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(s.out()).toMatch(new RegExp(`^${listening(tcp)}try: npx uwsgi-rpc call ${tcp} hello\n`));
+    const calls: [string[], string][] = [
+      [['hello'], 'Hello World'],
+      [['echo', 'a', 'b'], 'a|b'],
+      [['upper', 'héllo'], 'HÉLLO'],
+      [['sum', '1', '2', '3.5'], '6.5'],
+      [['sleep', '10'], 'slept 10 ms'],
+      [['version'], `uwsgi-rpc on Node ${process.version}`],
+    ];
+    for (const [args, want] of calls) expect((await run(['call', tcp, ...args])).stdout.toString()).toBe(want);
+    expect((await run(['call', tcp, 'sha256', 'abc'])).stdout.toString('hex')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect((await run(['call', tcp, 'sum', 'x'])).code).toBe(1);
+    expect(await s.stop()).toBe(0);
+  });
+
+  it.each([
+    [['--import', 'test/cli/fixtures/default-style.mjs'], /serve needs at least one --socket/],
+    [['--socket', '127.0.0.1:0', '--http-socket', '127.0.0.1:0'], /not supported yet: --http-socket/],
+    [['--socket', '127.0.0.1:0', '--route', '^/x rpc:hello'], /not supported yet: --route/],
+    [['--socket', '127.0.0.1:0', '--processes', '4'], /not supported yet: --processes 4/],
+    [['--socket', '127.0.0.1:0', '--engine', 'fast'], /--engine fast: use auto, wasm or ts/],
+    [['--socket', '127.0.0.1:0', '--master'], /unknown option --master/],
+    [['--socket'], /--socket needs a value/],
+    [['--socket', '127.0.0.1:0', 'extra'], /serve takes no arguments/],
+  ])('usage error %j: exit 2', async (args, message) => {
+    const r = await run(['serve', ...args]);
+    expect(r.code).toBe(2);
+    expect(r.stdout.length).toBe(0);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it('ini options of later issues are read, then refused; unknown ini keys are refused', async () => {
+    const later = join(dir, 'later.ini');
+    writeFileSync(later, '[uwsgi]\nsocket = 127.0.0.1:0\nhttp-socket = 127.0.0.1:0\nhttp-socket-modifier1 = 173\n');
+    const r = await run(['serve', '--ini', later]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/not supported yet: --http-socket/);
+    const unknown = join(dir, 'unknown.ini');
+    writeFileSync(unknown, '[uwsgi]\nsocket = 127.0.0.1:0\nmaster = true\n');
+    const u = await run(['serve', '--ini', unknown]);
+    expect(u.code).toBe(2);
+    expect(u.stderr).toMatch(/unknown option "master"/);
+    const missing = await run(['serve', '--ini', join(dir, 'nope.ini')]);
+    expect(missing.code).toBe(2);
+    expect((await run(['serve', '--ini', `${later}:nosection`])).stderr).toMatch(/no \[nosection\] section/);
+  });
+
+  it('failures at start: a broken --import, a missing file, a busy port: exit 1 with the reason', async () => {
+    const port = await freePort();
+    const broken = await run(['serve', '--socket', `127.0.0.1:${port}`, '--import', 'test/cli/fixtures/broken.mjs']);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toMatch(/--import test\/cli\/fixtures\/broken\.mjs: this module is broken on purpose/);
+    const missing = await run(['serve', '--socket', `127.0.0.1:${port}`, '--import', 'nope.mjs']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/--import nope\.mjs: no such file/);
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(port, '127.0.0.1', r));
+    try {
+      const r = await run(['serve', '--socket', `127.0.0.1:${port}`]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/EADDRINUSE/);
+      expect(r.stdout.length).toBe(0);
+    } finally {
+      busy.close();
+    }
+  });
+});
