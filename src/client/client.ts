@@ -1,0 +1,145 @@
+import { type Codec, type Input, createCodec, createCodecSync } from '../codec/index.js';
+import { MODIFIER2 } from '../codec/constants.js';
+import { RpcError } from '../rpc-error.js';
+import { defaultRegistry, type Registry } from '../server/registry.js';
+import { asRpcError, requestError } from './errors.js';
+import { fanout, type FanoutResult } from './fanout.js';
+import { callLocal } from './local-call.js';
+import { type NodeAddress, parseNode } from './node-address.js';
+import { NodePool } from './node-pool.js';
+import { type CallOptions, type ClientConfig, type ClientOptions, checkTimeout, resolveConfig } from './options.js';
+import { PendingCall } from './pending-call.js';
+import { type SplitCall, type SplitOptions, type SplitResult, Splitter } from './splitter.js';
+
+const textDecoder = new TextDecoder();
+
+function isEmpty(v: unknown): boolean {
+  return (typeof v === 'string' || v instanceof Uint8Array) && v.length === 0;
+}
+
+/**
+ * uWSGI can never receive an empty arg: its parser skips zero-length items, and a request
+ * whose LAST item is empty is rejected outright (no answer). Trailing empty args are
+ * therefore dropped before encoding, so such calls still work; empty args in the middle
+ * are sent as they are (uWSGI, and our server, skip them).
+ */
+export function dropTrailingEmpty(args: readonly Input[]): readonly Input[] {
+  let n = args.length;
+  while (n > 0 && isEmpty(args[n - 1])) n--;
+  return n === args.length ? args : args.slice(0, n);
+}
+
+/**
+ * Calls RPC functions on uWSGI nodes (any language plugin), on our own server, or locally.
+ * Rejects only with RpcError.
+ */
+export class RpcClient {
+  readonly config: ClientConfig;
+  private codec: Codec | null;
+  private codecLoading: Promise<Codec> | null = null;
+  private readonly registry: Registry;
+  private readonly pools = new Map<string, NodePool>();
+  private closed = false;
+
+  constructor(options: ClientOptions = {}) {
+    this.config = resolveConfig(options);
+    this.registry = options.registry ?? defaultRegistry;
+    const engine = options.engine ?? 'auto';
+    if (options.codec) {
+      this.codec = options.codec;
+    } else if (engine === 'ts') {
+      this.codec = createCodecSync();
+    } else {
+      // 'auto' works with the TS codec until WASM is ready; 'wasm' waits for it.
+      this.codec = engine === 'auto' ? createCodecSync() : null;
+      this.codecLoading = createCodec({ engine });
+      this.codecLoading.then((c) => { this.codec = c; }, () => {});
+    }
+  }
+
+  /**
+   * Calls `name(...args)` on `node` ('host:port', ':port', '[v6]:port', a unix socket path;
+   * null or '' for a local call) and resolves with the result's bytes.
+   */
+  async call(node: string | null, name: Input, args: readonly Input[] = [], options: CallOptions = {}): Promise<Uint8Array> {
+    const label = typeof node === 'string' ? node : '';
+    try {
+      if (this.closed) throw new RpcError('INVALID', 'the client is closed', label);
+      const timeout = options.timeout === undefined ? this.config.timeout : checkTimeout(options.timeout, 'timeout');
+      const signal = options.signal;
+      if (signal?.aborted) throw new RpcError('ABORTED', `${label || 'local call'}: aborted before it started`, label, { cause: signal.reason });
+      if (!Array.isArray(args)) throw new RpcError('INVALID', 'args must be an array', label);
+      const address = parseNode(node);
+      if (address === null) return await callLocal(this.registry, name, args, timeout, signal);
+      const codec = this.codec ?? (await this.loadCodec());
+      let packet: Uint8Array;
+      try {
+        packet = codec.encodeRequest(name, dropTrailingEmpty(args), options.raw === true ? MODIFIER2.RAW : MODIFIER2.UWSGI);
+      } catch (err) {
+        throw requestError(err, label);
+      }
+      return await this.send(address, label, packet, options.raw === true, timeout, signal);
+    } catch (err) {
+      throw asRpcError(err, label);
+    }
+  }
+
+  /** `call(node, name, args)`: the result's bytes. */
+  rpc(node: string | null, name: Input, ...args: Input[]): Promise<Uint8Array> {
+    return this.call(node, name, args);
+  }
+
+  /** `call(node, name, args)`: the result as UTF-8 text. */
+  async rpcText(node: string | null, name: Input, ...args: Input[]): Promise<string> {
+    return textDecoder.decode(await this.call(node, name, args));
+  }
+
+  /** The same call on every node in parallel; one result per node, in node order. Never rejects. */
+  fanout(nodes: readonly (string | null)[], name: Input, args: readonly Input[] = [], options: CallOptions = {}): Promise<FanoutResult[]> {
+    return fanout(this, nodes, name, args, options);
+  }
+
+  /** Spreads `calls` over `nodes` (see Splitter); results in input order. */
+  split(nodes: readonly (string | null)[], calls: readonly SplitCall[], options: SplitOptions = {}): Promise<SplitResult[]> {
+    return new Splitter(this, nodes, options).run(calls);
+  }
+
+  /** What the client has learned about a node with keepAlive ('unknown' until then). */
+  nodeBehaviour(node: string): 'unknown' | 'keeps' | 'closes' {
+    const address = parseNode(node);
+    return address === null ? 'unknown' : (this.pools.get(address.key)?.behaviour ?? 'unknown');
+  }
+
+  /** Stops new calls, lets calls in flight finish, then closes every pooled connection. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.pools.values()].map((p) => p.close()));
+  }
+
+  private send(address: NodeAddress, label: string, packet: Uint8Array, raw: boolean, timeout: number, signal: AbortSignal | undefined): Promise<Uint8Array> {
+    let pool = this.pools.get(address.key);
+    if (pool === undefined) {
+      pool = new NodePool(address, this.config, () => this.codec!, (p) => this.dropPool(p));
+      this.pools.set(address.key, pool);
+    }
+    const target = pool;
+    return new Promise<Uint8Array>((resolve, reject) => {
+      const call = new PendingCall(label, packet, raw, resolve, reject);
+      call.arm(timeout, signal);
+      target.dispatch(call);
+    });
+  }
+
+  /** Per-call mode keeps no state per node; keepAlive keeps what it learned. */
+  private dropPool(pool: NodePool): void {
+    if (!this.config.keepAlive && this.pools.get(pool.address.key) === pool) this.pools.delete(pool.address.key);
+  }
+
+  private async loadCodec(): Promise<Codec> {
+    try {
+      return (this.codec = await this.codecLoading!);
+    } catch (err) {
+      throw new RpcError('INVALID', `the codec engine cannot load: ${(err as Error).message}`, '', { cause: err });
+    }
+  }
+}

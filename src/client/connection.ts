@@ -1,0 +1,255 @@
+import { connect, type Socket } from 'node:net';
+import type { Codec, FrameDecoder } from '../codec/index.js';
+import { CodecError } from '../codec/index.js';
+import { MODIFIER2, RPC_MODIFIER1 } from '../codec/constants.js';
+import { RpcError } from '../rpc-error.js';
+import { connectError } from './errors.js';
+import type { NodeAddress } from './node-address.js';
+import type { CallHolder, PendingCall } from './pending-call.js';
+
+/** What a connection tells its owner (a NodePool). */
+export interface ConnectionOwner {
+  /** Answers arrived and the connection can take calls again (keep-alive only). */
+  onFree(conn: Connection): void;
+  /** The socket is gone; every call it held is settled. */
+  onClosed(conn: Connection): void;
+}
+
+export interface ConnectionSettings {
+  /** Keep the socket after an answer (else close it as soon as the one answer is read). */
+  keepAlive: boolean;
+  maxResponse: number;
+}
+
+/** A result the caller may keep: a copy unless the view already owns its whole buffer. */
+function owned(body: Uint8Array): Uint8Array {
+  return body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body : body.slice();
+}
+
+/**
+ * One socket to a node and the calls written on it, answered in order. In per-call mode
+ * (keepAlive false, and always for raw calls) it carries exactly one call and closes once
+ * the answer is read, without waiting for EOF, as uWSGI's client does.
+ */
+export class Connection implements CallHolder {
+  readonly socket: Socket;
+  readonly raw: boolean;
+  connected = false;
+  closed = false;
+  /** Takes further calls once free (keep-alive, not raw, nothing abandoned). */
+  reusable: boolean;
+  /** Complete answers read so far, and when the last one completed. */
+  answers = 0;
+  lastAnswerAt = 0;
+  /** It closed with no call in flight (the server closed an idle connection). */
+  closedIdle = false;
+  /** Calls written (or to write once connected), oldest first; settled ones wait for their answer to be skipped. */
+  private readonly queue: PendingCall[] = [];
+  private readonly decoder: FrameDecoder | null;
+  private rawChunks: Uint8Array[] = [];
+  private rawSize = 0;
+  private sawEnd = false;
+  private lastError: Error | null = null;
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    readonly address: NodeAddress,
+    codec: Codec,
+    private readonly settings: ConnectionSettings,
+    private readonly owner: ConnectionOwner,
+    first: PendingCall,
+  ) {
+    this.raw = first.raw;
+    this.reusable = settings.keepAlive && !first.raw;
+    this.decoder = first.raw ? null : codec.createDecoder({ response: true, maxFrame: settings.maxResponse });
+    this.take(first);
+    const s = address.kind === 'tcp' ? connect({ host: address.host, port: address.port, noDelay: true }) : connect({ path: address.path });
+    this.socket = s;
+    s.on('connect', () => this.onConnect());
+    s.on('data', (chunk: Buffer) => this.onData(chunk));
+    s.on('end', () => { this.sawEnd = true; });
+    s.on('error', (err) => { this.lastError = err; });
+    s.on('close', () => this.onClose());
+  }
+
+  get key(): string {
+    return this.address.key;
+  }
+
+  /** Calls whose answers are still awaited (settled ones included: their answers must be read first). */
+  get inFlight(): number {
+    return this.queue.length;
+  }
+
+  /** Writes a call on this (connected, reusable) connection. */
+  send(call: PendingCall): void {
+    this.clearIdle();
+    this.take(call);
+    this.write(call);
+  }
+
+  private take(call: PendingCall): void {
+    call.holder = this;
+    this.queue.push(call);
+  }
+
+  private write(call: PendingCall): void {
+    call.sent = true;
+    this.socket.write(call.packet);
+  }
+
+  private onConnect(): void {
+    this.connected = true;
+    for (const call of this.queue) if (!call.settled) this.write(call);
+  }
+
+  /** Keep-alive: an idle connection holds no call, does not keep the process alive, and closes after `ms`. */
+  markIdle(ms: number): void {
+    this.socket.unref();
+    if (ms !== Infinity && this.idleTimer === undefined) {
+      this.idleTimer = setTimeout(() => this.destroy(), Math.min(ms, 2 ** 31 - 1));
+      this.idleTimer.unref();
+    }
+  }
+
+  private clearIdle(): void {
+    this.socket.ref();
+    if (this.idleTimer !== undefined) {
+      clearTimeout(this.idleTimer);
+      this.idleTimer = undefined;
+    }
+  }
+
+  destroy(): void {
+    this.reusable = false;
+    this.clearIdle();
+    this.socket.destroy();
+  }
+
+  /** A call gave up (timeout, abort). Unsent: drop the connection. Sent: its answer can only be skipped. */
+  cancel(call: PendingCall): void {
+    if (!call.sent || this.queue.every((c) => c.settled)) {
+      this.destroy();
+      return;
+    }
+    // Later pipelined calls still wait for their answers behind this one's.
+    this.reusable = false;
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.decoder === null) {
+      this.rawSize += chunk.length;
+      if (this.rawSize > this.settings.maxResponse) {
+        this.failAll('MALFORMED', `the raw answer is larger than maxResponse (${this.settings.maxResponse} bytes)`);
+        return;
+      }
+      this.rawChunks.push(chunk);
+      return;
+    }
+    if (this.queue.length === 0) {
+      // Nothing was asked: a server that talks on its own cannot be trusted with calls.
+      this.destroy();
+      return;
+    }
+    let frames;
+    try {
+      frames = this.decoder.push(chunk);
+    } catch (err) {
+      const why = err instanceof CodecError ? err.message : String(err);
+      this.failAll('MALFORMED', `malformed answer: ${why}`, err);
+      return;
+    }
+    if (frames.length === 0) return;
+    if (!this.settings.keepAlive && (frames.length > 1 || this.decoder.buffered > 0)) {
+      this.failAll('MALFORMED', 'bytes follow the answer (a server answers one call per connection here)');
+      return;
+    }
+    for (const f of frames) {
+      const call = this.queue.shift();
+      if (call === undefined) {
+        this.destroy();
+        return;
+      }
+      if (f.modifier1 !== RPC_MODIFIER1 || (f.modifier2 !== MODIFIER2.UWSGI && f.modifier2 !== MODIFIER2.DICT)) {
+        this.queue.unshift(call);
+        this.failAll('MALFORMED', `the answer's header is (${f.modifier1}, ${f.modifier2}), not an RPC answer (173, 0 or 5)`);
+        return;
+      }
+      this.answers++;
+      if (f.body.length === 0) {
+        call.reject(new RpcError('NO_ANSWER', `${this.key}: empty answer (unknown function, the function failed or returned nothing)`, call.node));
+      } else {
+        call.resolve(owned(f.body));
+      }
+    }
+    this.lastAnswerAt = performance.now();
+    if (!this.settings.keepAlive) {
+      this.destroy();
+      return;
+    }
+    if (this.reusable) {
+      this.owner.onFree(this);
+    } else if (this.queue.every((c) => c.settled)) {
+      // Not to be reused (closing, or a call was abandoned) and nobody waits for an answer.
+      this.destroy();
+    }
+  }
+
+  private failAll(code: 'MALFORMED', message: string, cause?: unknown): void {
+    for (const call of this.queue) call.reject(new RpcError(code, `${this.key}: ${message}`, call.node, { cause }));
+    this.destroy();
+  }
+
+  private onClose(): void {
+    this.closed = true;
+    this.closedIdle = this.connected && this.queue.length === 0;
+    this.reusable = false;
+    this.clearIdle();
+    if (!this.connected) {
+      for (const call of this.queue) call.reject(connectError(this.lastError, call.node));
+    } else if (this.decoder === null) {
+      this.settleRaw();
+    } else {
+      let first = true;
+      for (const call of this.queue) {
+        if (!call.settled) call.reject(this.noAnswer(call, first));
+        first = false;
+      }
+    }
+    this.queue.length = 0;
+    this.owner.onClosed(this);
+  }
+
+  private settleRaw(): void {
+    const call = this.queue[0];
+    if (call === undefined || call.settled) return;
+    if (!this.sawEnd || this.lastError !== null) {
+      call.reject(this.noAnswer(call, true));
+    } else if (this.rawSize === 0) {
+      call.reject(new RpcError('NO_ANSWER', `${this.key}: closed without an answer (unknown function, the function failed or returned nothing)`, call.node));
+    } else {
+      const out = this.rawChunks.length === 1 ? owned(this.rawChunks[0]) : concat(this.rawChunks, this.rawSize);
+      call.resolve(out);
+    }
+  }
+
+  private noAnswer(call: PendingCall, head: boolean): RpcError {
+    const how = this.lastError ? ` (${(this.lastError as NodeJS.ErrnoException).code ?? this.lastError.message})` : '';
+    let what: string;
+    if (!head) what = 'closed before this call was answered: an earlier call on the connection got no answer; this call may have run';
+    else if (this.raw && this.rawSize > 0) what = `the raw answer was cut off after ${this.rawSize} bytes`;
+    else if (this.decoder !== null && this.decoder.buffered > 0) what = `closed in the middle of the answer (${this.decoder.buffered} bytes read)`;
+    else what = 'closed without an answer (unknown function, the function failed or returned nothing)';
+    return new RpcError('NO_ANSWER', `${this.key}: ${what}${how}`, call.node, { cause: this.lastError ?? undefined });
+  }
+}
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}

@@ -1,0 +1,45 @@
+import { CodecError } from '../codec/index.js';
+import { RpcError } from '../rpc-error.js';
+
+/**
+ * Errors of calls that certainly never reached a node: the connection was never made, or
+ * the call was still waiting for one. Only these may be sent elsewhere without the
+ * caller's consent (see Splitter).
+ */
+const unsent = new WeakSet<RpcError>();
+
+export function neverSent(err: RpcError): RpcError {
+  unsent.add(err);
+  return err;
+}
+
+export function wasNeverSent(err: unknown): boolean {
+  return err instanceof RpcError && unsent.has(err);
+}
+
+/** A codec refusal of a request: over a limit → TOO_LARGE, a bad input type → INVALID. */
+export function requestError(err: unknown, node: string): RpcError {
+  if (err instanceof RpcError) return err;
+  if (err instanceof CodecError) {
+    const code = err.code === 'INVALID_INPUT' || err.code === 'INVALID_MODIFIER' ? 'INVALID' : 'TOO_LARGE';
+    return new RpcError(code, `cannot send the call: ${err.message}`, node, { cause: err });
+  }
+  return asRpcError(err, node);
+}
+
+/** Anything thrown inside the client, as an RpcError (the client rejects with nothing else). */
+export function asRpcError(err: unknown, node: string): RpcError {
+  if (err instanceof RpcError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new RpcError('CONNECTION', message, node, { cause: err });
+}
+
+/** A failure to connect: nothing listening → REFUSED, anything else → CONNECTION. Never sent. */
+export function connectError(err: Error | null, node: string): RpcError {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  if (code === 'ECONNREFUSED' || code === 'ENOENT') {
+    return neverSent(new RpcError('REFUSED', `${node}: connection refused (${code})`, node, { cause: err }));
+  }
+  const why = err ? err.message : 'closed while connecting';
+  return neverSent(new RpcError('CONNECTION', `${node}: cannot connect: ${why}`, node, { cause: err ?? undefined }));
+}
