@@ -11,8 +11,10 @@ import type { CallHolder, PendingCall } from './pending-call.js';
 export interface ConnectionOwner {
   /** Answers arrived and the connection can take calls again (keep-alive only). */
   onFree(conn: Connection): void;
-  /** The socket is gone; every call it held is settled. */
+  /** The socket is gone; every call it had sent is settled. */
   onClosed(conn: Connection): void;
+  /** A call handed to this connection was never written (the peer closed first): place it again. */
+  redispatch(call: PendingCall): void;
 }
 
 export interface ConnectionSettings {
@@ -26,25 +28,34 @@ function owned(body: Uint8Array): Uint8Array {
   return body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body : body.slice();
 }
 
+const NO_ANSWER = 'closed without an answer (unknown function, the function failed or returned nothing)';
+
 /**
  * One socket to a node and the calls written on it, answered in order. In per-call mode
  * (keepAlive false, and always for raw calls) it carries exactly one call and closes once
  * the answer is read, without waiting for EOF, as uWSGI's client does.
+ *
+ * A call given to an already used connection is written on the next turn of the event
+ * loop, once I/O has been polled: if the peer closed the connection meanwhile, the call,
+ * still unwritten, goes back to the pool instead of onto a dead socket. Calls given in
+ * the same turn go out in one write.
  */
 export class Connection implements CallHolder {
   readonly socket: Socket;
   readonly raw: boolean;
   connected = false;
   closed = false;
-  /** Takes further calls once free (keep-alive, not raw, nothing abandoned). */
+  /** Takes further calls once free (keep-alive, not raw, peer still open, nothing abandoned). */
   reusable: boolean;
   /** Complete answers read so far, and when the last one completed. */
   answers = 0;
   lastAnswerAt = 0;
   /** It closed with no call in flight (the server closed an idle connection). */
   closedIdle = false;
-  /** Calls written (or to write once connected), oldest first; settled ones wait for their answer to be skipped. */
+  /** Calls given to this connection, oldest first: written ones, then `unwritten` ones. Settled written ones stay until their answer is skipped. */
   private readonly queue: PendingCall[] = [];
+  private unwritten: PendingCall[] = [];
+  private flushing = false;
   private readonly decoder: FrameDecoder | null;
   private rawChunks: Uint8Array[] = [];
   private rawSize = 0;
@@ -62,12 +73,16 @@ export class Connection implements CallHolder {
     this.raw = first.raw;
     this.reusable = settings.keepAlive && !first.raw;
     this.decoder = first.raw ? null : codec.createDecoder({ response: true, maxFrame: settings.maxResponse });
-    this.take(first);
+    first.holder = this;
+    this.queue.push(first);
     const s = address.kind === 'tcp' ? connect({ host: address.host, port: address.port, noDelay: true }) : connect({ path: address.path });
     this.socket = s;
     s.on('connect', () => this.onConnect());
     s.on('data', (chunk: Buffer) => this.onData(chunk));
-    s.on('end', () => { this.sawEnd = true; });
+    s.on('end', () => {
+      this.sawEnd = true;
+      this.reusable = false;
+    });
     s.on('error', (err) => { this.lastError = err; });
     s.on('close', () => this.onClose());
   }
@@ -76,21 +91,51 @@ export class Connection implements CallHolder {
     return this.address.key;
   }
 
-  /** Calls whose answers are still awaited (settled ones included: their answers must be read first). */
+  /** Calls given and not yet answered (abandoned ones included: their answers come first). */
   get inFlight(): number {
     return this.queue.length;
   }
 
-  /** Writes a call on this (connected, reusable) connection. */
+  /** Gives a call to this connected, reusable connection; it is written on the next turn. */
   send(call: PendingCall): void {
     this.clearIdle();
-    this.take(call);
-    this.write(call);
-  }
-
-  private take(call: PendingCall): void {
     call.holder = this;
     this.queue.push(call);
+    this.unwritten.push(call);
+    if (!this.flushing) {
+      this.flushing = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.flushing = false;
+    const calls = this.unwritten;
+    if (calls.length === 0) return;
+    this.unwritten = [];
+    if (this.sawEnd || this.closed) {
+      this.remove(calls);
+      for (const call of calls) this.giveBack(call);
+      return;
+    }
+    this.socket.cork();
+    for (const call of calls) this.write(call);
+    this.socket.uncork();
+  }
+
+  /** Takes calls out of the queue (unwritten ones, which never reached the peer). */
+  private remove(calls: PendingCall[]): void {
+    if (calls.length === 0) return;
+    const gone = new Set(calls);
+    const kept = this.queue.filter((c) => !gone.has(c));
+    this.queue.length = 0;
+    this.queue.push(...kept);
+  }
+
+  /** An unwritten call goes back to the pool, to be placed on another connection. */
+  private giveBack(call: PendingCall): void {
+    call.holder = null;
+    if (!call.settled) this.owner.redispatch(call);
   }
 
   private write(call: PendingCall): void {
@@ -100,7 +145,8 @@ export class Connection implements CallHolder {
 
   private onConnect(): void {
     this.connected = true;
-    for (const call of this.queue) if (!call.settled) this.write(call);
+    const first = this.queue[0];
+    if (first !== undefined && !first.settled) this.write(first);
   }
 
   /** Keep-alive: an idle connection holds no call, does not keep the process alive, and closes after `ms`. */
@@ -126,9 +172,19 @@ export class Connection implements CallHolder {
     this.socket.destroy();
   }
 
-  /** A call gave up (timeout, abort). Unsent: drop the connection. Sent: its answer can only be skipped. */
+  /**
+   * A call gave up (timeout, abort). Unwritten: it just leaves. Still connecting: the
+   * connection was only for it. Sent: its answer can only be skipped when it comes.
+   */
   cancel(call: PendingCall): void {
-    if (!call.sent || this.queue.every((c) => c.settled)) {
+    const u = this.unwritten.indexOf(call);
+    if (u >= 0) {
+      this.unwritten.splice(u, 1);
+      this.queue.splice(this.queue.indexOf(call), 1);
+      if (this.queue.length === 0 && this.reusable) this.owner.onFree(this);
+      return;
+    }
+    if (!this.connected || this.queue.every((c) => c.settled)) {
       this.destroy();
       return;
     }
@@ -140,13 +196,13 @@ export class Connection implements CallHolder {
     if (this.decoder === null) {
       this.rawSize += chunk.length;
       if (this.rawSize > this.settings.maxResponse) {
-        this.failAll('MALFORMED', `the raw answer is larger than maxResponse (${this.settings.maxResponse} bytes)`);
+        this.failSent('MALFORMED', `the raw answer is larger than maxResponse (${this.settings.maxResponse} bytes)`);
         return;
       }
       this.rawChunks.push(chunk);
       return;
     }
-    if (this.queue.length === 0) {
+    if (this.queue.length === 0 || !this.queue[0].sent) {
       // Nothing was asked: a server that talks on its own cannot be trusted with calls.
       this.destroy();
       return;
@@ -156,38 +212,33 @@ export class Connection implements CallHolder {
       frames = this.decoder.push(chunk);
     } catch (err) {
       const why = err instanceof CodecError ? err.message : String(err);
-      this.failAll('MALFORMED', `malformed answer: ${why}`, err);
+      this.failSent('MALFORMED', `malformed answer: ${why}`, err);
       return;
     }
     if (frames.length === 0) return;
     if (!this.settings.keepAlive && (frames.length > 1 || this.decoder.buffered > 0)) {
-      this.failAll('MALFORMED', 'bytes follow the answer (a server answers one call per connection here)');
+      this.failSent('MALFORMED', 'bytes follow the answer (a server answers one call per connection here)');
       return;
     }
     for (const f of frames) {
-      const call = this.queue.shift();
-      if (call === undefined) {
+      const call = this.queue[0];
+      if (call === undefined || !call.sent) {
         this.destroy();
         return;
       }
       if (f.modifier1 !== RPC_MODIFIER1 || (f.modifier2 !== MODIFIER2.UWSGI && f.modifier2 !== MODIFIER2.DICT)) {
-        this.queue.unshift(call);
-        this.failAll('MALFORMED', `the answer's header is (${f.modifier1}, ${f.modifier2}), not an RPC answer (173, 0 or 5)`);
+        this.failSent('MALFORMED', `the answer's header is (${f.modifier1}, ${f.modifier2}), not an RPC answer (173, 0 or 5)`);
         return;
       }
+      this.queue.shift();
       this.answers++;
-      if (f.body.length === 0) {
-        call.reject(new RpcError('NO_ANSWER', `${this.key}: empty answer (unknown function, the function failed or returned nothing)`, call.node));
-      } else {
-        call.resolve(owned(f.body));
-      }
+      if (f.body.length === 0) call.reject(new RpcError('NO_ANSWER', `${this.key}: empty answer (unknown function, the function failed or returned nothing)`, call.node));
+      else call.resolve(owned(f.body));
     }
     this.lastAnswerAt = performance.now();
     if (!this.settings.keepAlive) {
       this.destroy();
-      return;
-    }
-    if (this.reusable) {
+    } else if (this.reusable) {
       this.owner.onFree(this);
     } else if (this.queue.every((c) => c.settled)) {
       // Not to be reused (closing, or a call was abandoned) and nobody waits for an answer.
@@ -195,16 +246,20 @@ export class Connection implements CallHolder {
     }
   }
 
-  private failAll(code: 'MALFORMED', message: string, cause?: unknown): void {
-    for (const call of this.queue) call.reject(new RpcError(code, `${this.key}: ${message}`, call.node, { cause }));
+  /** The answer stream is unusable: every sent call fails; unwritten ones go elsewhere on close. */
+  private failSent(code: 'MALFORMED', message: string, cause?: unknown): void {
+    for (const call of this.queue) if (call.sent) call.reject(new RpcError(code, `${this.key}: ${message}`, call.node, { cause }));
     this.destroy();
   }
 
   private onClose(): void {
     this.closed = true;
-    this.closedIdle = this.connected && this.queue.length === 0;
     this.reusable = false;
     this.clearIdle();
+    const back = this.unwritten;
+    this.unwritten = [];
+    this.remove(back);
+    this.closedIdle = this.connected && this.queue.length === 0;
     if (!this.connected) {
       for (const call of this.queue) call.reject(connectError(this.lastError, call.node));
     } else if (this.decoder === null) {
@@ -218,6 +273,7 @@ export class Connection implements CallHolder {
     }
     this.queue.length = 0;
     this.owner.onClosed(this);
+    for (const call of back) this.giveBack(call);
   }
 
   private settleRaw(): void {
@@ -226,7 +282,7 @@ export class Connection implements CallHolder {
     if (!this.sawEnd || this.lastError !== null) {
       call.reject(this.noAnswer(call, true));
     } else if (this.rawSize === 0) {
-      call.reject(new RpcError('NO_ANSWER', `${this.key}: closed without an answer (unknown function, the function failed or returned nothing)`, call.node));
+      call.reject(new RpcError('NO_ANSWER', `${this.key}: ${NO_ANSWER}`, call.node));
     } else {
       const out = this.rawChunks.length === 1 ? owned(this.rawChunks[0]) : concat(this.rawChunks, this.rawSize);
       call.resolve(out);
@@ -239,7 +295,7 @@ export class Connection implements CallHolder {
     if (!head) what = 'closed before this call was answered: an earlier call on the connection got no answer; this call may have run';
     else if (this.raw && this.rawSize > 0) what = `the raw answer was cut off after ${this.rawSize} bytes`;
     else if (this.decoder !== null && this.decoder.buffered > 0) what = `closed in the middle of the answer (${this.decoder.buffered} bytes read)`;
-    else what = 'closed without an answer (unknown function, the function failed or returned nothing)';
+    else what = NO_ANSWER;
     return new RpcError('NO_ANSWER', `${this.key}: ${what}${how}`, call.node, { cause: this.lastError ?? undefined });
   }
 }

@@ -48,6 +48,10 @@ export class NodePool implements ConnectionOwner, CallHolder {
     }
   }
 
+  redispatch(call: PendingCall): void {
+    this.dispatch(call);
+  }
+
   cancel(call: PendingCall): void {
     const i = this.waiting.indexOf(call);
     if (i >= 0) this.waiting.splice(i, 1);

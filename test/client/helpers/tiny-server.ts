@@ -20,8 +20,9 @@ export type Handler = (req: SeenRequest, socket: Socket) => void | Promise<void>
 export interface TinyServer {
   /** 'host:port' or the unix socket path to give the client. */
   node: string;
-  /** Connections accepted so far. */
+  /** Connections accepted so far, and how many of them have closed. */
   connections: number;
+  closed: number;
   requests: SeenRequest[];
   /** Handlers running right now, and the most at once. */
   running: number;
@@ -44,6 +45,7 @@ export function tinyServer(handler: Handler, options: { path?: string } = {}): P
   const state: TinyServer = {
     node: '',
     connections: 0,
+    closed: 0,
     requests: [],
     running: 0,
     maxRunning: 0,
@@ -55,7 +57,10 @@ export function tinyServer(handler: Handler, options: { path?: string } = {}): P
   const server: Server = createServer((socket) => {
     const connection = state.connections++;
     sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
+    socket.on('close', () => {
+      sockets.delete(socket);
+      state.closed++;
+    });
     socket.on('error', () => {});
     const decoder = codec.createDecoder();
     socket.on('data', (chunk) => {
@@ -99,3 +104,12 @@ export function tinyServer(handler: Handler, options: { path?: string } = {}): P
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Waits (up to `ms`) until `cond()` holds; false if it never did. */
+export async function until(cond: () => boolean, ms = 2000): Promise<boolean> {
+  for (const end = Date.now() + ms; !cond(); ) {
+    if (Date.now() > end) return false;
+    await sleep(5);
+  }
+  return true;
+}

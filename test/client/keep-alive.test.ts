@@ -1,0 +1,254 @@
+// keepAlive: reuse with servers that keep connections (answers pipelined in order), a safe
+// fallback with servers that close after answering (uWSGI), and never a call sent twice.
+import type { Socket } from 'node:net';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RpcClient } from '../../src/client/index.js';
+import type { Codec } from '../../src/codec/index.js';
+import { RpcError } from '../../src/rpc-error.js';
+import { codecFor, ENGINES } from '../helpers/engines.js';
+import { answer, sleep, type SeenRequest, type TinyServer, tinyServer, until } from './helpers/tiny-server.js';
+
+const text = (b: Uint8Array): string => new TextDecoder().decode(b);
+
+async function rejection(p: Promise<unknown>): Promise<RpcError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(RpcError);
+    return err as RpcError;
+  }
+  throw new Error('the call did not fail');
+}
+
+/**
+ * Our server's manners: answers each request of a connection in order and keeps the
+ * connection; `fn(req)` gives the result ('' = close without an answer, as for an unknown
+ * function) and `delay(req)` how long the function takes.
+ */
+function keeper(fn: (req: SeenRequest) => string = (r) => `${r.name}(${r.args.map(text).join(',')})`, delay: (req: SeenRequest) => number = () => 0) {
+  const chains = new WeakMap<Socket, Promise<void>>();
+  return (req: SeenRequest, socket: Socket): Promise<void> => {
+    const started = sleep(delay(req));
+    const done = (chains.get(socket) ?? Promise.resolve()).then(async () => {
+      await started;
+      const out = fn(req);
+      if (out === '') socket.destroy();
+      else if (!socket.destroyed) socket.write(answer(out));
+    });
+    chains.set(socket, done);
+    return done;
+  };
+}
+
+/** uWSGI's manners: one answer, then close (`after` ms later). */
+function closer(after = 0) {
+  return async (req: SeenRequest, socket: Socket): Promise<void> => {
+    socket.write(answer(`${req.name}(${req.args.map(text).join(',')})`));
+    if (after > 0) await sleep(after);
+    socket.destroy();
+  };
+}
+
+const seq = (n: number): string[] => Array.from({ length: n }, (_, i) => String(i));
+
+for (const engine of ENGINES) {
+  describe(`keepAlive (${engine} engine)`, () => {
+    let codec: Codec;
+    const servers: TinyServer[] = [];
+    const clients: RpcClient[] = [];
+    const serve = async (...a: Parameters<typeof tinyServer>): Promise<TinyServer> => {
+      const s = await tinyServer(...a);
+      servers.push(s);
+      return s;
+    };
+    const make = (o: ConstructorParameters<typeof RpcClient>[0] = {}): RpcClient => {
+      const c = new RpcClient({ codec, keepAlive: true, probation: 30, ...o });
+      clients.push(c);
+      return c;
+    };
+
+    beforeAll(async () => {
+      codec = await codecFor(engine);
+    });
+
+    afterEach(async () => {
+      await Promise.all(clients.splice(0).map((c) => c.close()));
+      await Promise.all(servers.splice(0).map((s) => s.close()));
+    });
+
+    it('a server that keeps connections: proven after one answer, then one connection serves every call', async () => {
+      const s = await serve(keeper());
+      const client = make();
+      expect(text(await client.call(s.node, 'f', ['first']))).toBe('f(first)');
+      expect(client.nodeBehaviour(s.node)).toBe('unknown');
+      await sleep(80);
+      expect(client.nodeBehaviour(s.node)).toBe('keeps');
+      for (const i of seq(50)) expect(text(await client.call(s.node, 'f', [i]))).toBe(`f(${i})`);
+      expect(s.connections).toBe(1);
+      expect(s.requests).toHaveLength(51);
+    });
+
+    it('pipelining: several calls in flight on one connection, answers matched in order', async () => {
+      const s = await serve(keeper(undefined, () => 5));
+      const client = make({ pipelining: 8, maxSockets: 1 });
+      await client.call(s.node, 'warm', []);
+      await sleep(80);
+      const out = await Promise.all(seq(40).map((i) => client.call(s.node, 'f', [i])));
+      expect(out.map(text)).toEqual(seq(40).map((i) => `f(${i})`));
+      expect(s.connections).toBe(1);
+      expect(s.maxRunning).toBeGreaterThan(1);
+      expect(s.maxRunning).toBeLessThanOrEqual(8);
+      expect(s.requests).toHaveLength(41);
+    });
+
+    it('a pipelined call that times out is skipped: the next call gets its own answer', async () => {
+      const s = await serve(keeper(undefined, (r) => (r.name === 'slow' ? 300 : 0)));
+      const client = make({ pipelining: 4, maxSockets: 1 });
+      await client.call(s.node, 'warm', []);
+      await sleep(80);
+      const slow = client.call(s.node, 'slow', [], { timeout: 100 });
+      const fast = client.call(s.node, 'fast', []);
+      expect((await rejection(slow)).code).toBe('TIMEOUT');
+      expect(text(await fast)).toBe('fast()');
+      expect(s.connections).toBe(1);
+    });
+
+    it('a call the server closes on (unknown function) is NO_ANSWER and is not sent again; the next call reconnects', async () => {
+      const s = await serve(keeper((r) => (r.name === 'nope' ? '' : 'ok')));
+      const client = make();
+      await client.call(s.node, 'warm', []);
+      await sleep(80);
+      expect((await rejection(client.call(s.node, 'nope', []))).code).toBe('NO_ANSWER');
+      expect(text(await client.call(s.node, 'f', []))).toBe('ok');
+      expect(s.requests.map((r) => r.name)).toEqual(['warm', 'nope', 'f']);
+      expect(s.connections).toBe(2);
+    });
+
+    it('pipelined calls behind one that got no answer fail (they may have run) and are never re-sent', async () => {
+      const s = await serve(keeper((r) => (r.name === 'nope' ? '' : 'ok'), (r) => (r.name === 'nope' ? 30 : 60)));
+      const client = make({ pipelining: 4, maxSockets: 1 });
+      await client.call(s.node, 'warm', []);
+      await sleep(80);
+      const calls = [client.call(s.node, 'nope', []), client.call(s.node, 'a', []), client.call(s.node, 'b', [])];
+      const errs = await Promise.all(calls.map(rejection));
+      expect(errs.map((e) => e.code)).toEqual(['NO_ANSWER', 'NO_ANSWER', 'NO_ANSWER']);
+      expect(s.requests.map((r) => r.name)).toEqual(['warm', 'nope', 'a', 'b']);
+    });
+
+    it('a node that went away: its idle pooled connection is noticed closed, the call is refused (never written)', async () => {
+      const s = await serve(keeper());
+      const client = make();
+      await client.call(s.node, 'warm', []);
+      await sleep(80);
+      expect(client.nodeBehaviour(s.node)).toBe('keeps');
+      await s.close(); // drops its connections and stops listening
+      const err = await rejection(client.call(s.node, 'f', []));
+      expect(err.code).toBe('REFUSED');
+      expect(s.requests.map((r) => r.name)).toEqual(['warm']);
+    });
+
+    it('the server closing an idle connection just before a call: the call goes out on a new connection, once', async () => {
+      const sockets: Socket[] = [];
+      const s = await serve((req, socket) => {
+        sockets.push(socket);
+        socket.write(answer(req.name));
+      });
+      const client = make();
+      await client.call(s.node, 'warm', []);
+      await sleep(80);
+      for (const sock of sockets) sock.destroy();
+      // no wait: the client still holds the connection as idle; it writes on the next
+      // turn, after polling I/O, and sees the close first
+      expect(text(await client.call(s.node, 'now', []))).toBe('now');
+      expect(s.requests.map((r) => r.name)).toEqual(['warm', 'now']);
+      expect(s.connections).toBe(2);
+    });
+
+    it('the server closing idle connections (keep-alive timeout): the next call takes a new connection, sent once', async () => {
+      const sockets: Socket[] = [];
+      const s = await serve((req, socket) => {
+        sockets.push(socket);
+        socket.write(answer(req.name));
+      });
+      const client = make();
+      await client.call(s.node, 'warm', []);
+      await sleep(80);
+      expect(client.nodeBehaviour(s.node)).toBe('keeps');
+      for (const sock of sockets) sock.destroy();
+      await sleep(30);
+      expect(text(await client.call(s.node, 'after', []))).toBe('after');
+      expect(s.connections).toBe(2);
+      expect(s.requests.map((r) => r.name)).toEqual(['warm', 'after']);
+      expect(client.nodeBehaviour(s.node)).toBe('keeps');
+    });
+
+    for (const after of [0, 10]) {
+      it(`a server that closes ${after ? `${after} ms ` : ''}after each answer (uWSGI): no reuse, every call sent exactly once`, async () => {
+        const s = await serve(closer(after));
+        const client = make();
+        for (const i of seq(20)) expect(text(await client.call(s.node, 'f', [i]))).toBe(`f(${i})`);
+        const many = await Promise.all(seq(30).map((i) => client.call(s.node, 'g', [i])));
+        expect(many.map(text)).toEqual(seq(30).map((i) => `g(${i})`));
+        await sleep(80);
+        for (const i of seq(10)) expect(text(await client.call(s.node, 'h', [i]))).toBe(`h(${i})`);
+        expect(s.requests).toHaveLength(60);
+        expect(s.connections).toBe(60);
+        expect(new Set(s.requests.map((r) => r.connection)).size).toBe(60);
+        expect(client.nodeBehaviour(s.node)).toBe('closes');
+      });
+    }
+
+    it('maxSockets bounds connections per node; calls beyond it wait (per-call mode too)', async () => {
+      for (const keepAlive of [false, true]) {
+        const s = await serve(keeper(undefined, () => 20));
+        const client = make({ keepAlive, maxSockets: 2 });
+        const out = await Promise.all(seq(12).map((i) => client.call(s.node, 'f', [i])));
+        expect(out.map(text)).toEqual(seq(12).map((i) => `f(${i})`));
+        expect(s.maxRunning).toBeLessThanOrEqual(2);
+        expect(s.maxRunning).toBe(2);
+      }
+    });
+
+    it('a waiting call times out without being sent', async () => {
+      const s = await serve(keeper(undefined, () => 200));
+      const client = make({ maxSockets: 1 });
+      const first = client.call(s.node, 'slow', []);
+      const second = client.call(s.node, 'waits', [], { timeout: 50 });
+      expect((await rejection(second)).code).toBe('TIMEOUT');
+      expect(text(await first)).toBe('slow()');
+      expect(s.requests.map((r) => r.name)).toEqual(['slow']);
+    });
+
+    it('raw calls never reuse a connection', async () => {
+      const s = await serve((req, socket) => {
+        if (req.modifier2 === 1) socket.end(`raw ${req.name}`);
+        else socket.write(answer(req.name));
+      });
+      const client = make();
+      await client.call(s.node, 'warm', []);
+      await sleep(80);
+      expect(text(await client.call(s.node, 'r1', [], { raw: true }))).toBe('raw r1');
+      expect(text(await client.call(s.node, 'r2', [], { raw: true }))).toBe('raw r2');
+      expect(text(await client.call(s.node, 'plain', []))).toBe('plain');
+      expect(s.connections).toBe(3);
+    });
+
+    it('idleTimeout closes idle pooled connections; close() closes the rest and refuses new calls', async () => {
+      const s = await serve(keeper());
+      const s2 = await serve(keeper());
+      const client = make({ idleTimeout: 100 });
+      await client.call(s.node, 'a', []);
+      await sleep(200);
+      await client.call(s.node, 'b', []);
+      expect(s.connections).toBe(2); // the first connection was closed after 100 ms idle
+      expect(s.closed).toBe(1);
+      await client.call(s2.node, 'c', []);
+      await sleep(80);
+      expect(client.nodeBehaviour(s2.node)).toBe('keeps');
+      expect(s2.closed).toBe(0);
+      await client.close();
+      expect(await until(() => s2.closed === s2.connections && s.closed === s.connections)).toBe(true);
+      expect((await rejection(client.call(s.node, 'd', []))).code).toBe('INVALID');
+    });
+  });
+}
