@@ -124,6 +124,24 @@ describe.each(ENGINES)('RpcServer, %s engine', (engine) => {
       w.end();
     });
 
+    it('string and byte results of every size around the small-answer copy limit come out whole', async () => {
+      await start();
+      // 'é' is 2 bytes: strings of n chars are 2n bytes
+      registry.register('text', (n) => 'é'.repeat(Number(n.text)));
+      registry.register('bin', (n) => Uint8Array.from({ length: Number(n.text) }, (_, i) => i & 255));
+      const sizes = [1, 511, 512, 513, 1019, 1020, 1021, 1024, 1025, 4096];
+      const w = await Wire.open(tcp);
+      const want: Buffer[] = [];
+      for (const n of sizes) {
+        w.write(req('text', [String(n)]), req('bin', [String(n)]));
+        want.push(Buffer.from('é'.repeat(n)), Buffer.from(Uint8Array.from({ length: n }, (_, i) => i & 255)));
+      }
+      const got = await w.bytes(want.reduce((s, b) => s + 4 + b.length, 0));
+      const frames = codec.createDecoder({ response: true }).push(got);
+      expect(frames.map((f) => hex(f.body))).toEqual(want.map(hex));
+      w.end();
+    });
+
     it('254 args are all passed; items past the 255th are ignored, as uWSGI does', async () => {
       await start();
       const args = Array.from({ length: MAX_ARGS }, (_, i) => `a${i}`);
