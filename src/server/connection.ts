@@ -27,6 +27,8 @@ interface Slot {
 
 /** Requests running or waiting on one connection before it stops reading (a client that never reads its answers). */
 const MAX_QUEUED = 1024;
+/** Bytes of answers waiting to be sent before the connection stops running requests. */
+const MAX_BUFFERED = 1 << 20;
 /** After our FIN, how long to wait for the peer's before dropping the socket. */
 const LINGER_MS = 2000;
 
@@ -51,6 +53,9 @@ export class Connection {
   private ended = false;
   private corkedForTick = false;
   private linger: NodeJS.Timeout | null = null;
+  /** Requests read but not yet run while the connection waits for room (see run()). */
+  private backlog: Frame[] | null = null;
+  private backlogBad: CodecError | null = null;
   private readonly uncorkTick = () => {
     this.corkedForTick = false;
     this.socket.uncork();
@@ -102,13 +107,36 @@ export class Connection {
       bad = err;
       frames = (err.frames as Frame[] | undefined) ?? [];
     }
+    if (this.backlog !== null) {
+      // still paused on earlier requests: these wait behind them
+      for (const f of frames) this.backlog.push(f);
+      this.backlogBad ??= bad;
+      return;
+    }
+    this.run(frames, bad);
+  }
+
+  /**
+   * Runs the requests of one chunk; their answers leave in one writev. Stops early, keeping
+   * the rest in `backlog` and pausing the socket, once too much output waits to be sent or
+   * too many calls run: tiny requests for big answers must not fill the memory.
+   */
+  private run(frames: Frame[], bad: CodecError | null): void {
     const s = this.socket;
-    // Answers of every request in this chunk leave in one writev.
     s.cork();
-    for (let i = 0; i < frames.length && this.accepting; i++) this.request(frames[i]);
-    if (bad !== null && this.accepting) this.refuse(`malformed request: ${bad.message}`);
+    let i = 0;
+    while (i < frames.length && this.accepting) {
+      this.request(frames[i++]);
+      if (s.writableLength >= MAX_BUFFERED || this.queue.length >= MAX_QUEUED) break;
+    }
+    if (i < frames.length && this.accepting) {
+      this.backlog = frames.slice(i);
+      this.backlogBad = bad;
+    } else if (bad !== null && this.accepting) {
+      this.refuse(`malformed request: ${bad.message}`);
+    }
     s.uncork();
-    if (this.accepting && (s.writableNeedDrain || this.queue.length >= MAX_QUEUED)) s.pause();
+    if (this.accepting && (this.backlog !== null || s.writableNeedDrain || this.queue.length >= MAX_QUEUED)) s.pause();
   }
 
   private request(frame: Frame): void {
@@ -215,6 +243,7 @@ export class Connection {
     if (this.ended) return;
     this.ended = true;
     this.accepting = false;
+    this.backlog = null;
     const s = this.socket;
     s.end();
     if (s.isPaused()) s.resume();
@@ -222,9 +251,19 @@ export class Connection {
     this.linger.unref();
   }
 
+  /** Output drained or calls finished: run the backlog, then read again if there is room. */
   private resumeIfRoom(): void {
     const s = this.socket;
-    if (s.isPaused() && !s.writableNeedDrain && this.queue.length < MAX_QUEUED) s.resume();
+    if (this.ended || !s.isPaused() || s.writableNeedDrain || this.queue.length >= MAX_QUEUED) return;
+    const backlog = this.backlog;
+    if (backlog !== null) {
+      const bad = this.backlogBad;
+      this.backlog = null;
+      this.backlogBad = null;
+      this.run(backlog, bad);
+      if (this.backlog !== null || !this.accepting || s.writableNeedDrain || this.queue.length >= MAX_QUEUED) return;
+    }
+    s.resume();
   }
 
   private peer(): string {
