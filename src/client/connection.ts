@@ -23,9 +23,16 @@ export interface ConnectionSettings {
   maxResponse: number;
 }
 
-/** A result the caller may keep: a copy unless the view already owns its whole buffer. */
+/**
+ * A result the caller may keep, always a plain Uint8Array: the bytes themselves when they
+ * fill their whole buffer, else a copy (a view would pin, and expose, the rest of a read
+ * chunk). Buffer's slice() would be a view, hence the constructor.
+ */
 function owned(body: Uint8Array): Uint8Array {
-  return body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body : body.slice();
+  if (body.byteOffset === 0 && body.byteLength === body.buffer.byteLength) {
+    return body.constructor === Uint8Array ? body : new Uint8Array(body.buffer, 0, body.byteLength);
+  }
+  return new Uint8Array(body);
 }
 
 const NO_ANSWER = 'closed without an answer (unknown function, the function failed or returned nothing)';

@@ -55,7 +55,10 @@ for (const engine of ENGINES) {
     it('sends exactly what uWSGI expects and reads a plain answer', async () => {
       const s = await serve((req, socket) => { socket.write(answer(`got ${req.args.length}`)); });
       const args = ['a', bytes(0, 0xff)];
-      expect(text(await client.call(s.node, 'fn', args))).toBe('got 2');
+      const out = await client.call(s.node, 'fn', args);
+      expect(text(out)).toBe('got 2');
+      expect(out.constructor).toBe(Uint8Array);
+      expect(out.byteOffset === 0 && out.byteLength === out.buffer.byteLength).toBe(true);
       expect(s.requests).toHaveLength(1);
       expect(s.requests[0].packet).toEqual(codec.encodeRequest('fn', args, 0));
       expect([...s.requests[0].packet.subarray(0, 4)]).toEqual([173, 11, 0, 0]);
@@ -213,6 +216,12 @@ for (const engine of ENGINES) {
       }
     });
 
+    it.skipIf(process.platform !== 'linux')('over a Linux abstract socket (@name, as uWSGI names them)', async () => {
+      const name = `uwsgi-rpc-test-${process.pid}-${engine}`;
+      const s = await serve((req, socket) => { socket.write(answer(`abstract ${req.name}`)); }, { path: `\0${name}` });
+      expect(text(await client.call(`@${name}`, 'hi', []))).toBe('abstract hi');
+    });
+
     it('TOO_LARGE and INVALID requests are refused before connecting', async () => {
       const s = await serve((_req, socket) => { socket.write(answer('x')); });
       const tooLarge: [string, Parameters<RpcClient['call']>[2]][] = [
@@ -246,6 +255,7 @@ for (const engine of ENGINES) {
     it('raw mode: modifier2 1, the answer is every byte up to EOF', async () => {
       const s = await serve(async (req, socket) => {
         if (req.name === 'empty') return void socket.end();
+        if (req.name === 'one') return void socket.end('single chunk');
         if (req.name === 'reset') {
           socket.write('partial');
           await sleep(20);
@@ -258,6 +268,11 @@ for (const engine of ENGINES) {
       });
       const out = await client.call(s.node, 'page', ['a'], { raw: true });
       expect(Buffer.from(out).toString('latin1')).toBe('HTTP/1.0 200 OK\r\n\r\n\x00\xff');
+      expect(out.constructor).toBe(Uint8Array);
+      expect(out.byteOffset === 0 && out.byteLength === out.buffer.byteLength).toBe(true);
+      const single = await client.call(s.node, 'one', [], { raw: true });
+      expect(text(single)).toBe('single chunk');
+      expect(single.constructor).toBe(Uint8Array);
       expect(s.requests[0].modifier2).toBe(1);
       expect(s.requests[0].packet).toEqual(codec.encodeRequest('page', ['a'], 1));
       expect((await rejection(client.call(s.node, 'empty', [], { raw: true }))).code).toBe('NO_ANSWER');
