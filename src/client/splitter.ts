@@ -116,7 +116,7 @@ export class Splitter {
     if (calls.length === 0) return Promise.resolve([]);
     const signal = this.options.signal;
     return new Promise<SplitResult[]>((resolve) => {
-      const onAbort = (): void => this.pump();
+      const onAbort = (): void => this.abortQueued(run);
       const run = new Run(calls, (r) => {
         this.runs.delete(r);
         signal?.removeEventListener('abort', onAbort);
@@ -131,13 +131,13 @@ export class Splitter {
       }
       if (run.queue.length === 0) return;
       this.runs.add(run);
+      if (signal?.aborted) return this.abortQueued(run);
       signal?.addEventListener('abort', onAbort, { once: true });
       this.pump();
     });
   }
 
   private pump(): void {
-    for (const run of this.runs) this.sweep(run);
     const n = this.nodes.length;
     for (let progress = true; progress; ) {
       progress = false;
@@ -157,20 +157,24 @@ export class Splitter {
     }
   }
 
-  /** Ends the queued calls that cannot go anywhere: aborted, or every node tried or down. */
-  private sweep(run: Run): void {
-    const signal = this.options.signal;
+  /** Every node tried by this call or refusing in this run: nowhere left to send it. */
+  private exhausted(run: Run, i: number): boolean {
+    return this.nodes.every((_, node) => run.tried[i].has(node) || run.down.has(node));
+  }
+
+  /** The abort ends every call not started; in-flight ones end through their own signal. */
+  private abortQueued(run: Run): void {
+    const reason = this.options.signal?.reason;
+    for (const i of run.queue.splice(0)) run.fail(i, new RpcError('ABORTED', 'the split was aborted before this call started', '', { cause: reason }));
+  }
+
+  /** A node went down for this run: queued calls that had only it left end with their last error. */
+  private dropExhausted(run: Run): void {
     for (let k = run.queue.length - 1; k >= 0; k--) {
       const i = run.queue[k];
-      let error: RpcError | undefined;
-      if (signal?.aborted) {
-        error = new RpcError('ABORTED', 'the split was aborted before this call started', '', { cause: signal.reason });
-      } else if (this.nodes.every((_, node) => run.tried[i].has(node) || run.down.has(node))) {
-        error = run.lastError[i] ?? new RpcError('REFUSED', 'every node refused');
-      }
-      if (error !== undefined) {
+      if (this.exhausted(run, i)) {
         run.queue.splice(k, 1);
-        run.fail(i, error);
+        run.fail(i, run.lastError[i] ?? new RpcError('REFUSED', 'every node refused'));
       }
     }
   }
@@ -188,8 +192,12 @@ export class Splitter {
       (err: RpcError) => {
         run.lastError[i] = err;
         const unsent = wasNeverSent(err) && err.code !== 'ABORTED';
-        if (unsent && (err.code === 'REFUSED' || err.code === 'CONNECTION')) run.down.add(node);
-        if (unsent || (retryIdempotent === true && IDEMPOTENT_RETRY.has(err.code))) run.queue.unshift(i);
+        const again = unsent || (retryIdempotent === true && IDEMPOTENT_RETRY.has(err.code));
+        if (unsent && (err.code === 'REFUSED' || err.code === 'CONNECTION') && !run.down.has(node)) {
+          run.down.add(node);
+          this.dropExhausted(run);
+        }
+        if (again && !this.exhausted(run, i) && !this.options.signal?.aborted) run.queue.unshift(i);
         else run.fail(i, err);
       },
     ).finally(() => {

@@ -146,6 +146,9 @@ for (const engine of ENGINES) {
       const out = await p;
       expect(out.map((r) => (r.ok ? 'ok' : r.error.code))).toEqual(['ABORTED', 'ABORTED', 'ABORTED', 'ABORTED', 'ABORTED']);
       expect(a.requests).toHaveLength(2);
+      const before = await client.split([a.node], [{ name: 'f' }], { signal: AbortSignal.abort() });
+      expect(before[0].ok ? 'ok' : before[0].error.code).toBe('ABORTED');
+      expect(a.connections).toBe(2);
     });
 
     it('split: bad input', async () => {
