@@ -29,7 +29,7 @@ interface Slot {
 const MAX_QUEUED = 1024;
 /** Bytes of answers waiting to be sent before the connection stops running requests. */
 const MAX_BUFFERED = 1 << 20;
-/** After our FIN, how long to wait for the peer's before dropping the socket. */
+/** After our FIN has gone out, how long to wait for the peer's before dropping the socket. */
 const LINGER_MS = 2000;
 
 const NEVER_ANSWERED = 'connection closed without an answer';
@@ -77,11 +77,6 @@ export class Connection {
       this.queue.length = 0;
       host.closed(this);
     });
-  }
-
-  /** Nothing is running or waiting to be written. */
-  get idle(): boolean {
-    return this.queue.length === 0;
   }
 
   /** close(): run no new requests, write the pending answers, then end. */
@@ -247,8 +242,13 @@ export class Connection {
     const s = this.socket;
     s.end();
     if (s.isPaused()) s.resume();
-    this.linger = setTimeout(() => s.destroy(), LINGER_MS);
-    this.linger.unref();
+    // Counted from when the last answer byte is handed to the kernel: a slow reader of a big
+    // answer is not cut off.
+    s.once('finish', () => {
+      if (s.destroyed) return;
+      this.linger = setTimeout(() => s.destroy(), LINGER_MS);
+      this.linger.unref();
+    });
   }
 
   /** Output drained or calls finished: run the backlog, then read again if there is room. */

@@ -87,7 +87,11 @@ export class RpcServer {
       server.close();
       throw new RpcError('INVALID', 'the server was closed while listening');
     }
-    server.on('connection', (socket: Socket) => this.connections.add(new Connection(socket, host, bound)));
+    server.on('connection', (socket: Socket) => {
+      // accepted just before close() stopped the listener: nothing will drain it
+      if (this.closing) socket.destroy();
+      else this.connections.add(new Connection(socket, host, bound));
+    });
     server.on('error', (err) => this.log(`${bound}: ${err.message}`));
     this.listeners.push({ server, address: bound });
     return bound;
