@@ -100,7 +100,7 @@ export class RpcClient {
   }
 
   /** Spreads `calls` over `nodes` (see Splitter); results in input order. */
-  split(nodes: readonly (string | null)[], calls: readonly SplitCall[], options: SplitOptions = {}): Promise<SplitResult[]> {
+  async split(nodes: readonly (string | null)[], calls: readonly SplitCall[], options: SplitOptions = {}): Promise<SplitResult[]> {
     return new Splitter(this, nodes, options).run(calls);
   }
 

@@ -155,6 +155,7 @@ for (const engine of ENGINES) {
       expect(() => new Splitter(client, [])).toThrow(RpcError);
       expect(() => new Splitter(client, ['a:1'], { concurrency: 0 })).toThrow(RpcError);
       expect(await client.split(['127.0.0.1:1'], [])).toEqual([]);
+      await expect(client.split([], [{ name: 'f' }])).rejects.toMatchObject({ code: 'INVALID' });
       const out = await client.split([null], [null as unknown as { name: string }, { name: 'who', args: ['z'] }]);
       expect(out.map((r) => (r.ok ? text(r.value) : r.error.code))).toEqual(['INVALID', 'local:z']);
     });
