@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Codec, MAX_ARGS, MAX_BODY } from '../../src/codec/index.js';
 import type { TextBytes } from '../../src/codec/text-bytes.js';
 import { RpcError } from '../../src/rpc-error.js';
+import { formatAddress, parseAddress } from '../../src/server/address.js';
 import { Registry } from '../../src/server/registry.js';
 import { RpcServer } from '../../src/server/server.js';
 import { ENGINES, codecFor } from '../helpers/engines.js';
@@ -479,6 +480,27 @@ describe.each(ENGINES)('RpcServer, %s engine', (engine) => {
       writeFileSync(plain, 'keep me');
       await expect(server.listen(plain)).rejects.toMatchObject({ code: 'EADDRINUSE' });
       expect(readFileSync(plain, 'utf8')).toBe('keep me');
+    });
+
+    it('a Linux abstract socket (@name)', async () => {
+      await start();
+      const name = `@uwsgi-rpc-test-${process.pid}-${engine}`;
+      expect(await server.listen(name)).toBe(name);
+      expect(result(await (await Wire.open(name)).write(req('hello')).bytes(15)).toString()).toBe('Hello World');
+    });
+
+    it('reads addresses as uWSGI names sockets (and as the client reads nodes)', () => {
+      expect(parseAddress('10.0.0.1:3031')).toEqual({ kind: 'tcp', host: '10.0.0.1', port: 3031 });
+      expect(parseAddress(':3031')).toEqual({ kind: 'tcp', host: '127.0.0.1', port: 3031 });
+      expect(parseAddress(3031)).toEqual({ kind: 'tcp', host: '127.0.0.1', port: 3031 });
+      expect(parseAddress('[::1]:0')).toEqual({ kind: 'tcp', host: '::1', port: 0 });
+      expect(formatAddress({ kind: 'tcp', host: '::1', port: 5 })).toBe('[::1]:5');
+      expect(parseAddress('/run/x.sock')).toEqual({ kind: 'unix', path: '/run/x.sock' });
+      expect(parseAddress('./x')).toEqual({ kind: 'unix', path: './x' });
+      expect(parseAddress('rpc.sock')).toEqual({ kind: 'unix', path: 'rpc.sock' });
+      expect(parseAddress('@abstract')).toEqual({ kind: 'unix', path: '\0abstract' });
+      expect(formatAddress(parseAddress('@abstract'))).toBe('@abstract');
+      for (const bad of ['', 'nonsense', 'host:', 'host:port', ':-1', ':65536']) expect(() => parseAddress(bad)).toThrow(RpcError);
     });
 
     it('rejects bad addresses', async () => {

@@ -23,7 +23,9 @@ export class Wire {
   static open(address: string): Promise<Wire> {
     return new Promise((resolve, reject) => {
       const i = address.lastIndexOf(':');
-      const s = address.includes('/') ? connect(address) : connect(Number(address.slice(i + 1)), address.slice(0, i));
+      const s = address.includes('/') ? connect(address)
+        : address.startsWith('@') ? connect(`\0${address.slice(1)}`)
+          : connect(Number(address.slice(i + 1)), address.slice(0, i));
       s.once('connect', () => resolve(new Wire(s)));
       s.once('error', reject);
     });
