@@ -1,3 +1,4 @@
 // Node entry (`uwsgi-rpc`).
 export * from './codec/index.js';
 export * from './server/index.js';
+export * from './client/index.js';
