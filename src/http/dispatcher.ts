@@ -1,0 +1,97 @@
+import { jsonRpcBridge, type JsonRpcLimits } from '../bridges/jsonrpc-bridge.js';
+import { pathInfoBridge } from '../bridges/path-info-bridge.js';
+import { xmlRpcBridge } from '../bridges/xmlrpc-bridge.js';
+import type { XmlLimits } from '../bridges/xml-parser.js';
+import type { Router } from '../routing/router.js';
+import { internalError, notFound, tooLarge } from './error-pages.js';
+import type { RequestVars } from './request-vars.js';
+import { HttpResponse } from './response.js';
+import type { RpcTarget } from './rpc-target.js';
+
+/**
+ * Where a request goes after routing: 0 nowhere (a request no rule answered is a 404),
+ * or the RPC bridge of that request modifier2: 2 PATH_INFO, 3 XML-RPC, 4 JSON-RPC.
+ */
+export type Bridge = 0 | 2 | 3 | 4;
+
+export const BRIDGES: readonly Bridge[] = [0, 2, 3, 4];
+
+export function isBridge(n: number): n is Bridge {
+  return n === 0 || n === 2 || n === 3 || n === 4;
+}
+
+export interface DispatcherOptions {
+  /** uWSGI-style routing rules run first, for every HTTP request. */
+  router?: Router | null;
+  target: RpcTarget;
+  log?: (line: string) => void;
+  /** The most request body the XML-RPC and JSON-RPC bridges read (bytes). */
+  maxBody?: number;
+  xml?: XmlLimits;
+  json?: JsonRpcLimits;
+}
+
+export const DEFAULT_MAX_BODY = 1 << 20;
+
+/**
+ * One HTTP request (vars, and the body for bridges 3 and 4) in, one HttpResponse out; the
+ * same for the HTTP front and for nginx's uwsgi_pass. As in uWSGI, routes run first; when
+ * they let the request go on, the bridge answers; with no bridge the request gets uWSGI's
+ * 404 page. (uWSGI with no app behind answers 500 there: with no app, "not found" says
+ * what happened.)
+ */
+export class HttpDispatcher {
+  readonly router: Router | null;
+  readonly target: RpcTarget;
+  readonly maxBody: number;
+  private readonly log: (line: string) => void;
+  private readonly xml: XmlLimits;
+  private readonly json: JsonRpcLimits;
+
+  constructor(options: DispatcherOptions) {
+    this.router = options.router ?? null;
+    this.target = options.target;
+    this.log = options.log ?? (() => {});
+    this.maxBody = options.maxBody ?? DEFAULT_MAX_BODY;
+    this.xml = options.xml ?? {};
+    this.json = options.json ?? {};
+  }
+
+  /** Whether `bridge` reads the request body (the front must read it before dispatch). */
+  needsBody(bridge: Bridge): boolean {
+    return bridge === 3 || bridge === 4;
+  }
+
+  /** The answer to a body over maxBody (the front checks CONTENT_LENGTH or counts). */
+  bodyTooLarge(): HttpResponse {
+    const res = new HttpResponse();
+    tooLarge(res);
+    res.finish();
+    return res;
+  }
+
+  async dispatch(vars: RequestVars, bridge: Bridge, body: Uint8Array | null = null): Promise<HttpResponse> {
+    const res = new HttpResponse();
+    try {
+      if (this.router !== null && this.router.size > 0) {
+        const outcome = await this.router.run(vars, res, this.target, this.log);
+        if (outcome === 'break') {
+          res.finish();
+          return res;
+        }
+      }
+      const b = body ?? new Uint8Array(0);
+      switch (bridge) {
+        case 2: await pathInfoBridge(vars, res, this.target, this.log); break;
+        case 3: await xmlRpcBridge(b, res, this.target, this.log, this.xml); break;
+        case 4: await jsonRpcBridge(b, res, this.target, this.log, this.json); break;
+        default: notFound(res); break;
+      }
+    } catch (err) {
+      this.log(`HTTP request failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+      internalError(res);
+    }
+    res.finish();
+    return res;
+  }
+}
