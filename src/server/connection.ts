@@ -44,7 +44,7 @@ const NEVER_ANSWERED = 'connection closed without an answer';
  * connection without a byte for that request, after the answers of the requests before it.
  */
 export class Connection {
-  private readonly decoder: FrameDecoder;
+  private readonly decoder: FrameDecoder<TextBytes>;
   private readonly queue: Slot[] = [];
   /** Frames are read and run (false once the connection is ending, or draining for close()). */
   private accepting = true;
@@ -54,7 +54,7 @@ export class Connection {
   private corkedForTick = false;
   private linger: NodeJS.Timeout | null = null;
   /** Requests read but not yet run while the connection waits for room (see run()). */
-  private backlog: Frame[] | null = null;
+  private backlog: Frame<TextBytes>[] | null = null;
   private backlogBad: CodecError | null = null;
   private readonly uncorkTick = () => {
     this.corkedForTick = false;
@@ -67,7 +67,8 @@ export class Connection {
     /** The listening address, named in log lines for unix-socket peers (they have none). */
     private readonly listener: string,
   ) {
-    this.decoder = host.codec.createDecoder();
+    // Items are parsed in the scan itself (WASM for big pipelined chunks, auto engine).
+    this.decoder = host.codec.createDecoder({ items: true, itemClass: TextBytes });
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.resumeIfRoom());
     // Resets are ordinary here: uWSGI's client closes as soon as it has its answer.
@@ -93,14 +94,14 @@ export class Connection {
 
   private onData(chunk: Buffer): void {
     if (!this.accepting) return;
-    let frames: Frame[];
+    let frames: Frame<TextBytes>[];
     let bad: CodecError | null = null;
     try {
       frames = this.decoder.push(chunk);
     } catch (err) {
       if (!(err instanceof CodecError)) throw err;
       bad = err;
-      frames = (err.frames as Frame[] | undefined) ?? [];
+      frames = (err.frames as Frame<TextBytes>[] | undefined) ?? [];
     }
     if (this.backlog !== null) {
       // still paused on earlier requests: these wait behind them
@@ -116,7 +117,7 @@ export class Connection {
    * the rest in `backlog` and pausing the socket, once too much output waits to be sent or
    * too many calls run: tiny requests for big answers must not fill the memory.
    */
-  private run(frames: Frame[], bad: CodecError | null): void {
+  private run(frames: Frame<TextBytes>[], bad: CodecError | null): void {
     const s = this.socket;
     s.cork();
     let i = 0;
@@ -134,16 +135,12 @@ export class Connection {
     if (this.accepting && (this.backlog !== null || s.writableNeedDrain || this.queue.length >= MAX_QUEUED)) s.pause();
   }
 
-  private request(frame: Frame): void {
+  private request(frame: Frame<TextBytes>): void {
     const m2 = frame.modifier2;
     if (frame.modifier1 !== RPC_MODIFIER1) return this.refuse(`modifier1 ${frame.modifier1} is not an RPC request (173)`);
     if (m2 >= MODIFIER2.PATH_INFO && m2 <= MODIFIER2.JSONRPC) return this.refuse(`request modifier2 ${m2} is not supported yet`);
-    let items: TextBytes[];
-    try {
-      items = this.host.codec.decodeArray(frame.body, TextBytes);
-    } catch (err) {
-      return this.refuse(`malformed request: ${(err as Error).message}`);
-    }
+    let items = frame.items;
+    if (items === undefined) return this.refuse(`malformed request: ${new CodecError(frame.itemsError ?? 'INVALID_INPUT').message}`);
     if (items.length === 0) return this.refuse('malformed request: no function name');
     // uWSGI reads at most the function and 254 args and ignores the rest.
     if (items.length > MAX_ITEMS) items.length = MAX_ITEMS;
