@@ -229,7 +229,9 @@ describe('uwsgi-rpc serve', () => {
       const s = await serve(['--socket', tcp, '--import', 'test/cli/fixtures/default-style.mjs'], 1);
       started.push(s);
       const slow = run(['call', tcp, 'slow', '400']);
-      await new Promise((r) => setTimeout(r, 200));
+      // Signal only once the call is running (a child's start-up takes long under load).
+      for (let i = 0; i < 200 && !s.err().includes('slow started'); i++) await new Promise((r) => setTimeout(r, 25));
+      expect(s.err()).toContain('slow started');
       expect(await s.stop(signal)).toBe(0);
       expect((await slow).stdout.toString()).toBe('slow done');
       expect(s.err()).toContain(`${signal}: closing`);
