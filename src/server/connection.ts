@@ -1,9 +1,12 @@
 import type { Socket } from 'node:net';
 import type { Codec, FrameDecoder, Frame } from '../codec/index.js';
-import { MAX_ITEMS, MODIFIER2, RPC_MODIFIER1 } from '../codec/constants.js';
+import { MAX_ITEMS, MODIFIER2, RPC_MODIFIER1, VARS_MODIFIER1 } from '../codec/constants.js';
 import { CodecError } from '../codec/errors.js';
 import { TextBytes } from '../codec/text-bytes.js';
+import type { Bridge } from '../http/dispatcher.js';
 import { type Answer, refuseResult, writeAnswer } from './answer.js';
+import { BodyReader } from './body-reader.js';
+import type { HttpService } from './http-service.js';
 import { type LogLine, showError, showName } from './log.js';
 import type { Registry, RpcFunction } from './registry.js';
 
@@ -12,6 +15,8 @@ export interface ConnectionHost {
   readonly codec: Codec;
   readonly registry: Registry;
   readonly log: LogLine;
+  /** Routes and bridges for HTTP requests (modifier1 0, and 173 with modifier2 2..4). */
+  readonly http: HttpService;
   /** The socket has closed: forget the connection. */
   closed(connection: Connection): void;
 }
@@ -56,6 +61,9 @@ export class Connection {
   /** Requests read but not yet run while the connection waits for room (see run()). */
   private backlog: Frame<TextBytes>[] | null = null;
   private backlogBad: CodecError | null = null;
+  /** The last chunk read and its frames: where an HTTP request's body starts (see http()). */
+  private lastChunk: Uint8Array | null = null;
+  private lastFrames: Frame<TextBytes>[] | null = null;
   private readonly uncorkTick = () => {
     this.corkedForTick = false;
     this.socket.uncork();
@@ -103,6 +111,8 @@ export class Connection {
       bad = err;
       frames = (err.frames as Frame<TextBytes>[] | undefined) ?? [];
     }
+    this.lastChunk = chunk;
+    this.lastFrames = frames;
     if (this.backlog !== null) {
       // still paused on earlier requests: these wait behind them
       for (const f of frames) this.backlog.push(f);
@@ -137,8 +147,11 @@ export class Connection {
 
   private request(frame: Frame<TextBytes>): void {
     const m2 = frame.modifier2;
-    if (frame.modifier1 !== RPC_MODIFIER1) return this.refuse(`modifier1 ${frame.modifier1} is not an RPC request (173)`);
-    if (m2 >= MODIFIER2.PATH_INFO && m2 <= MODIFIER2.JSONRPC) return this.refuse(`request modifier2 ${m2} is not supported yet`);
+    if (frame.modifier1 !== RPC_MODIFIER1) {
+      if (frame.modifier1 === VARS_MODIFIER1) return this.http(frame, 0);
+      return this.refuse(`modifier1 ${frame.modifier1} is neither an RPC request (173) nor an HTTP request (0)`);
+    }
+    if (m2 >= MODIFIER2.PATH_INFO && m2 <= MODIFIER2.JSONRPC) return this.http(frame, m2 as Bridge);
     let items = frame.items;
     if (items === undefined) return this.refuse(`malformed request: ${new CodecError(frame.itemsError ?? 'INVALID_INPUT').message}`);
     if (items.length === 0) return this.refuse('malformed request: no function name');
@@ -168,6 +181,52 @@ export class Connection {
     } else {
       this.queue.push({ modifier2: m2, done: true, answer: result as Answer, failure: null });
     }
+  }
+
+  /**
+   * An HTTP request (a vars packet, as nginx's uwsgi_pass sends): routes, then the bridge
+   * of its modifier2. As in uWSGI it is the connection's last request: the raw HTTP
+   * answer goes out after the answers queued before it, then the connection ends. The body
+   * the bridges 3 and 4 read follows the packet on the stream.
+   */
+  private http(frame: Frame<TextBytes>, bridge: Bridge): void {
+    this.accepting = false;
+    const s = this.socket;
+    const slot: Slot = { modifier2: MODIFIER2.RAW, done: false, answer: null, failure: null };
+    this.queue.push(slot);
+    const host = this.host;
+    let reader: BodyReader | null = null;
+    if (host.http.dispatcher.needsBody(bridge)) {
+      reader = new BodyReader(s, this.bytesAfter(frame));
+    } else {
+      // What follows (a body no one reads) is dropped until the peer closes.
+      s.removeAllListeners('data');
+      s.on('data', () => {});
+    }
+    if (s.isPaused()) s.resume();
+    const settle = (answer: Uint8Array | null, why: string | null) => {
+      slot.done = true;
+      if (answer !== null && answer.length > 0) slot.answer = answer;
+      else this.logClose((slot.failure = why ?? 'the HTTP request got no answer'));
+      if (this.queue[0] === slot) this.flush();
+    };
+    host.http.answerPacket(host.codec, frame.body, bridge, (n) => reader!.read(n, host.http.bodyTimeout)).then(
+      (answer) => settle(answer, answer === null ? 'malformed HTTP request: the packet is not a vars dict' : null),
+      (err) => settle(null, `HTTP request failed: ${showError(err)}`),
+    );
+  }
+
+  /** The bytes read past `frame` (the start of an HTTP request's body), or null if unknown. */
+  private bytesAfter(frame: Frame<TextBytes>): Uint8Array | null {
+    const frames = this.lastFrames;
+    const chunk = this.lastChunk;
+    const k = frames === null ? -1 : frames.indexOf(frame);
+    if (k < 0 || chunk === null) return null;
+    // Everything after the frame in this chunk: the frames the decoder made of it, and what it holds.
+    let after = this.decoder.buffered;
+    for (let j = k + 1; j < frames!.length; j++) after += 4 + frames![j].body.length;
+    this.decoder.reset();
+    return chunk.subarray(chunk.length - after);
   }
 
   private await(pending: PromiseLike<unknown>, name: TextBytes, modifier2: number): void {

@@ -1,5 +1,6 @@
 // The Node server side: RpcServer and the function registry.
-export { RpcServer, type RpcServerOptions, DEFAULT_CLOSE_TIMEOUT } from './server.js';
+export { RpcServer, type RpcServerOptions, type HttpListenOptions, DEFAULT_CLOSE_TIMEOUT } from './server.js';
+export { type HttpOptions, DEFAULT_BODY_TIMEOUT } from './http-service.js';
 export { Registry, defaultRegistry, register, resultBytes, type RpcFunction, type RpcResult } from './registry.js';
 export { parseAddress, formatAddress, type ListenAddress } from './address.js';
 export { type LogLine } from './log.js';

@@ -1,8 +1,13 @@
+import type { Server as HttpServer } from 'node:http';
 import { type Server, type Socket, createServer } from 'node:net';
 import { type Bytes, type Codec, type EngineChoice, type Input, createCodec } from '../codec/index.js';
 import { RpcError } from '../rpc-error.js';
 import { formatAddress, parseAddress } from './address.js';
+import { isBridge } from '../http/dispatcher.js';
+import type { Router, RouteOption } from '../routing/router.js';
 import { Connection, type ConnectionHost } from './connection.js';
+import { createHttpFront } from './http-front.js';
+import { type HttpOptions, HttpService } from './http-service.js';
 import { bind } from './listen.js';
 import { type LogLine, stderrLog } from './log.js';
 import { Registry, type RpcFunction, defaultRegistry } from './registry.js';
@@ -16,6 +21,22 @@ export interface RpcServerOptions {
   log?: LogLine;
   /** How long close() lets in-flight calls run before dropping their connections (ms). */
   closeTimeout?: number;
+  /**
+   * uWSGI routing rules for HTTP requests (from listenHttp(), and modifier1-0 packets from
+   * nginx's uwsgi_pass), in order: `[['route', '^/hello$ rpc:hello'], ...]`. Throws
+   * RouteError at once for a rule uWSGI would refuse.
+   */
+  routes?: readonly RouteOption[] | Router;
+  /** Limits of the HTTP side (request bodies of the XML-RPC and JSON-RPC bridges). */
+  http?: HttpOptions;
+}
+
+/** What listenHttp() passes every request to, as uWSGI's --http-socket-modifier1/2. */
+export interface HttpListenOptions {
+  /** 0 (default): routing only; 173: the RPC bridge named by modifier2. */
+  modifier1?: number;
+  /** With modifier1 173: 2 PATH_INFO, 3 XML-RPC, 4 JSON-RPC. */
+  modifier2?: number;
 }
 
 export const DEFAULT_CLOSE_TIMEOUT = 10_000;
@@ -23,6 +44,7 @@ export const DEFAULT_CLOSE_TIMEOUT = 10_000;
 interface Listener {
   server: Server;
   address: string;
+  http: boolean;
 }
 
 /**
@@ -39,6 +61,7 @@ export class RpcServer {
   private closing: Promise<void> | null = null;
   private allClosed: (() => void) | null = null;
   private host: ConnectionHost | null = null;
+  private readonly http: HttpService;
 
   constructor(options: RpcServerOptions = {}) {
     this.registry = options.registry ?? defaultRegistry;
@@ -46,6 +69,7 @@ export class RpcServer {
     const t = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
     if (!(t >= 0)) throw new RpcError('INVALID', `closeTimeout ${t}`);
     this.closeTimeout = t;
+    this.http = new HttpService(this.registry, options.routes ?? null, this.log, options.http);
     this.codecReady = createCodec({ engine: options.engine ?? 'auto' });
     // listen() reports a codec that cannot load; do not let it surface as unhandled first.
     this.codecReady.catch(() => {});
@@ -93,7 +117,33 @@ export class RpcServer {
       else this.connections.add(new Connection(socket, host, bound));
     });
     server.on('error', (err) => this.log(`${bound}: ${err.message}`));
-    this.listeners.push({ server, address: bound });
+    this.listeners.push({ server, address: bound, http: false });
+    return bound;
+  }
+
+  /**
+   * Listens for HTTP (uWSGI's --http-socket): each request becomes uWSGI-style vars and goes
+   * through the routes, then (modifier1 173) the bridge of `modifier2`; with no bridge, a
+   * request no route answered gets 404. Resolves with the bound address.
+   */
+  async listenHttp(address: string | number, options: HttpListenOptions = {}): Promise<string> {
+    if (this.closing) throw new RpcError('INVALID', 'the server is closed');
+    const m1 = options.modifier1 ?? 0;
+    const m2 = options.modifier2 ?? 0;
+    const bridge = m1 === 0 ? 0 : m2;
+    if ((m1 !== 0 && m1 !== 173) || (m1 === 173 && (!isBridge(bridge) || bridge === 0))) {
+      throw new RpcError('INVALID', `http modifier1 ${m1} modifier2 ${m2}: use modifier1 0, or 173 with modifier2 2 (PATH_INFO), 3 (XML-RPC) or 4 (JSON-RPC)`);
+    }
+    const where = parseAddress(address);
+    const server = createHttpFront(this.http, isBridge(bridge) ? bridge : 0, this.log);
+    const port = await bind(server, where);
+    const bound = formatAddress(where.kind === 'tcp' ? { ...where, port } : where);
+    if (this.closing) {
+      server.close();
+      throw new RpcError('INVALID', 'the server was closed while listening');
+    }
+    server.on('error', (err) => this.log(`${bound}: ${err.message}`));
+    this.listeners.push({ server, address: bound, http: true });
     return bound;
   }
 
@@ -109,6 +159,8 @@ export class RpcServer {
 
   private async shutdown(): Promise<void> {
     const stopped = this.listeners.map((l) => new Promise<void>((resolve) => l.server.close(() => resolve())));
+    const httpServers = this.listeners.filter((l) => l.http).map((l) => l.server as HttpServer);
+    for (const h of httpServers) h.closeIdleConnections();
     if (this.connections.size > 0) {
       const drained = new Promise<void>((resolve) => {
         this.allClosed = resolve;
@@ -122,7 +174,18 @@ export class RpcServer {
       clearTimeout(timer);
       for (const c of this.connections) c.destroy();
     }
+    if (httpServers.length > 0) {
+      // HTTP requests still running get the same time, then their connections go.
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, this.closeTimeout);
+      });
+      await Promise.race([Promise.all(stopped), late]);
+      clearTimeout(timer);
+      for (const h of httpServers) h.closeAllConnections();
+    }
     await Promise.all(stopped);
+    await this.http.close();
   }
 
   private async connectionHost(): Promise<ConnectionHost> {
@@ -132,6 +195,7 @@ export class RpcServer {
       codec,
       registry: this.registry,
       log: this.log,
+      http: this.http,
       closed: (c) => {
         this.connections.delete(c);
         if (this.connections.size === 0 && this.allClosed) this.allClosed();

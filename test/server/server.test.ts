@@ -276,12 +276,12 @@ describe.each(ENGINES)('RpcServer, %s engine', (engine) => {
       expect(result(await (await Wire.open(unix)).write(req('hello')).bytes(15)).toString()).toBe('Hello World');
     });
 
-    it('malformed requests: not modifier1 173, a bridge modifier2 not served yet, a broken array, no name', async () => {
+    it('malformed requests: neither modifier1 173 nor 0, a bridge request that is not a vars dict, a broken array, no name', async () => {
       await start();
       const bad: [Uint8Array, RegExp][] = [
-        [readFileSync(join(VECTORS, 'nginx-vars.bin')), /modifier1 0 is not an RPC request/],
-        [req('hello', [], 2), /modifier2 2 is not supported yet/],
-        [req('hello', [], 4), /modifier2 4 is not supported yet/],
+        [new Uint8Array([5, 0, 0, 0]), /modifier1 5 is neither an RPC request/],
+        [req('hello', [], 2), /malformed HTTP request: the packet is not a vars dict/],
+        [req('hello', [], 4), /malformed HTTP request: the packet is not a vars dict/],
         [new Uint8Array([173, 3, 0, 0, 5, 0, 0x61]), /malformed request: .*TRUNCATED|malformed request: an item/],
         [new Uint8Array([173, 4, 0, 0, 0, 0, 0, 0]), /no function name/],
         [new Uint8Array([173, 0, 0, 0]), /no function name/],

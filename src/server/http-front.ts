@@ -1,0 +1,125 @@
+import { type IncomingMessage, type Server, type ServerResponse, createServer, validateHeaderName, validateHeaderValue } from 'node:http';
+import { hostname } from 'node:os';
+import type { Bridge } from '../http/dispatcher.js';
+import { varsFromHttp } from '../http/http-vars.js';
+import type { HttpResponse } from '../http/response.js';
+import type { HttpService } from './http-service.js';
+import type { LogLine } from './log.js';
+
+/**
+ * `--http-socket`: a node:http server whose requests become uWSGI-style vars and go through
+ * the same routes and bridges as nginx's. `bridge` is what uWSGI's
+ * --http-socket-modifier1 173 --http-socket-modifier2 N selects (0: routes only).
+ */
+export function createHttpFront(service: HttpService, bridge: Bridge, log: LogLine): Server {
+  const serverName = hostname();
+  const server = createServer((req, res) => {
+    handle(service, bridge, serverName, req, res, log).catch((err) => {
+      log(`HTTP ${req.method} ${req.url}: ${err instanceof Error ? err.message : String(err)}`);
+      if (!res.headersSent) {
+        res.statusCode = 500;
+        res.end('Internal Server Error');
+      } else {
+        res.destroy();
+      }
+    });
+  });
+  return server;
+}
+
+async function handle(service: HttpService, bridge: Bridge, serverName: string, req: IncomingMessage, res: ServerResponse, log: LogLine): Promise<void> {
+  const vars = varsFromHttp(req, {
+    remoteAddress: req.socket.remoteAddress,
+    remotePort: req.socket.remotePort,
+    serverName,
+    serverPort: req.socket.localPort ?? '',
+  });
+  const d = service.dispatcher;
+  let answer: HttpResponse;
+  if (d.needsBody(bridge)) {
+    const body = await readBody(req, d.maxBody);
+    answer = body === null ? d.bodyTooLarge() : await d.dispatch(vars, bridge, body);
+  } else {
+    req.resume();
+    answer = await d.dispatch(vars, bridge);
+  }
+  send(answer, res, log);
+}
+
+/** The whole request body, or null as soon as it passes `max` bytes. */
+function readBody(req: IncomingMessage, max: number): Promise<Uint8Array | null> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > max) {
+    req.resume();
+    return Promise.resolve(null);
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > max) {
+        req.removeAllListeners('data');
+        req.resume();
+        resolve(null);
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks, size)));
+    req.on('error', reject);
+  });
+}
+
+/**
+ * Writes an HttpResponse with node:http. node frames the body itself, so a Content-Length
+ * that does not match the body and any Transfer-Encoding are left to it; what node cannot
+ * send (no status line, a status that is not a number, a malformed header line) is
+ * replaced or dropped, with a log line. Nothing written at all closes the connection
+ * without an answer, as uWSGI does.
+ */
+export function send(answer: HttpResponse, res: ServerResponse, log: LogLine): void {
+  const head = answer.head;
+  if (!answer.answered) {
+    res.destroy();
+    return;
+  }
+  const body = Buffer.concat(answer.body.map((b) => Buffer.from(b.buffer, b.byteOffset, b.length)));
+  const code = head === null ? NaN : Number(head.status.slice(0, 3));
+  if (head === null || !/^\d{3}$/.test(head.status.slice(0, 3)) || code < 100) {
+    log(`HTTP answer with status ${JSON.stringify(head?.status ?? null)} cannot go out through node:http: 502`);
+    res.statusCode = 502;
+    res.end();
+    return;
+  }
+  res.statusCode = code;
+  res.statusMessage = head.status.length > 4 ? head.status.slice(4) : '';
+  const headers = new Map<string, { name: string; values: string[] }>();
+  for (const [rawName, rawValue] of head.headers) {
+    let name = rawName;
+    let value = rawValue;
+    if (name === null) {
+      const colon = value.indexOf(':');
+      if (colon < 0) {
+        log(`HTTP answer: header line ${JSON.stringify(value)} has no name: dropped`);
+        continue;
+      }
+      name = value.slice(0, colon).trim();
+      value = value.slice(colon + 1).trim();
+    }
+    const key = name.toLowerCase();
+    if (key === 'transfer-encoding' || (key === 'content-length' && value !== String(body.length))) continue;
+    try {
+      validateHeaderName(name);
+      validateHeaderValue(name, value);
+    } catch {
+      log(`HTTP answer: header ${JSON.stringify(name)} is not valid HTTP: dropped`);
+      continue;
+    }
+    const entry = headers.get(key);
+    if (entry === undefined) headers.set(key, { name, values: [value] });
+    else entry.values.push(value);
+  }
+  for (const { name, values } of headers.values()) res.setHeader(name, values.length === 1 ? values[0] : values);
+  res.end(body);
+}

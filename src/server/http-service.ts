@@ -1,0 +1,75 @@
+import { CodecError, type Codec } from '../codec/index.js';
+import type { JsonRpcLimits } from '../bridges/jsonrpc-bridge.js';
+import type { XmlLimits } from '../bridges/xml-parser.js';
+import { RpcClient } from '../client/client.js';
+import { type Bridge, HttpDispatcher } from '../http/dispatcher.js';
+import { RequestVars } from '../http/request-vars.js';
+import type { HttpResponse } from '../http/response.js';
+import { rpcTarget } from '../http/rpc-target.js';
+import { Router, type RouteOption } from '../routing/router.js';
+import type { LogLine } from './log.js';
+import type { Registry } from './registry.js';
+
+export interface HttpOptions {
+  /** Most request body the XML-RPC and JSON-RPC bridges read (default 1 MiB). */
+  maxBody?: number;
+  /** How long a uwsgi-protocol request may take to send its body (ms, default 10 s). */
+  bodyTimeout?: number;
+  xml?: XmlLimits;
+  json?: JsonRpcLimits;
+}
+
+export const DEFAULT_BODY_TIMEOUT = 10_000;
+
+/**
+ * What HTTP requests need, for both fronts (--http-socket and nginx's uwsgi_pass):
+ * the routes, the bridges, and a client for `func@node` route actions (made on first use).
+ */
+export class HttpService {
+  readonly dispatcher: HttpDispatcher;
+  readonly bodyTimeout: number;
+  private client: RpcClient | null = null;
+
+  constructor(registry: Registry, routes: Router | readonly RouteOption[] | null, log: LogLine, options: HttpOptions = {}) {
+    const router = routes === null ? null : routes instanceof Router ? routes : Router.fromOptions(routes);
+    const target = rpcTarget(registry, (node, name, args) => {
+      this.client ??= new RpcClient({ registry });
+      return this.client.call(node, name, args);
+    });
+    this.dispatcher = new HttpDispatcher({ router, target, log, maxBody: options.maxBody, xml: options.xml, json: options.json });
+    this.bodyTimeout = options.bodyTimeout ?? DEFAULT_BODY_TIMEOUT;
+  }
+
+  /**
+   * A uwsgi-protocol HTTP request: `varsBody` is the packet's vars dict; `readBody(n)` reads
+   * the n body bytes that follow it (null if they never come). Resolves with the raw HTTP
+   * answer to write (empty: close without a byte, as uWSGI), or null for a packet that is
+   * not a vars dict (uWSGI drops those too).
+   */
+  async answerPacket(codec: Codec, varsBody: Uint8Array, bridge: Bridge, readBody: (n: number) => Promise<Uint8Array | null>): Promise<Uint8Array | null> {
+    let vars: RequestVars;
+    try {
+      vars = RequestVars.fromPairs(codec.decodeVars(varsBody));
+    } catch (err) {
+      if (err instanceof CodecError) return null;
+      throw err;
+    }
+    let res: HttpResponse;
+    if (this.dispatcher.needsBody(bridge)) {
+      if (vars.contentLength > this.dispatcher.maxBody) {
+        res = this.dispatcher.bodyTooLarge();
+      } else {
+        const body = await readBody(vars.contentLength);
+        if (body === null) return new Uint8Array(0);
+        res = await this.dispatcher.dispatch(vars, bridge, body);
+      }
+    } else {
+      res = await this.dispatcher.dispatch(vars, bridge);
+    }
+    return res.toBytes(vars.protocol);
+  }
+
+  async close(): Promise<void> {
+    await this.client?.close();
+  }
+}
