@@ -1,10 +1,18 @@
 import { type EngineChoice } from '../codec/index.js';
+import { ROUTE_OPTIONS } from '../routing/parse-rule.js';
+import type { RouteOption } from '../routing/router.js';
 import { type OptionSpecs, parseArgs } from './args.js';
 import { readIni } from './ini.js';
 import { UsageError } from './usage.js';
 
 export interface ServeOptions {
   sockets: string[];
+  httpSockets: string[];
+  /** uWSGI's --http-socket-modifier1/2: 0/0 routes only; 173 with 2, 3 or 4: that RPC bridge. */
+  httpModifier1: number;
+  httpModifier2: number;
+  /** Routing options (route, route-uri, route-label ...) in the order given. */
+  routes: RouteOption[];
   imports: string[];
   engine: EngineChoice;
   help: boolean;
@@ -22,22 +30,11 @@ export const SERVE_OPTIONS: OptionSpecs = {
   'http-socket': value,
   'http-socket-modifier1': value,
   'http-socket-modifier2': value,
-  route: value,
-  'route-uri': value,
-  'route-qs': value,
-  'route-host': value,
-  'route-remote-addr': value,
-  'route-user-agent': value,
-  'route-referer': value,
-  'route-label': value,
+  ...Object.fromEntries(ROUTE_OPTIONS.map((name) => [name, value])),
   help: { value: false },
 };
 
-/** Read (so ini files that use them load) but served only once the HTTP front and routing exist. */
-const NOT_YET = new Set([
-  'http-socket', 'http-socket-modifier1', 'http-socket-modifier2',
-  'route', 'route-uri', 'route-qs', 'route-host', 'route-remote-addr', 'route-user-agent', 'route-referer', 'route-label',
-]);
+const ROUTING = new Set(ROUTE_OPTIONS);
 
 const ENGINES = new Set(['auto', 'wasm', 'ts']);
 /** ini files may include others (`ini = base.ini`); a loop must not hang the CLI. */
@@ -47,16 +44,24 @@ const MAX_INI_DEPTH = 10;
 export function serveOptions(argv: readonly string[]): ServeOptions {
   const { entries, positional } = parseArgs(argv, SERVE_OPTIONS);
   if (positional.length > 0) throw new UsageError(`serve takes no arguments, got "${positional[0]}"`);
-  const options: ServeOptions = { sockets: [], imports: [], engine: 'auto', help: false };
+  const options: ServeOptions = {
+    sockets: [], httpSockets: [], httpModifier1: 0, httpModifier2: 0, routes: [], imports: [], engine: 'auto', help: false,
+  };
   apply(entries, options, 0);
   return options;
 }
 
 function apply(entries: readonly [string, string][], o: ServeOptions, depth: number): void {
   for (const [name, v] of entries) {
-    if (NOT_YET.has(name)) throw new UsageError(`not supported yet: --${name}`);
+    if (ROUTING.has(name)) {
+      o.routes.push([name, v]);
+      continue;
+    }
     switch (name) {
       case 'socket': o.sockets.push(v); break;
+      case 'http-socket': o.httpSockets.push(v); break;
+      case 'http-socket-modifier1': o.httpModifier1 = modifier(name, v); break;
+      case 'http-socket-modifier2': o.httpModifier2 = modifier(name, v); break;
       case 'import': o.imports.push(v); break;
       case 'help': o.help = true; break;
       case 'engine':
@@ -75,6 +80,12 @@ function apply(entries: readonly [string, string][], o: ServeOptions, depth: num
         throw new UsageError(`unknown option --${name}`);
     }
   }
+}
+
+function modifier(name: string, v: string): number {
+  const n = Number(v.trim());
+  if (!/^\d+$/.test(v.trim()) || n > 255) throw new UsageError(`--${name} ${v}: a modifier is 0..255`);
+  return n;
 }
 
 /** Keys of an ini section must be serve options that take a value. */

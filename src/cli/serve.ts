@@ -1,3 +1,5 @@
+import { RouteError } from '../routing/rule.js';
+import { RpcError } from '../rpc-error.js';
 import { RpcServer } from '../server/index.js';
 import { importModules } from './imports.js';
 import { serveOptions } from './serve-options.js';
@@ -15,9 +17,19 @@ export async function serve(argv: readonly string[]): Promise<number> {
     await write(process.stdout, USAGE);
     return 0;
   }
-  if (options.sockets.length === 0) throw new UsageError('serve needs at least one --socket');
+  if (options.sockets.length === 0 && options.httpSockets.length === 0) throw new UsageError('serve needs at least one --socket or --http-socket');
+  const http = { modifier1: options.httpModifier1, modifier2: options.httpModifier2 };
+  if (http.modifier1 !== 0 && !(http.modifier1 === 173 && http.modifier2 >= 2 && http.modifier2 <= 4)) {
+    throw new UsageError(`--http-socket-modifier1 ${http.modifier1} --http-socket-modifier2 ${http.modifier2}: use 173 with 2 (PATH_INFO), 3 (XML-RPC) or 4 (JSON-RPC)`);
+  }
+  let server: RpcServer;
+  try {
+    server = new RpcServer({ engine: options.engine, routes: options.routes });
+  } catch (err) {
+    if (err instanceof RouteError) throw new UsageError(err.message);
+    throw err;
+  }
   const stop = nextSignal();
-  const server = new RpcServer({ engine: options.engine });
   try {
     await importModules(options.imports, server);
     const names = server.registry.names();
@@ -27,6 +39,16 @@ export async function serve(argv: readonly string[]): Promise<number> {
     for (const socket of options.sockets) {
       const address = await server.listen(socket);
       await write(process.stdout, `uwsgi-rpc: uwsgi socket on ${address}\n`);
+    }
+    for (const socket of options.httpSockets) {
+      let address: string;
+      try {
+        address = await server.listenHttp(socket, http);
+      } catch (err) {
+        if (err instanceof RpcError && err.code === 'INVALID') throw new UsageError(`--http-socket ${socket}: ${err.message}`);
+        throw err;
+      }
+      await write(process.stdout, `uwsgi-rpc: http socket on ${address}\n`);
     }
   } catch (err) {
     stop.cancel();

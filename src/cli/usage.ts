@@ -1,6 +1,7 @@
 export const USAGE = `usage:
-  uwsgi-rpc serve --socket HOST:PORT [--socket PATH.sock]... [--import FILE.mjs]...
-                  [--ini FILE[:SECTION]]... [--engine auto|wasm|ts]
+  uwsgi-rpc serve --socket HOST:PORT [--socket PATH.sock]... [--http-socket HOST:PORT]...
+                  [--import FILE.mjs]... [--route 'REGEX action:args']... [--ini FILE[:SECTION]]...
+                  [--http-socket-modifier1 173 --http-socket-modifier2 2|3|4] [--engine auto|wasm|ts]
   uwsgi-rpc call [--raw] [--timeout MS] HOST:PORT|PATH.sock FUNC [ARG...]
   uwsgi-rpc help
 
@@ -12,6 +13,13 @@ serve   serves the RPC functions that the --import modules register, on every --
         uWSGI-style [uwsgi] section (socket = ..., import = ..., engine = ...). Prints one
         line per listening address once ready; SIGINT/SIGTERM let running calls finish,
         then exit.
+        --http-socket serves HTTP; HTTP requests (and nginx's uwsgi_pass with modifier1 0)
+        go through uWSGI-style routes: --route, --route-uri, --route-qs, --route-host,
+        --route-remote-addr, --route-user-agent, --route-referer, --route-remote-user,
+        --route-label, --route-run, with the actions rpc/call, rpcnext/rpcblob, rpcret,
+        rpcraw, rpcvar, continue/last, break, return, goto, log, addheader, addvar.
+        --http-socket-modifier1 173 --http-socket-modifier2 N sends every HTTP request to an
+        RPC bridge: 2 PATH_INFO (/func/arg/...), 3 XML-RPC, 4 JSON-RPC 2.0.
 call    calls FUNC on a node and writes the result bytes to stdout, exactly (no newline
         added). --raw asks for the bare result (modifier2 1); --timeout MS bounds the call.
         Failures print "uwsgi-rpc: CODE: message" on stderr and exit 1. Put ARGs that

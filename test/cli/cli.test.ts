@@ -260,8 +260,9 @@ describe('uwsgi-rpc serve', () => {
 
   it.each([
     [['--import', 'test/cli/fixtures/default-style.mjs'], /serve needs at least one --socket/],
-    [['--socket', '127.0.0.1:0', '--http-socket', '127.0.0.1:0'], /not supported yet: --http-socket/],
-    [['--socket', '127.0.0.1:0', '--route', '^/x rpc:hello'], /not supported yet: --route/],
+    [['--http-socket', '127.0.0.1:0', '--http-socket-modifier1', '173', '--http-socket-modifier2', '7'], /use 173 with 2 \(PATH_INFO\)/],
+    [['--socket', '127.0.0.1:0', '--route', '^/x'], /route = \^\/x: invalid route syntax/],
+    [['--socket', '127.0.0.1:0', '--route', '^/x nosuch:a'], /no routing action "nosuch"/],
     [['--socket', '127.0.0.1:0', '--processes', '4'], /not supported yet: --processes 4/],
     [['--socket', '127.0.0.1:0', '--engine', 'fast'], /--engine fast: use auto, wasm or ts/],
     [['--socket', '127.0.0.1:0', '--master'], /unknown option --master/],
@@ -274,12 +275,12 @@ describe('uwsgi-rpc serve', () => {
     expect(r.stderr).toMatch(message);
   });
 
-  it('ini options of later issues are read, then refused; unknown ini keys are refused', async () => {
+  it('bad http modifiers in an ini are refused; unknown ini keys are refused', async () => {
     const later = join(dir, 'later.ini');
     writeFileSync(later, '[uwsgi]\nsocket = 127.0.0.1:0\nhttp-socket = 127.0.0.1:0\nhttp-socket-modifier1 = 173\n');
     const r = await run(['serve', '--ini', later]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/not supported yet: --http-socket/);
+    expect(r.stderr).toMatch(/--http-socket-modifier1 173 --http-socket-modifier2 0: use 173 with 2/);
     const unknown = join(dir, 'unknown.ini');
     writeFileSync(unknown, '[uwsgi]\nsocket = 127.0.0.1:0\nmaster = true\n');
     const u = await run(['serve', '--ini', unknown]);
