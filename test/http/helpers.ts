@@ -2,35 +2,13 @@ import { varsFromHttp } from '../../src/http/http-vars.js';
 import type { RequestVars } from '../../src/http/request-vars.js';
 import { type RpcTarget, rpcTarget } from '../../src/http/rpc-target.js';
 import { Registry } from '../../src/server/registry.js';
-import type { TextBytes } from '../../src/codec/text-bytes.js';
+// @ts-expect-error: a plain .mjs fixture (no types), shared with `uwsgi-rpc serve --import`
+import registerTestFunctions from './fixtures/rpc_funcs.mjs';
 
-/**
- * The test functions, the same as test/http/fixtures/rpc_funcs.py registers in uWSGI
- * (the differential suite runs both).
- */
+/** The test functions (fixtures/rpc_funcs.mjs; uWSGI loads the same in fixtures/rpc_funcs.py). */
 export function testRegistry(): Registry {
   const r = new Registry();
-  const join = (args: TextBytes[]) => {
-    const out: number[] = [];
-    args.forEach((a, i) => {
-      if (i > 0) out.push(0x7c);
-      out.push(...a);
-    });
-    return new Uint8Array(out);
-  };
-  r.register('hello', () => 'Hello World');
-  r.register('echo', (...args) => join(args));
-  r.register('show', (...args) => `[${args.map((a) => a.text).join('][')}]`);
-  r.register('empty', () => '');
-  r.register('ret', (...args) => (args.length > 0 ? args[0] : 'next'));
-  r.register('binary', () => new Uint8Array([0xff, 0x00, 0xfe]));
-  r.register('raw', () => 'HTTP/1.1 201 Created\r\nX-A: b\r\nContent-Type: text/x\r\n\r\nbody!');
-  r.register('rawbad', () => 'HTTP/1.1 201 Created\r\nX-A: b\r\nBadHeader\r\n\r\nbody!');
-  r.register('rawnohead', () => 'HTTP/1.1 202\r\n\r\n');
-  r.register('rawlf', () => 'HTTP/1.1 202 OK\nX: y\n\nbody');
-  r.register('fail', () => {
-    throw new Error('it failed');
-  });
+  registerTestFunctions(r);
   return r;
 }
 
