@@ -173,46 +173,45 @@ export function scanFrames(len: u32, maxBody: u32, stopAtDict: u32): i32 {
 // Stops (status FULL) before a frame whose entries would not fit the table.
 export function scanRequests(len: u32, maxBody: u32): i32 {
   const src = inp();
-  const capWords = TABLE_WORDS - HEAD;
+  const t0 = entry(0);
+  const tEnd = tbl() + (TABLE_WORDS << 2);
   let pos: u32 = 0;
-  let w: u32 = 0;
+  let tp = t0;
   let n: u32 = 0;
   let status = STATUS_NEED_MORE;
   let code: i32 = 0;
   while (len - pos >= 4) {
-    const m1 = <u32>load<u8>(src + pos);
-    const size = <u32>load<u16>(src + pos + 1);
-    const m2 = <u32>load<u8>(src + pos + 3);
+    const h = src + pos;
+    const size = <u32>load<u16>(h, 1);
     if (size > maxBody) { code = E_FRAME_TOO_LARGE; break; }
     if (size > len - pos - 4) break;
     // An item takes at least 3 bytes: size / 3 pairs is the most this frame can need.
-    if (w + 5 + ((size / 3) << 1) > capWords) { status = STATUS_FULL; break; }
-    store<u32>(entry(w), m1);
-    store<u32>(entry(w + 1), m2);
-    store<u32>(entry(w + 2), pos + 4);
-    store<u32>(entry(w + 3), size);
+    if (tp + 20 + (<usize>(size / 3) << 3) > tEnd) { status = STATUS_FULL; break; }
+    store<u32>(tp, <u32>load<u8>(h));
+    store<u32>(tp, <u32>load<u8>(h, 3), 4);
+    store<u32>(tp, pos + 4, 8);
+    store<u32>(tp, size, 12);
     const end = pos + 4 + size;
     let p = pos + 4;
-    let k: u32 = 0;
+    let ip = tp + 20;
     let bad: i32 = 0;
-    const items = w + 5;
     while (p < end) {
       if (end - p < 2) { bad = E_TRUNCATED_LENGTH; break; }
       const l = <u32>load<u16>(src + p);
       p += 2;
       if (l == 0) continue;
       if (l > end - p) { bad = E_TRUNCATED_ITEM; break; }
-      store<u32>(entry(items + (k << 1)), p);
-      store<u32>(entry(items + (k << 1) + 1), l);
-      k++;
+      store<u32>(ip, p);
+      store<u32>(ip, l, 4);
+      ip += 8;
       p += l;
     }
     if (bad != 0) {
-      store<i32>(entry(w + 4), bad);
-      w += 5;
+      store<i32>(tp, bad, 16);
+      tp += 20;
     } else {
-      store<u32>(entry(w + 4), k);
-      w += 5 + (k << 1);
+      store<u32>(tp, <u32>((ip - tp - 20) >> 3), 16);
+      tp = ip;
     }
     n++;
     pos = end;
@@ -220,7 +219,7 @@ export function scanRequests(len: u32, maxBody: u32): i32 {
   setWord(0, n);
   setWord(1, pos);
   setWord(2, status);
-  setWord(3, w);
+  setWord(3, <u32>((tp - t0) >> 2));
   return code != 0 ? code : <i32>n;
 }
 
