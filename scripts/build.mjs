@@ -45,5 +45,7 @@ run(bin('esbuild'), [
   'src/browser.ts', '--bundle', '--format=esm', '--platform=browser', '--target=es2022',
   '--outfile=dist/browser/uwsgi-rpc-codec.js', '--log-level=warning',
 ]);
+// For hosts that must be handed a precompiled module (workerd: `import m from './uwsgi-rpc.wasm'`).
+writeFileSync(join(root, 'dist', 'browser', 'uwsgi-rpc.wasm'), wasm);
 writeFileSync(stamp, new Date().toISOString() + '\n');
 console.log(`built: wasm ${wasm.length} bytes, dist/, dist/browser/uwsgi-rpc-codec.js`);

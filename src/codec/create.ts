@@ -9,6 +9,12 @@ export type EngineChoice = 'auto' | 'wasm' | 'ts';
 export interface CodecOptions {
   /** 'auto' (default): WASM where it loads and measured faster, TS elsewhere. */
   engine?: EngineChoice;
+  /**
+   * build/uwsgi.wasm (shipped as dist/browser/uwsgi-rpc.wasm) compiled by the host, where
+   * compiling WASM from bytes is forbidden (Cloudflare workerd). Used by the first codec
+   * that loads the WASM engine in this process.
+   */
+  wasmModule?: WebAssembly.Module;
 }
 
 /**
@@ -21,14 +27,20 @@ export const AUTO_SCAN_THRESHOLD = 512;
 // Kernels keep no state between calls, so one of each serves the whole process.
 let ts: TsKernel | undefined;
 let wasm: Promise<Kernel> | undefined;
+let wasmFailed = false;
 
 export function tsKernel(): TsKernel {
   return (ts ??= new TsKernel());
 }
 
 /** The process's WASM kernel, instantiated on first use. Rejects where WASM is unavailable. */
-export function wasmKernel(): Promise<Kernel> {
-  wasm ??= loadWasmKernel();
+export function wasmKernel(module?: WebAssembly.Module): Promise<Kernel> {
+  // A failed load is retried only when the caller now brings a precompiled module.
+  if (module && wasmFailed) { wasm = undefined; wasmFailed = false; }
+  if (!wasm) {
+    wasm = loadWasmKernel(module);
+    wasm.catch(() => { wasmFailed = true; });
+  }
   return wasm;
 }
 
@@ -37,13 +49,13 @@ export async function createCodec(options: CodecOptions = {}): Promise<Codec> {
   const t = tsKernel();
   if (engine === 'ts') return new Codec('ts', { single: t, batch: t, batchThreshold: 0 });
   if (engine === 'wasm') {
-    const w = await wasmKernel();
+    const w = await wasmKernel(options.wasmModule);
     return new Codec('wasm', { single: w, batch: w, batchThreshold: 0 });
   }
   if (engine !== 'auto') throw new CodecError('INVALID_INPUT', `engine ${String(engine)}: use 'auto', 'wasm' or 'ts'`);
   let w: Kernel;
   try {
-    w = await wasmKernel();
+    w = await wasmKernel(options.wasmModule);
   } catch {
     return new Codec('ts', { single: t, batch: t, batchThreshold: 0 });
   }

@@ -38,9 +38,13 @@ export function compileWasm(): Promise<WebAssembly.Module> {
   return compiled;
 }
 
-/** Loads the WASM engine: one instance, one fixed memory, per kernel. */
-export async function loadWasmKernel(): Promise<WasmKernel> {
-  const instance = await WebAssembly.instantiate(await compileWasm(), {});
+/**
+ * Loads the WASM engine: one instance, one fixed memory, per kernel. `module`: the same
+ * module precompiled by the host, for runtimes that forbid compiling WASM from bytes
+ * (Cloudflare workerd: import dist/browser/uwsgi-rpc.wasm as a module and pass it in).
+ */
+export async function loadWasmKernel(module?: WebAssembly.Module): Promise<WasmKernel> {
+  const instance = await WebAssembly.instantiate(module ?? await compileWasm(), {});
   return new WasmKernel(instance.exports as unknown as Exports);
 }
 
