@@ -1,4 +1,5 @@
 import { type EngineChoice } from '../codec/index.js';
+import type { ServerLimits } from '../server/limits.js';
 import { ROUTE_OPTIONS } from '../routing/parse-rule.js';
 import type { RouteOption } from '../routing/router.js';
 import { type OptionSpecs, parseArgs } from './args.js';
@@ -15,8 +16,25 @@ export interface ServeOptions {
   routes: RouteOption[];
   imports: string[];
   engine: EngineChoice;
+  /** --listen, --max-conns, --socket-timeout ... (times converted to ms). */
+  limits: Partial<ServerLimits>;
   help: boolean;
 }
+
+/**
+ * Limit options: uWSGI's names where it has one. Times are seconds on the command line
+ * (as uWSGI), ms in RpcServer's options.
+ */
+const LIMIT_OPTIONS: Readonly<Record<string, { key: keyof ServerLimits; seconds: boolean }>> = {
+  listen: { key: 'backlog', seconds: false },
+  'max-conns': { key: 'maxConns', seconds: false },
+  'socket-timeout': { key: 'socketTimeout', seconds: true },
+  'keepalive-timeout': { key: 'keepaliveTimeout', seconds: true },
+  harakiri: { key: 'harakiri', seconds: true },
+  'buffer-size': { key: 'bufferSize', seconds: false },
+  'max-inflight': { key: 'maxInFlight', seconds: false },
+  'max-pending-bytes': { key: 'maxPendingBytes', seconds: false },
+};
 
 const value = { value: true } as const;
 
@@ -30,6 +48,7 @@ export const SERVE_OPTIONS: OptionSpecs = {
   'http-socket': value,
   'http-socket-modifier1': value,
   'http-socket-modifier2': value,
+  ...Object.fromEntries(Object.keys(LIMIT_OPTIONS).map((name) => [name, value])),
   ...Object.fromEntries(ROUTE_OPTIONS.map((name) => [name, value])),
   help: { value: false },
 };
@@ -45,7 +64,7 @@ export function serveOptions(argv: readonly string[]): ServeOptions {
   const { entries, positional } = parseArgs(argv, SERVE_OPTIONS);
   if (positional.length > 0) throw new UsageError(`serve takes no arguments, got "${positional[0]}"`);
   const options: ServeOptions = {
-    sockets: [], httpSockets: [], httpModifier1: 0, httpModifier2: 0, routes: [], imports: [], engine: 'auto', help: false,
+    sockets: [], httpSockets: [], httpModifier1: 0, httpModifier2: 0, routes: [], imports: [], engine: 'auto', limits: {}, help: false,
   };
   apply(entries, options, 0);
   return options;
@@ -55,6 +74,11 @@ function apply(entries: readonly [string, string][], o: ServeOptions, depth: num
   for (const [name, v] of entries) {
     if (ROUTING.has(name)) {
       o.routes.push([name, v]);
+      continue;
+    }
+    const limit = Object.hasOwn(LIMIT_OPTIONS, name) ? LIMIT_OPTIONS[name] : undefined;
+    if (limit !== undefined) {
+      o.limits[limit.key] = limitValue(name, v, limit.seconds);
       continue;
     }
     switch (name) {
@@ -80,6 +104,18 @@ function apply(entries: readonly [string, string][], o: ServeOptions, depth: num
         throw new UsageError(`unknown option --${name}`);
     }
   }
+}
+
+/** A count (>= 1), or seconds (>= 0, decimals allowed: 0.5) returned as ms; 0 seconds: no limit. */
+function limitValue(name: string, v: string, seconds: boolean): number {
+  const t = v.trim();
+  const n = Number(t);
+  if (seconds) {
+    if (!/^\d+(\.\d+)?$/.test(t)) throw new UsageError(`--${name} ${v}: seconds, a number >= 0 (0: no limit)`);
+    return Math.round(n * 1000);
+  }
+  if (!/^\d+$/.test(t) || n < 1 || !Number.isSafeInteger(n)) throw new UsageError(`--${name} ${v}: an integer >= 1`);
+  return n;
 }
 
 function modifier(name: string, v: string): number {

@@ -24,7 +24,7 @@ export async function serve(argv: readonly string[]): Promise<number> {
   }
   let server: RpcServer;
   try {
-    server = new RpcServer({ engine: options.engine, routes: options.routes });
+    server = new RpcServer({ engine: options.engine, routes: options.routes, ...options.limits });
   } catch (err) {
     if (err instanceof RouteError) throw new UsageError(err.message);
     throw err;

@@ -2,6 +2,8 @@ export const USAGE = `usage:
   uwsgi-rpc serve --socket HOST:PORT [--socket PATH.sock]... [--http-socket HOST:PORT]...
                   [--import FILE.mjs]... [--route 'REGEX action:args']... [--ini FILE[:SECTION]]...
                   [--http-socket-modifier1 173 --http-socket-modifier2 2|3|4] [--engine auto|wasm|ts]
+                  [--listen N] [--max-conns N] [--socket-timeout S] [--keepalive-timeout S]
+                  [--harakiri S] [--buffer-size BYTES] [--max-inflight N] [--max-pending-bytes BYTES]
   uwsgi-rpc call [--raw] [--timeout MS] HOST:PORT|PATH.sock FUNC [ARG...]
   uwsgi-rpc help
 
@@ -20,6 +22,12 @@ serve   serves the RPC functions that the --import modules register, on every --
         rpcraw, rpcvar, continue/last, break, return, goto, log, addheader, addvar.
         --http-socket-modifier1 173 --http-socket-modifier2 N sends every HTTP request to an
         RPC bridge: 2 PATH_INFO (/func/arg/...), 3 XML-RPC, 4 JSON-RPC 2.0.
+        Limits (uWSGI's names where it has one; S = seconds, 0 = none): --listen backlog
+        (100), --max-conns open connections (10000), --socket-timeout a silent or half-sent
+        or not-reading peer (4), --keepalive-timeout idle between requests (15), --harakiri
+        a call running longer is abandoned (0), --buffer-size largest request (65535),
+        --max-inflight calls per connection (1024), --max-pending-bytes unsent answer bytes
+        per connection (1048576) before it stops reading.
 call    calls FUNC on a node and writes the result bytes to stdout, exactly (no newline
         added). --raw asks for the bare result (modifier2 1); --timeout MS bounds the call.
         Failures print "uwsgi-rpc: CODE: message" on stderr and exit 1. Put ARGs that

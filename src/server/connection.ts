@@ -7,6 +7,7 @@ import type { Bridge } from '../http/dispatcher.js';
 import { type Answer, refuseResult, writeAnswer } from './answer.js';
 import { BodyReader } from './body-reader.js';
 import type { HttpService } from './http-service.js';
+import type { ServerLimits } from './limits.js';
 import { type LogLine, showError, showName } from './log.js';
 import type { Registry, RpcFunction } from './registry.js';
 
@@ -17,6 +18,9 @@ export interface ConnectionHost {
   readonly log: LogLine;
   /** Routes and bridges for HTTP requests (modifier1 0, and 173 with modifier2 2..4). */
   readonly http: HttpService;
+  readonly limits: ServerLimits;
+  /** A coarse clock (ms), moved on by the server's sweep: cheap to read per chunk. */
+  readonly now: number;
   /** The socket has closed: forget the connection. */
   closed(connection: Connection): void;
 }
@@ -28,12 +32,10 @@ interface Slot {
   answer: Answer | null;
   /** Set when the connection must close here instead of answering (already logged). */
   failure: string | null;
+  /** When it started running (host.now), for harakiri. */
+  started: number;
 }
 
-/** Requests running or waiting on one connection before it stops reading (a client that never reads its answers). */
-const MAX_QUEUED = 1024;
-/** Bytes of answers waiting to be sent before the connection stops running requests. */
-const MAX_BUFFERED = 1 << 20;
 /** After our FIN has gone out, how long to wait for the peer's before dropping the socket. */
 const LINGER_MS = 2000;
 
@@ -64,6 +66,18 @@ export class Connection {
   /** The last chunk read and its frames: where an HTTP request's body starts (see http()). */
   private lastChunk: Uint8Array | null = null;
   private lastFrames: Frame<TextBytes>[] | null = null;
+  /** Timeouts (see check()): when bytes last came in, how much had left when it last moved, and when. */
+  private lastRead: number;
+  private sentMark = 0;
+  private queuedMark = 0;
+  private lastSent: number;
+  private answered = false;
+  /** The socket closed: late settling functions are ignored. */
+  private gone = false;
+  /** The in-flight / pending-bytes pause was logged (once per connection). */
+  private pauseLogged = false;
+  private readonly maxInFlight: number;
+  private readonly maxPending: number;
   private readonly uncorkTick = () => {
     this.corkedForTick = false;
     this.socket.uncork();
@@ -76,12 +90,16 @@ export class Connection {
     private readonly listener: string,
   ) {
     // Items are parsed in the scan itself (WASM for big pipelined chunks, auto engine).
-    this.decoder = host.codec.createDecoder({ items: true, itemClass: TextBytes });
+    this.decoder = host.codec.createDecoder({ items: true, itemClass: TextBytes, maxFrame: host.limits.bufferSize });
+    this.lastRead = this.lastSent = host.now;
+    this.maxInFlight = host.limits.maxInFlight;
+    this.maxPending = host.limits.maxPendingBytes;
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.resumeIfRoom());
     // Resets are ordinary here: uWSGI's client closes as soon as it has its answer.
     socket.on('error', () => {});
     socket.on('close', () => {
+      this.gone = true;
       if (this.linger !== null) clearTimeout(this.linger);
       this.queue.length = 0;
       host.closed(this);
@@ -100,7 +118,57 @@ export class Connection {
     this.socket.destroy();
   }
 
+  /**
+   * Called by the server's sweep: closes a connection past a limit, with one log line.
+   * A peer that reads none of its answers for socketTimeout; a call running longer than
+   * harakiri; with nothing running, a peer silent (or mid-packet) for socketTimeout, or
+   * idle between requests for keepaliveTimeout (quietly: that is housekeeping, not a fault).
+   */
+  check(now: number): void {
+    const s = this.socket;
+    const l = this.host.limits;
+    if (s.destroyed) return;
+    const pending = s.writableLength;
+    // The kernel takes a big chunk bit by bit: libuv's queue size moves when the chunk does not.
+    const queued = (s as unknown as { _handle?: { writeQueueSize?: number } })._handle?.writeQueueSize ?? 0;
+    if (pending === 0 || pending !== this.sentMark || queued !== this.queuedMark) {
+      this.sentMark = pending;
+      this.queuedMark = queued;
+      this.lastSent = now;
+    } else if (l.socketTimeout > 0 && now - this.lastSent >= l.socketTimeout) {
+      return this.abandon(`socket-timeout: the peer read nothing of ${pending} pending answer bytes for ${l.socketTimeout} ms`);
+    }
+    if (this.ended) return;
+    if (this.queue.length > 0) {
+      if (l.harakiri > 0) {
+        for (const slot of this.queue) {
+          if (slot.done) continue;
+          if (now - slot.started >= l.harakiri) return this.abandon(`harakiri: a call ran longer than ${l.harakiri} ms`);
+          break;
+        }
+      }
+      return;
+    }
+    if (pending > 0 || this.backlog !== null) return;
+    const partial = this.decoder.buffered > 0;
+    if (!this.answered || partial) {
+      if (l.socketTimeout > 0 && now - this.lastRead >= l.socketTimeout) {
+        this.abandon(`socket-timeout: ${partial ? `a partial packet (${this.decoder.buffered} bytes)` : 'no request'} for ${l.socketTimeout} ms`);
+      }
+    } else if (l.keepaliveTimeout > 0 && now - this.lastRead >= l.keepaliveTimeout) {
+      this.end();
+    }
+  }
+
+  /** Closes now, without an answer, saying why in one line. */
+  private abandon(reason: string): void {
+    this.logClose(reason);
+    this.accepting = false;
+    this.socket.destroy();
+  }
+
   private onData(chunk: Buffer): void {
+    this.lastRead = this.host.now;
     if (!this.accepting) return;
     let frames: Frame<TextBytes>[];
     let bad: CodecError | null = null;
@@ -133,16 +201,30 @@ export class Connection {
     let i = 0;
     while (i < frames.length && this.accepting) {
       this.request(frames[i++]);
-      if (s.writableLength >= MAX_BUFFERED || this.queue.length >= MAX_QUEUED) break;
+      if (s.writableLength >= this.maxPending || this.queue.length >= this.maxInFlight) break;
     }
     if (i < frames.length && this.accepting) {
       this.backlog = frames.slice(i);
       this.backlogBad = bad;
     } else if (bad !== null && this.accepting) {
-      this.refuse(`malformed request: ${bad.message}`);
+      this.refuse(bad.code === 'FRAME_TOO_LARGE'
+        ? `buffer-size: a request packet larger than ${this.host.limits.bufferSize} bytes`
+        : `malformed request: ${bad.message}`);
     }
     s.uncork();
-    if (this.accepting && (this.backlog !== null || s.writableNeedDrain || this.queue.length >= MAX_QUEUED)) s.pause();
+    if (this.accepting && (this.backlog !== null || s.writableNeedDrain || this.queue.length >= this.maxInFlight)) this.pause();
+  }
+
+  /** Stops reading until answers drain or calls finish (flow control, not a fault: logged once). */
+  private pause(): void {
+    const s = this.socket;
+    if (!this.pauseLogged) {
+      this.pauseLogged = true;
+      const why = this.queue.length >= this.maxInFlight ? `${this.queue.length} calls in flight (max ${this.maxInFlight})`
+        : `${s.writableLength} answer bytes unsent (max ${this.maxPending})`;
+      this.host.log(`${this.peer()}: ${why}: reading paused until the peer catches up`);
+    }
+    s.pause();
   }
 
   private request(frame: Frame<TextBytes>): void {
@@ -177,9 +259,10 @@ export class Connection {
     if (why !== null) return this.refuse(`function ${showName(name)} ${why}`);
     if (this.queue.length === 0) {
       writeAnswer(this.socket, this.host.codec, m2, result as Answer);
+      this.answered = true;
       if (m2 !== MODIFIER2.UWSGI) this.end();
     } else {
-      this.queue.push({ modifier2: m2, done: true, answer: result as Answer, failure: null });
+      this.queue.push({ modifier2: m2, done: true, answer: result as Answer, failure: null, started: 0 });
     }
   }
 
@@ -192,7 +275,7 @@ export class Connection {
   private http(frame: Frame<TextBytes>, bridge: Bridge): void {
     this.accepting = false;
     const s = this.socket;
-    const slot: Slot = { modifier2: MODIFIER2.RAW, done: false, answer: null, failure: null };
+    const slot: Slot = { modifier2: MODIFIER2.RAW, done: false, answer: null, failure: null, started: this.host.now };
     this.queue.push(slot);
     const host = this.host;
     let reader: BodyReader | null = null;
@@ -205,6 +288,7 @@ export class Connection {
     }
     if (s.isPaused()) s.resume();
     const settle = (answer: Uint8Array | null, why: string | null) => {
+      if (this.gone) return;
       slot.done = true;
       if (answer !== null && answer.length > 0) slot.answer = answer;
       else this.logClose((slot.failure = why ?? 'the HTTP request got no answer'));
@@ -230,9 +314,11 @@ export class Connection {
   }
 
   private await(pending: PromiseLike<unknown>, name: TextBytes, modifier2: number): void {
-    const slot: Slot = { modifier2, done: false, answer: null, failure: null };
+    const slot: Slot = { modifier2, done: false, answer: null, failure: null, started: this.host.now };
     this.queue.push(slot);
     const settle = (value: unknown, err: unknown, failed: boolean) => {
+      // the peer left, or harakiri gave up on it: nobody is waiting
+      if (this.gone) return;
       const why = failed ? `failed: ${showError(err)}` : refuseResult(value);
       slot.done = true;
       if (why === null) {
@@ -271,6 +357,7 @@ export class Connection {
         return this.end();
       }
       writeAnswer(s, this.host.codec, slot.modifier2, slot.answer!);
+      this.answered = true;
     }
     q.splice(0, n);
     if (q.length === 0 && this.draining) this.end();
@@ -282,7 +369,7 @@ export class Connection {
     this.accepting = false;
     this.logClose(reason);
     if (this.queue.length === 0) this.end();
-    else this.queue.push({ modifier2: 0, done: true, answer: null, failure: reason });
+    else this.queue.push({ modifier2: 0, done: true, answer: null, failure: reason, started: 0 });
   }
 
   private logClose(reason: string): void {
@@ -310,14 +397,14 @@ export class Connection {
   /** Output drained or calls finished: run the backlog, then read again if there is room. */
   private resumeIfRoom(): void {
     const s = this.socket;
-    if (this.ended || !s.isPaused() || s.writableNeedDrain || this.queue.length >= MAX_QUEUED) return;
+    if (this.ended || !s.isPaused() || s.writableNeedDrain || this.queue.length >= this.maxInFlight) return;
     const backlog = this.backlog;
     if (backlog !== null) {
       const bad = this.backlogBad;
       this.backlog = null;
       this.backlogBad = null;
       this.run(backlog, bad);
-      if (this.backlog !== null || !this.accepting || s.writableNeedDrain || this.queue.length >= MAX_QUEUED) return;
+      if (this.backlog !== null || !this.accepting || s.writableNeedDrain || this.queue.length >= this.maxInFlight) return;
     }
     s.resume();
   }

@@ -4,3 +4,4 @@ export { type HttpOptions, DEFAULT_BODY_TIMEOUT } from './http-service.js';
 export { Registry, defaultRegistry, register, resultBytes, type RpcFunction, type RpcResult } from './registry.js';
 export { parseAddress, formatAddress, type ListenAddress } from './address.js';
 export { type LogLine } from './log.js';
+export { type ServerLimits, DEFAULT_LIMITS } from './limits.js';

@@ -3,7 +3,7 @@ import { type Server, connect } from 'node:net';
 import { type ListenAddress } from './address.js';
 
 /** Binds `server` to `address`; resolves with the port actually bound (0 for unix sockets). */
-export async function bind(server: Server, address: ListenAddress): Promise<number> {
+export async function bind(server: Server, address: ListenAddress, backlog?: number): Promise<number> {
   if (address.kind === 'unix') await removeStaleSocket(address.path);
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error) => reject(err);
@@ -12,8 +12,8 @@ export async function bind(server: Server, address: ListenAddress): Promise<numb
       server.off('error', onError);
       resolve();
     };
-    if (address.kind === 'unix') server.listen(address.path, done);
-    else server.listen(address.port, address.host, done);
+    if (address.kind === 'unix') server.listen({ path: address.path, backlog }, done);
+    else server.listen({ port: address.port, host: address.host, backlog }, done);
   });
   const bound = server.address();
   return typeof bound === 'object' && bound !== null ? bound.port : 0;

@@ -8,11 +8,12 @@ import type { Router, RouteOption } from '../routing/router.js';
 import { Connection, type ConnectionHost } from './connection.js';
 import { createHttpFront } from './http-front.js';
 import { type HttpOptions, HttpService } from './http-service.js';
+import { type ServerLimits, resolveLimits, sweepInterval } from './limits.js';
 import { bind } from './listen.js';
 import { type LogLine, stderrLog } from './log.js';
 import { Registry, type RpcFunction, defaultRegistry } from './registry.js';
 
-export interface RpcServerOptions {
+export interface RpcServerOptions extends Partial<ServerLimits> {
   /** Where functions live. Default: the package's `defaultRegistry`, which `register()` fills. */
   registry?: Registry;
   /** Codec engine: 'auto' (default), 'wasm' or 'ts'. */
@@ -62,8 +63,15 @@ export class RpcServer {
   private allClosed: (() => void) | null = null;
   private host: ConnectionHost | null = null;
   private readonly http: HttpService;
+  readonly limits: Readonly<ServerLimits>;
+  /** The coarse clock connections read (see ConnectionHost.now), moved on by the sweep. */
+  private clock = performance.now();
+  private sweeper: NodeJS.Timeout | null = null;
+  /** Connections refused by maxConns since the limit was last logged. */
+  private refusedConns = 0;
 
   constructor(options: RpcServerOptions = {}) {
+    this.limits = Object.freeze(resolveLimits(options));
     this.registry = options.registry ?? defaultRegistry;
     this.log = options.log ?? stderrLog;
     const t = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
@@ -105,7 +113,7 @@ export class RpcServer {
     const where = parseAddress(address);
     const host = await this.connectionHost();
     const server = createServer({ noDelay: true });
-    const port = await bind(server, where);
+    const port = await bind(server, where, this.limits.backlog);
     const bound = formatAddress(where.kind === 'tcp' ? { ...where, port } : where);
     if (this.closing) {
       server.close();
@@ -114,8 +122,10 @@ export class RpcServer {
     server.on('connection', (socket: Socket) => {
       // accepted just before close() stopped the listener: nothing will drain it
       if (this.closing) socket.destroy();
+      else if (this.connections.size >= this.limits.maxConns) this.refuseConnection(socket, bound);
       else this.connections.add(new Connection(socket, host, bound));
     });
+    this.startSweep();
     server.on('error', (err) => this.log(`${bound}: ${err.message}`));
     this.listeners.push({ server, address: bound, http: false });
     return bound;
@@ -136,7 +146,8 @@ export class RpcServer {
     }
     const where = parseAddress(address);
     const server = createHttpFront(this.http, isBridge(bridge) ? bridge : 0, this.log);
-    const port = await bind(server, where);
+    server.maxConnections = this.limits.maxConns;
+    const port = await bind(server, where, this.limits.backlog);
     const bound = formatAddress(where.kind === 'tcp' ? { ...where, port } : where);
     if (this.closing) {
       server.close();
@@ -155,6 +166,35 @@ export class RpcServer {
   close(): Promise<void> {
     this.closing ??= this.shutdown();
     return this.closing;
+  }
+
+  /**
+   * Over maxConns: closed at once. One line when the limit is first hit; the count of
+   * refused ones is told when a connection is taken again, so a flood writes two lines.
+   */
+  private refuseConnection(socket: Socket, listener: string): void {
+    socket.on('error', () => {});
+    socket.destroy();
+    if (this.refusedConns++ === 0) {
+      this.log(`${listener}: max-conns: ${this.limits.maxConns} connections open: closing new ones until some end`);
+    }
+  }
+
+  /** Looks for connections past a timeout (socket-timeout, keepalive-timeout, harakiri). */
+  private startSweep(): void {
+    const every = sweepInterval(this.limits);
+    if (this.sweeper !== null || every === 0) return;
+    this.sweeper = setInterval(() => {
+      this.clock = performance.now();
+      // The clock a connection read was up to one interval old: look back that much more.
+      const now = this.clock - every;
+      for (const c of this.connections) c.check(now);
+      if (this.refusedConns > 0 && this.connections.size < this.limits.maxConns) {
+        this.log(`max-conns: ${this.refusedConns} connection${this.refusedConns === 1 ? '' : 's'} refused while full; taking new ones again`);
+        this.refusedConns = 0;
+      }
+    }, every);
+    this.sweeper.unref();
   }
 
   private async shutdown(): Promise<void> {
@@ -185,17 +225,23 @@ export class RpcServer {
       for (const h of httpServers) h.closeAllConnections();
     }
     await Promise.all(stopped);
+    if (this.sweeper !== null) clearInterval(this.sweeper);
     await this.http.close();
   }
 
   private async connectionHost(): Promise<ConnectionHost> {
     if (this.host) return this.host;
     const codec = await this.codecReady;
+    const self = this;
     this.host ??= {
       codec,
       registry: this.registry,
       log: this.log,
       http: this.http,
+      limits: this.limits,
+      get now() {
+        return self.clock;
+      },
       closed: (c) => {
         this.connections.delete(c);
         if (this.connections.size === 0 && this.allClosed) this.allClosed();
