@@ -1,0 +1,42 @@
+import type { Codec } from '../codec/index.js';
+import { MAX_BODY } from '../codec/constants.js';
+import type { RpcClient } from '../client/index.js';
+import type { Registry } from '../server/registry.js';
+
+export interface GatewayOptions {
+  /** Where plain names are looked up first. */
+  registry: Registry;
+  /**
+   * Nodes the gateway may forward to (host:port, unix socket...). `func@node` is accepted only
+   * for these (a page must not make the gateway connect anywhere it likes), and a plain name
+   * that is not registered locally goes to the first one. Default none: local calls only.
+   */
+  forward?: readonly string[];
+  /**
+   * Origins (`scheme://host[:port]`) whose pages may connect; '*' for any. Default: only pages
+   * served by the gateway itself (Origin matches Host), and clients that send no Origin
+   * (not browsers).
+   */
+  origins?: readonly string[];
+  /** Largest WebSocket message accepted; larger closes the connection with 1009. Default MAX_MESSAGE. */
+  maxMessage?: number;
+  /** Calls one connection may have running; further requests wait (the socket is paused). Default DEFAULT_MAX_IN_FLIGHT. */
+  maxInFlight?: number;
+  /** Most WebSocket connections at once; more are refused at the handshake (503). Default DEFAULT_MAX_CONNECTIONS. */
+  maxConnections?: number;
+  /** ms for a forwarded call (see RpcClient's timeout). Default the client's. */
+  timeout?: number;
+  /** Client for forwarded calls; default one made here (closed with the gateway). */
+  client?: RpcClient;
+  codec?: Codec;
+  /** Serve the demo page at `/` and the browser bundle at `/uwsgi-rpc.js`. Default true. */
+  demo?: boolean;
+  /** The browser bundle's source (default dist/browser/uwsgi-rpc-codec.js, read when asked for). */
+  bundle?: () => string;
+  log?: (line: string) => void;
+}
+
+/** A whole RPC request packet: 4-byte header + the u16 body. */
+export const MAX_MESSAGE = 4 + MAX_BODY;
+export const DEFAULT_MAX_IN_FLIGHT = 64;
+export const DEFAULT_MAX_CONNECTIONS = 1024;
