@@ -96,8 +96,17 @@ export class Connection {
     this.maxPending = host.limits.maxPendingBytes;
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.resumeIfRoom());
-    // Resets are ordinary here: uWSGI's client closes as soon as it has its answer.
-    socket.on('error', () => {});
+    // Resets are ordinary here: uWSGI's client closes as soon as it has its answer. One
+    // that leaves with answers still owed is worth a line.
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      const owed = this.queue.length;
+      const unsent = socket.writableLength;
+      if (this.ended || (owed === 0 && unsent === 0)) return;
+      this.host.log(`${this.peer()}: the peer went away (${err.code ?? err.message}) with ${owed} call${owed === 1 ? '' : 's'} unanswered and ${unsent} answer bytes unsent`);
+    });
+    // The server socket allows half-open connections: a peer that sends its requests and
+    // then shuts its side still gets every answer.
+    socket.on('end', () => this.peerEnded());
     socket.on('close', () => {
       this.gone = true;
       if (this.linger !== null) clearTimeout(this.linger);
@@ -111,6 +120,17 @@ export class Connection {
     this.draining = true;
     this.accepting = false;
     if (this.queue.length === 0) this.end();
+  }
+
+  /** The peer sent FIN: answer what it sent, then end. A packet left half sent is logged. */
+  private peerEnded(): void {
+    if (this.ended) return;
+    if (this.accepting && this.decoder.buffered > 0) {
+      this.accepting = false;
+      this.logClose(`the peer closed its side in the middle of a packet (${this.decoder.buffered} bytes)`);
+    }
+    this.draining = true;
+    if (this.queue.length === 0 && (this.backlog === null || !this.accepting)) this.end();
   }
 
   /** Drops the connection now (close() ran out of time). */
@@ -218,9 +238,10 @@ export class Connection {
   /** Stops reading until answers drain or calls finish (flow control, not a fault: logged once). */
   private pause(): void {
     const s = this.socket;
-    if (!this.pauseLogged) {
+    const calls = this.queue.length >= this.maxInFlight;
+    if (!this.pauseLogged && (calls || s.writableLength >= this.maxPending)) {
       this.pauseLogged = true;
-      const why = this.queue.length >= this.maxInFlight ? `${this.queue.length} calls in flight (max ${this.maxInFlight})`
+      const why = calls ? `${this.queue.length} calls in flight (max ${this.maxInFlight})`
         : `${s.writableLength} answer bytes unsent (max ${this.maxPending})`;
       this.host.log(`${this.peer()}: ${why}: reading paused until the peer catches up`);
     }
@@ -360,7 +381,7 @@ export class Connection {
       this.answered = true;
     }
     q.splice(0, n);
-    if (q.length === 0 && this.draining) this.end();
+    if (q.length === 0 && this.draining && (this.backlog === null || !this.accepting)) this.end();
     else this.resumeIfRoom();
   }
 
@@ -404,6 +425,7 @@ export class Connection {
       this.backlog = null;
       this.backlogBad = null;
       this.run(backlog, bad);
+      if (this.draining && this.queue.length === 0 && this.backlog === null) return this.end();
       if (this.backlog !== null || !this.accepting || s.writableNeedDrain || this.queue.length >= this.maxInFlight) return;
     }
     s.resume();

@@ -112,7 +112,7 @@ export class RpcServer {
     if (this.closing) throw new RpcError('INVALID', 'the server is closed');
     const where = parseAddress(address);
     const host = await this.connectionHost();
-    const server = createServer({ noDelay: true });
+    const server = createServer({ noDelay: true, allowHalfOpen: true });
     const port = await bind(server, where, this.limits.backlog);
     const bound = formatAddress(where.kind === 'tcp' ? { ...where, port } : where);
     if (this.closing) {
