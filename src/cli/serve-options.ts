@@ -9,6 +9,10 @@ import { UsageError } from './usage.js';
 export interface ServeOptions {
   sockets: string[];
   httpSockets: string[];
+  /** --ws-socket (WebSocket gateway), --ws-forward nodes, --ws-origin allow-list. */
+  wsSockets: string[];
+  wsForward: string[];
+  wsOrigins: string[];
   /** uWSGI's --http-socket-modifier1/2: 0/0 routes only; 173 with 2, 3 or 4: that RPC bridge. */
   httpModifier1: number;
   httpModifier2: number;
@@ -48,6 +52,9 @@ export const SERVE_OPTIONS: OptionSpecs = {
   'http-socket': value,
   'http-socket-modifier1': value,
   'http-socket-modifier2': value,
+  'ws-socket': value,
+  'ws-forward': value,
+  'ws-origin': value,
   ...Object.fromEntries(Object.keys(LIMIT_OPTIONS).map((name) => [name, value])),
   ...Object.fromEntries(ROUTE_OPTIONS.map((name) => [name, value])),
   help: { value: false },
@@ -64,7 +71,7 @@ export function serveOptions(argv: readonly string[]): ServeOptions {
   const { entries, positional } = parseArgs(argv, SERVE_OPTIONS);
   if (positional.length > 0) throw new UsageError(`serve takes no arguments, got "${positional[0]}"`);
   const options: ServeOptions = {
-    sockets: [], httpSockets: [], httpModifier1: 0, httpModifier2: 0, routes: [], imports: [], engine: 'auto', limits: {}, help: false,
+    sockets: [], httpSockets: [], wsSockets: [], wsForward: [], wsOrigins: [], httpModifier1: 0, httpModifier2: 0, routes: [], imports: [], engine: 'auto', limits: {}, help: false,
   };
   apply(entries, options, 0);
   return options;
@@ -84,6 +91,9 @@ function apply(entries: readonly [string, string][], o: ServeOptions, depth: num
     switch (name) {
       case 'socket': o.sockets.push(v); break;
       case 'http-socket': o.httpSockets.push(v); break;
+      case 'ws-socket': o.wsSockets.push(v); break;
+      case 'ws-forward': o.wsForward.push(v); break;
+      case 'ws-origin': o.wsOrigins.push(v); break;
       case 'http-socket-modifier1': o.httpModifier1 = modifier(name, v); break;
       case 'http-socket-modifier2': o.httpModifier2 = modifier(name, v); break;
       case 'import': o.imports.push(v); break;

@@ -1,5 +1,6 @@
 import { RouteError } from '../routing/rule.js';
 import { RpcError } from '../rpc-error.js';
+import { startGateways } from '../gateway/serve.js';
 import { RpcServer } from '../server/index.js';
 import { importModules } from './imports.js';
 import { serveOptions } from './serve-options.js';
@@ -17,7 +18,9 @@ export async function serve(argv: readonly string[]): Promise<number> {
     await write(process.stdout, USAGE);
     return 0;
   }
-  if (options.sockets.length === 0 && options.httpSockets.length === 0) throw new UsageError('serve needs at least one --socket or --http-socket');
+  if (options.sockets.length === 0 && options.httpSockets.length === 0 && options.wsSockets.length === 0) {
+    throw new UsageError('serve needs at least one --socket, --http-socket or --ws-socket');
+  }
   const http = { modifier1: options.httpModifier1, modifier2: options.httpModifier2 };
   if (http.modifier1 !== 0 && !(http.modifier1 === 173 && http.modifier2 >= 2 && http.modifier2 <= 4)) {
     throw new UsageError(`--http-socket-modifier1 ${http.modifier1} --http-socket-modifier2 ${http.modifier2}: use 173 with 2 (PATH_INFO), 3 (XML-RPC) or 4 (JSON-RPC)`);
@@ -30,6 +33,7 @@ export async function serve(argv: readonly string[]): Promise<number> {
     throw err;
   }
   const stop = nextSignal();
+  let gateways: Awaited<ReturnType<typeof startGateways>> | null = null;
   try {
     await importModules(options.imports, server);
     const names = server.registry.names();
@@ -50,6 +54,12 @@ export async function serve(argv: readonly string[]): Promise<number> {
       }
       await write(process.stdout, `uwsgi-rpc: http socket on ${address}\n`);
     }
+    const ws = { sockets: options.wsSockets, forward: options.wsForward, origins: options.wsOrigins };
+    gateways = await startGateways(server, ws, (line) => process.stderr.write(`uwsgi-rpc: ${line}\n`)).catch((err) => {
+      if (err instanceof RpcError && err.code === 'INVALID') throw new UsageError(err.message);
+      throw err;
+    });
+    for (const line of gateways.lines) await write(process.stdout, `${line}\n`);
   } catch (err) {
     stop.cancel();
     await server.close();
@@ -61,7 +71,7 @@ export async function serve(argv: readonly string[]): Promise<number> {
   // a second signal gives up waiting for running calls
   const force = () => process.exit(1);
   process.once('SIGINT', force).once('SIGTERM', force);
-  await server.close();
+  await Promise.all([server.close(), gateways?.close()]);
   process.off('SIGINT', force).off('SIGTERM', force);
   return 0;
 }

@@ -13,9 +13,9 @@ export interface GatewayOptions {
    */
   forward?: readonly string[];
   /**
-   * Origins (`scheme://host[:port]`) whose pages may connect; '*' for any. Default: only pages
-   * served by the gateway itself (Origin matches Host), and clients that send no Origin
-   * (not browsers).
+   * Origins (`scheme://host[:port]`) whose pages may connect besides the gateway's own (Origin
+   * matches Host: the demo page); '*' for any. Clients that send no Origin (not browsers)
+   * always may. Default none.
    */
   origins?: readonly string[];
   /** Largest WebSocket message accepted; larger closes the connection with 1009. Default MAX_MESSAGE. */
