@@ -22,7 +22,7 @@ const bundle = (await build({
       `import * as m from ${JSON.stringify(join(root, 'src', 'browser.ts'))};`,
       "import { Bench } from 'tinybench';",
       `import { runCases } from ${JSON.stringify(join(root, 'bench', 'lib', 'browser-cases.mjs'))};`,
-      'globalThis.runBench = (o) => runCases(m, Bench, { ...o, log: (l) => console.log(l) });',
+      'globalThis.runBench = (o) => runCases(m, Bench, { log: (l) => console.log(l), ...o });',
     ].join('\n'),
     resolveDir: root, loader: 'js',
   },
@@ -63,7 +63,7 @@ try {
 
 process.stderr.write(`bench browser: Node ${process.version}\n`);
 await import('data:text/javascript;base64,' + Buffer.from(bundle).toString('base64'));
-const { rows: nodeRows } = await globalThis.runBench(opts);
+const { rows: nodeRows } = await globalThis.runBench({ ...opts, log: (l) => process.stderr.write(`node${l}\n`) });
 void Bench;
 
 console.log(`\nCodec engines in Chromium ${browserVersion} (headless) and in Node ${process.version}, same bundle, same cases; ops/s (tinybench mean)`);
