@@ -24,7 +24,7 @@ serve   serves the RPC functions that the --import modules register, on every --
         --http-socket-modifier1 173 --http-socket-modifier2 N sends every HTTP request to an
         RPC bridge: 2 PATH_INFO (/func/arg/...), 3 XML-RPC, 4 JSON-RPC 2.0.
         Limits (uWSGI's names where it has one; S = seconds, 0 = none): --listen backlog
-        (100), --max-conns open connections (10000), --socket-timeout a silent or half-sent
+        (511), --max-conns open connections (10000), --socket-timeout a silent or half-sent
         or not-reading peer (4), --keepalive-timeout idle between requests (15), --harakiri
         a call running longer is abandoned (0), --buffer-size largest request (65535),
         --max-inflight calls per connection (1024), --max-pending-bytes unsent answer bytes

@@ -7,7 +7,7 @@ import { RpcError } from '../rpc-error.js';
  * (the CLI takes seconds, as uWSGI does).
  */
 export interface ServerLimits {
-  /** Listen queue length (uWSGI --listen, default 100 there too). */
+  /** Listen queue length (uWSGI --listen). 511 as Node's own default: uWSGI's 100 drops connections in a burst of a few hundred. */
   backlog: number;
   /** Open connections at most, over all sockets; newer ones are closed at once (--max-conns). */
   maxConns: number;
@@ -33,7 +33,7 @@ export interface ServerLimits {
 }
 
 export const DEFAULT_LIMITS: Readonly<ServerLimits> = Object.freeze({
-  backlog: 100,
+  backlog: 511,
   maxConns: 10_000,
   socketTimeout: 4_000,
   keepaliveTimeout: 15_000,

@@ -98,6 +98,11 @@ export class RpcServer {
     return this.listeners.map((l) => l.address);
   }
 
+  /** Open uwsgi-protocol connections (over all sockets; what maxConns bounds). */
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
   /** The codec engine serving requests, once listen() has resolved. */
   get engine(): 'wasm' | 'ts' | undefined {
     return this.host?.codec.engine;

@@ -45,7 +45,7 @@ async function goodCall(): Promise<void> {
 
 describe('server limits', () => {
   it('defaults are uWSGI\'s where it has one; bad values are refused', () => {
-    expect(DEFAULT_LIMITS).toMatchObject({ backlog: 100, socketTimeout: 4000, harakiri: 0, bufferSize: 65535 });
+    expect(DEFAULT_LIMITS).toMatchObject({ backlog: 511, socketTimeout: 4000, harakiri: 0, bufferSize: 65535 });
     const s = new RpcServer({ registry: new Registry() });
     expect(s.limits).toEqual(DEFAULT_LIMITS);
     expect(() => new RpcServer({ maxConns: 0 })).toThrow(RpcError);
