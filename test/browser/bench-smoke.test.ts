@@ -14,6 +14,10 @@ describe.runIf(chromiumAvailable())('browser benchmark (smoke)', () => {
     expect(out).toMatch(/\| operation \| bytes \| Chromium ts \| Chromium wasm \| wasm\/ts \| Node ts \| Node wasm \| wasm\/ts \|/);
     const rows = out.split('\n').filter((l) => /^\| (decode|encode|decoder)/.test(l));
     expect(rows.length).toBe(8);
-    for (const r of rows) expect(r.split('|').filter((c) => /\d/.test(c)).length, r).toBe(7);
+    for (const r of rows) {
+      const cells = r.split('|').slice(2, -1).map((c) => c.trim());
+      expect(cells.length, r).toBe(7);
+      for (const c of cells) expect(c, r).toMatch(/^\d+(\.\d+)?( [kM]|x)?$/);
+    }
   }, 120_000);
 });
