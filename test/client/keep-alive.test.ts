@@ -4,21 +4,12 @@ import type { Socket } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RpcClient } from '../../src/client/index.js';
 import type { Codec } from '../../src/codec/index.js';
-import { RpcError } from '../../src/rpc-error.js';
 import { codecFor, ENGINES } from '../helpers/engines.js';
 import { answer, sleep, type SeenRequest, type TinyServer, tinyServer, until } from './helpers/tiny-server.js';
+import { rejection } from '../helpers/rejection.js';
 
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
 
-async function rejection(p: Promise<unknown>): Promise<RpcError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(RpcError);
-    return err as RpcError;
-  }
-  throw new Error('the call did not fail');
-}
 
 /**
  * Our server's manners: answers each request of a connection in order and keeps the

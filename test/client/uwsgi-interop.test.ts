@@ -4,10 +4,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RpcClient } from '../../src/client/index.js';
-import { RpcError } from '../../src/rpc-error.js';
 import { codecFor, ENGINES } from '../helpers/engines.js';
 import { requirePeer, which } from '../helpers/peers.js';
 import { freePort, type Peer, removeDir, startUwsgi, tempDir } from '../helpers/processes.js';
+import { rejection } from '../helpers/rejection.js';
 
 const FIXTURES = join(import.meta.dirname, '../interop/fixtures');
 const PLUGIN_DIR = '/usr/lib/uwsgi/plugins';
@@ -47,15 +47,6 @@ function pattern(n: number): Uint8Array {
   return out;
 }
 
-async function rejection(p: Promise<unknown>): Promise<RpcError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(RpcError);
-    return err as RpcError;
-  }
-  throw new Error('the call did not fail');
-}
 
 function available(lang: Language): boolean {
   const ok = which('uwsgi') !== null && existsSync(join(PLUGIN_DIR, `${lang.plugin}_plugin.so`)) && existsSync(join(PLUGIN_DIR, 'rpc_plugin.so'));

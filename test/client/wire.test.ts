@@ -4,23 +4,14 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RpcClient, wasNeverSent } from '../../src/client/index.js';
 import type { Codec } from '../../src/codec/index.js';
-import { RpcError } from '../../src/rpc-error.js';
 import { codecFor, ENGINES } from '../helpers/engines.js';
 import { freePort, removeDir, tempDir } from '../helpers/processes.js';
 import { answer, sleep, type TinyServer, tinyServer } from './helpers/tiny-server.js';
+import { rejection } from '../helpers/rejection.js';
 
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
 const bytes = (...xs: number[]): Uint8Array => Uint8Array.from(xs);
 
-async function rejection(p: Promise<unknown>): Promise<RpcError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(RpcError);
-    return err as RpcError;
-  }
-  throw new Error('the call did not fail');
-}
 
 /** Writes `data` one byte per write, each flushed on its own. */
 async function dribble(socket: import('node:net').Socket, data: Uint8Array): Promise<void> {
