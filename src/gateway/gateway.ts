@@ -1,6 +1,6 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { type Codec, CodecError, RPC_MODIFIER1, createCodecSync } from '../codec/index.js';
+import { type Codec, CodecError, RPC_MODIFIER1, createCodecSync, utf8 } from '../codec/index.js';
 import { RpcClient } from '../client/index.js';
 import { parseAddress, formatAddress } from '../server/address.js';
 import { RpcError } from '../rpc-error.js';
@@ -95,7 +95,16 @@ export class RpcGateway {
       throw err;
     }
     const target = resolveTarget(name, (n) => this.options.registry.lookup(n) !== undefined, this.forward);
-    if (target.kind === 'local') return this.options.registry.call(target.name, ...args);
+    if (target.kind === 'local') {
+      return this.options.registry.call(target.name, ...args).catch((err: unknown) => {
+        // What the function threw stays in the gateway's log: a page learns only that it failed.
+        if (err instanceof RpcError && err.code === 'FUNCTION_FAILED') {
+          this.options.log?.(`ws: ${err.message}`);
+          throw new RpcError('FUNCTION_FAILED', `RPC function "${utf8(target.name)}" failed`);
+        }
+        throw err;
+      });
+    }
     return this.client.call(target.node, target.name, args);
   }
 

@@ -90,7 +90,8 @@ describe('the WebSocket gateway', () => {
 
   it('answers failures with error frames in their place and keeps the connection', async () => {
     // A gateway that forwards nothing: unknown names are NOT_FOUND here.
-    const local = new RpcGateway({ registry, demo: false });
+    const logs: string[] = [];
+    const local = new RpcGateway({ registry, demo: false, log: (l) => logs.push(l) });
     await local.listen('127.0.0.1:0');
     const c = new RpcWebSocketClient(local.url, { WebSocket: WS });
     clients.push(c);
@@ -100,6 +101,9 @@ describe('the WebSocket gateway', () => {
     expect(a.status === 'fulfilled' && text(a.value)).toBe('1');
     expect(b.status === 'rejected' && (b.reason as RpcError).code).toBe('NOT_FOUND');
     expect(e.status === 'rejected' && (e.reason as RpcError).code).toBe('FUNCTION_FAILED');
+    // What the function threw goes to the gateway's log, not to the page.
+    expect(e.status === 'rejected' && (e.reason as RpcError).message).toBe('RPC function "fail" failed');
+    expect(logs.some((l) => l.includes('boom'))).toBe(true);
     expect(d.status === 'rejected' && (d.reason as RpcError).code).toBe('NO_ANSWER');
     expect(f.status === 'fulfilled' && f.value).toBe('2');
     expect(b.status === 'rejected' && b.reason).toBeInstanceOf(RpcError);
