@@ -1,0 +1,134 @@
+// Faults around a call: peers that vanish mid-call, functions that never finish or throw
+// odd things, and close() while calls run: one line each at most, nothing thrown, the
+// server keeps serving, and no call already running is cut short by close().
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Codec, createCodecSync } from '../../src/codec/index.js';
+import { RpcClient } from '../../src/client/client.js';
+import { RpcError } from '../../src/rpc-error.js';
+import { Registry } from '../../src/server/registry.js';
+import { RpcServer, type RpcServerOptions } from '../../src/server/server.js';
+import { Wire } from './wire.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const codec: Codec = createCodecSync();
+const req = (name: string, args: string[] = []) => codec.encodeRequest(name, args);
+const answers = (b: Uint8Array) => codec.createDecoder({ response: true }).push(b).map((f) => Buffer.from(f.body).toString());
+
+function gate() {
+  let open!: (v: string) => void;
+  const p = new Promise<string>((r) => { open = r; });
+  return { p, open };
+}
+
+let server: RpcServer;
+let logs: string[];
+let address: string;
+let registry: Registry;
+
+afterEach(async () => {
+  await server?.close();
+});
+
+async function start(options: RpcServerOptions = {}) {
+  logs = [];
+  registry = new Registry();
+  registry.register('echo', (x) => x ?? 'none');
+  server = new RpcServer({ registry, engine: 'ts', log: (l) => logs.push(l), ...options });
+  address = await server.listen('127.0.0.1:0');
+}
+
+async function stillServes(): Promise<void> {
+  const w = await Wire.open(address);
+  w.write(req('echo', ['fine']));
+  expect(answers(await w.bytes(8))).toEqual(['fine']);
+  w.end();
+}
+
+describe('faults', () => {
+  it('a peer that resets mid-call: one line; the late result goes nowhere, without a throw', async () => {
+    await start();
+    const g = gate();
+    registry.register('slow', () => g.p);
+    const w = await Wire.open(address);
+    w.write(req('slow'));
+    await sleep(20);
+    w.socket.resetAndDestroy();
+    while (server.connectionCount > 0) await sleep(5);
+    g.open('too late');
+    await sleep(20);
+    expect(logs).toEqual([expect.stringMatching(/the peer went away \(ECONNRESET\) with 1 call unanswered/)]);
+    await stillServes();
+  });
+
+  it('a peer that shuts its side mid-call still gets the answer (half-open), then the close', async () => {
+    await start();
+    const g = gate();
+    registry.register('slow', () => g.p);
+    const w = await Wire.open(address);
+    w.write(req('slow'));
+    w.socket.end();
+    await sleep(20);
+    g.open('here');
+    expect(answers(await w.untilClosed())).toEqual(['here']);
+    expect(logs).toEqual([]);
+  });
+
+  it('a function that never resolves: the client times out; its FIN may be a half-close, so the server waits, as uWSGI, until harakiri', async () => {
+    await start({ harakiri: 300 });
+    registry.register('never', () => new Promise<string>(() => {}));
+    const client = new RpcClient({ engine: 'ts', timeout: 100 });
+    await expect(client.call(address, 'never')).rejects.toMatchObject({ code: 'TIMEOUT' });
+    await client.close();
+    await stillServes();
+    while (server.connectionCount > 0) await sleep(10);
+    expect(logs).toEqual([expect.stringMatching(/harakiri: a call ran longer than 300 ms/)]);
+  });
+
+  it.each([
+    ['throws a string', () => { throw 'plain'; }, /failed: plain/],
+    ['throws null', () => { throw null; }, /failed: null/],
+    ['rejects with undefined', () => Promise.reject(undefined), /failed: undefined/],
+    ['returns a promise of a number', async () => 7, /returned number/],
+    ['returns a thenable that throws in then()', () => ({ then() { throw new Error('bad thenable'); } }), /failed: Error: bad thenable/],
+  ])('a function that %s: closed without an answer, one line', async (_, fn, line) => {
+    await start();
+    registry.register('f', fn as never);
+    const client = new RpcClient({ engine: 'ts' });
+    await expect(client.call(address, 'f')).rejects.toMatchObject({ code: 'NO_ANSWER' });
+    await client.close();
+    expect(logs).toEqual([expect.stringMatching(line)]);
+    await stillServes();
+  });
+});
+
+describe('graceful close()', () => {
+  it('every call already running on any connection is answered; new connections are refused; it resolves', async () => {
+    await start({ closeTimeout: 5_000 });
+    const g = gate();
+    registry.register('slow', async (x) => `${await g.p}:${x.text}`);
+    const wires = await Promise.all([0, 1, 2, 3].map(() => Wire.open(address)));
+    // pipelined calls, all running by the time close() starts
+    wires.forEach((w, i) => w.write(req('slow', [`${i}a`]), req('echo', [`${i}b`]), req('slow', [`${i}c`])));
+    await sleep(30);
+    const closed = server.close();
+    await expect(Wire.open(address)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    g.open('done');
+    const got = await Promise.all(wires.map((w) => w.untilClosed()));
+    got.forEach((b, i) => expect(answers(b)).toEqual([`done:${i}a`, `${i}b`, `done:${i}c`]));
+    await closed;
+    expect(server.connectionCount).toBe(0);
+  });
+
+  it('is bounded: calls still running after closeTimeout lose their connections, and close() resolves', async () => {
+    await start({ closeTimeout: 150 });
+    registry.register('never', () => new Promise<string>(() => {}));
+    const w = await Wire.open(address);
+    w.write(req('never'));
+    await sleep(20);
+    const t = performance.now();
+    await server.close();
+    expect(performance.now() - t).toBeLessThan(2_000);
+    expect((await w.untilClosed()).length).toBe(0);
+    await expect(server.listen(':0')).rejects.toBeInstanceOf(RpcError);
+  });
+});
