@@ -1,12 +1,15 @@
 // The universal codec bundle in the runtimes besides Node and browsers that the issue names:
 // Deno and Bun (as CLIs) and workerd (Cloudflare's runtime, through miniflare). All three come
 // from the npm registry as devDependencies (platform binaries in optional packages, no install
-// scripts needed). Each runs test/browser/conformance.mjs: golden vectors + seeded equivalence.
+// scripts needed). Each runs test/browser/conformance.mjs: golden vectors + seeded equivalence;
+// Deno and Bun also run RpcWebSocketClient on their own global WebSocket against the gateway.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RpcGateway } from '../../src/gateway/index.js';
+import { Registry } from '../../src/server/registry.js';
 import { requirePeer } from '../helpers/peers.js';
 import { WASM_BASE64 } from '../../src/codec/wasm-binary.generated.js';
 import { runtimeScript } from './runtime-bundle.js';
@@ -102,5 +105,44 @@ describe(`the codec in other runtimes (seed ${SEED}, ${CASES} cases; BROWSER_SEE
     } finally {
       await mf.dispose();
     }
+  }, 60_000);
+});
+
+// The universal client with each runtime's own global WebSocket, against the gateway here.
+describe('RpcWebSocketClient in Deno and Bun, calling the gateway', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'uwsgi-rpc-edge-client-'));
+  const registry = new Registry().register('echo', (...a) => a.map((x) => x.text).join('|'));
+  const gateway = new RpcGateway({ registry, demo: false });
+  let address = '';
+  beforeAll(async () => { address = await gateway.listen('127.0.0.1:0'); });
+  afterAll(async () => { await gateway.close(); rmSync(dir, { recursive: true, force: true }); });
+
+  const tail = () => [
+    `const c = new m.RpcWebSocketClient('ws://${address}/');`,
+    "const ok = await Promise.all(Array.from({ length: 50 }, (_, i) => c.callText('echo', 'n' + i, 'é')));",
+    "const err = await c.call('nope').then(() => 'resolved', (e) => e.code);",
+    'c.close();',
+    'console.log(JSON.stringify({ ok, err }));',
+  ].join('\n');
+  const expected = { ok: Array.from({ length: 50 }, (_, i) => `n${i}|é`), err: 'NOT_FOUND' };
+
+  it('Deno (only --allow-net to the gateway)', async (ctx) => {
+    const bin = await binary('deno', /^deno \d/);
+    if (!requirePeer('deno', 'path' in bin, 'why' in bin ? bin.why : '')) return ctx.skip();
+    const file = join(dir, 'deno-client.mjs');
+    writeFileSync(file, await runtimeScript(tail()));
+    const r = await run((bin as { path: string }).path, ['run', '--no-prompt', '--no-config', '--no-lock', `--allow-net=${address}`, file], dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual(expected);
+  }, 60_000);
+
+  it('Bun', async (ctx) => {
+    const bin = await binary('bun', /^\d+\.\d+/);
+    if (!requirePeer('bun', 'path' in bin, 'why' in bin ? bin.why : '')) return ctx.skip();
+    const file = join(dir, 'bun-client.mjs');
+    writeFileSync(file, await runtimeScript(tail()));
+    const r = await run((bin as { path: string }).path, ['run', '--no-install', file], dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual(expected);
   }, 60_000);
 });
