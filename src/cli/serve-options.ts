@@ -22,6 +22,8 @@ export interface ServeOptions {
   engine: EngineChoice;
   /** --listen, --max-conns, --socket-timeout ... (times converted to ms). */
   limits: Partial<ServerLimits>;
+  /** uWSGI's --processes: worker processes sharing the sockets (node:cluster). */
+  processes: number;
   help: boolean;
 }
 
@@ -71,7 +73,7 @@ export function serveOptions(argv: readonly string[]): ServeOptions {
   const { entries, positional } = parseArgs(argv, SERVE_OPTIONS);
   if (positional.length > 0) throw new UsageError(`serve takes no arguments, got "${positional[0]}"`);
   const options: ServeOptions = {
-    sockets: [], httpSockets: [], wsSockets: [], wsForward: [], wsOrigins: [], httpModifier1: 0, httpModifier2: 0, routes: [], imports: [], engine: 'auto', limits: {}, help: false,
+    sockets: [], httpSockets: [], wsSockets: [], wsForward: [], wsOrigins: [], httpModifier1: 0, httpModifier2: 0, routes: [], imports: [], engine: 'auto', limits: {}, processes: 1, help: false,
   };
   apply(entries, options, 0);
   return options;
@@ -102,10 +104,12 @@ function apply(entries: readonly [string, string][], o: ServeOptions, depth: num
         if (!ENGINES.has(v)) throw new UsageError(`--engine ${v}: use auto, wasm or ts`);
         o.engine = v as EngineChoice;
         break;
-      case 'processes':
-        // one process is what we run; more come with the multi-process issue
-        if (v.trim() !== '1') throw new UsageError(`not supported yet: --processes ${v} (only 1)`);
+      case 'processes': {
+        const n = Number(v.trim());
+        if (!/^\d+$/.test(v.trim()) || n < 1 || n > 1024) throw new UsageError(`--processes ${v}: an integer 1..1024`);
+        o.processes = n;
         break;
+      }
       case 'ini':
         if (depth >= MAX_INI_DEPTH) throw new UsageError(`--ini ${v}: ini files nested more than ${MAX_INI_DEPTH} deep`);
         apply(checkIni(v, readIni(v)), o, depth + 1);

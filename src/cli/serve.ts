@@ -2,6 +2,7 @@ import { RouteError } from '../routing/rule.js';
 import { RpcError } from '../rpc-error.js';
 import { startGateways } from '../gateway/serve.js';
 import { RpcServer } from '../server/index.js';
+import { isFirstWorker, isWorker, leaveCluster, reportReady, runPrimary } from './cluster.js';
 import { importModules } from './imports.js';
 import { serveOptions } from './serve-options.js';
 import { USAGE, UsageError } from './usage.js';
@@ -13,6 +14,16 @@ const write = (stream: NodeJS.WriteStream, text: string) => new Promise<void>((r
  * on stdout, then serves until SIGINT/SIGTERM, which close gracefully (exit code 0).
  */
 export async function serve(argv: readonly string[]): Promise<number> {
+  if (!isWorker) return serveHere(argv);
+  try {
+    return await serveHere(argv);
+  } finally {
+    // the IPC channel to the primary would keep a finished worker alive
+    leaveCluster();
+  }
+}
+
+async function serveHere(argv: readonly string[]): Promise<number> {
   const options = serveOptions(argv);
   if (options.help) {
     await write(process.stdout, USAGE);
@@ -25,6 +36,10 @@ export async function serve(argv: readonly string[]): Promise<number> {
   if (http.modifier1 !== 0 && !(http.modifier1 === 173 && http.modifier2 >= 2 && http.modifier2 <= 4)) {
     throw new UsageError(`--http-socket-modifier1 ${http.modifier1} --http-socket-modifier2 ${http.modifier2}: use 173 with 2 (PATH_INFO), 3 (XML-RPC) or 4 (JSON-RPC)`);
   }
+  if (options.processes > 1 && !isWorker) return runPrimary(options.processes, (text) => write(process.stdout, text));
+  // A worker prints its listening lines through the primary, which prints them once.
+  const lines: string[] = [];
+  const say = isWorker ? async (text: string) => { lines.push(text); } : (text: string) => write(process.stdout, text);
   let server: RpcServer;
   try {
     server = new RpcServer({ engine: options.engine, routes: options.routes, ...options.limits });
@@ -37,12 +52,12 @@ export async function serve(argv: readonly string[]): Promise<number> {
   try {
     await importModules(options.imports, server);
     const names = server.registry.names();
-    process.stderr.write(names.length === 0
+    if (!isWorker || isFirstWorker()) process.stderr.write(names.length === 0
       ? 'uwsgi-rpc: no functions registered (load some with --import FILE.mjs)\n'
       : `uwsgi-rpc: ${names.length} function${names.length === 1 ? '' : 's'}: ${names.join(', ')}\n`);
     for (const socket of options.sockets) {
       const address = await server.listen(socket);
-      await write(process.stdout, `uwsgi-rpc: uwsgi socket on ${address}\n`);
+      await say(`uwsgi-rpc: uwsgi socket on ${address}\n`);
     }
     for (const socket of options.httpSockets) {
       let address: string;
@@ -52,7 +67,7 @@ export async function serve(argv: readonly string[]): Promise<number> {
         if (err instanceof RpcError && err.code === 'INVALID') throw new UsageError(`--http-socket ${socket}: ${err.message}`);
         throw err;
       }
-      await write(process.stdout, `uwsgi-rpc: http socket on ${address}\n`);
+      await say(`uwsgi-rpc: http socket on ${address}\n`);
     }
     const ws = { sockets: options.wsSockets, forward: options.wsForward, origins: options.wsOrigins };
     gateways = await startGateways(server, ws, (line) => process.stderr.write(`uwsgi-rpc: ${line}\n`)).catch((err) => {
@@ -65,9 +80,10 @@ export async function serve(argv: readonly string[]): Promise<number> {
     await server.close();
     throw err;
   }
-  if (process.env.npm_lifecycle_event === 'start') await write(process.stdout, tryLines(server));
+  if (isWorker) reportReady(lines);
+  else if (process.env.npm_lifecycle_event === 'start') await write(process.stdout, tryLines(server));
   const signal = await stop.signal;
-  process.stderr.write(`uwsgi-rpc: ${signal}: closing (running calls may finish)\n`);
+  process.stderr.write(`uwsgi-rpc: ${isWorker ? `worker ${process.pid}: ` : ''}${signal}: closing (running calls may finish)\n`);
   // a second signal gives up waiting for running calls
   const force = () => process.exit(1);
   process.once('SIGINT', force).once('SIGTERM', force);

@@ -4,6 +4,7 @@ export const USAGE = `usage:
                   [--http-socket-modifier1 173 --http-socket-modifier2 2|3|4] [--engine auto|wasm|ts]
                   [--listen N] [--max-conns N] [--socket-timeout S] [--keepalive-timeout S]
                   [--harakiri S] [--buffer-size BYTES] [--max-inflight N] [--max-pending-bytes BYTES]
+                  [--processes N]
                   [--ws-socket HOST:PORT [--ws-forward NODE]... [--ws-origin ORIGIN]...]
   uwsgi-rpc call [--raw] [--timeout MS] HOST:PORT|PATH.sock FUNC [ARG...]
   uwsgi-rpc help
@@ -29,6 +30,8 @@ serve   serves the RPC functions that the --import modules register, on every --
         a call running longer is abandoned (0), --buffer-size largest request (65535),
         --max-inflight calls per connection (1024), --max-pending-bytes unsent answer bytes
         per connection (1048576) before it stops reading.
+        --processes N runs N workers sharing the sockets (node:cluster); a worker that dies
+        is restarted; SIGINT/SIGTERM to the primary stops them all gracefully.
         --ws-socket serves a WebSocket gateway for web pages (binary messages: uwsgi request
         packets in, response packets out, in order; a failed call: a text frame
         {"error":CODE,"message":...}) and a demo page at http://HOST:PORT/. Plain names call

@@ -263,7 +263,7 @@ describe('uwsgi-rpc serve', () => {
     [['--http-socket', '127.0.0.1:0', '--http-socket-modifier1', '173', '--http-socket-modifier2', '7'], /use 173 with 2 \(PATH_INFO\)/],
     [['--socket', '127.0.0.1:0', '--route', '^/x'], /route = \^\/x: invalid route syntax/],
     [['--socket', '127.0.0.1:0', '--route', '^/x nosuch:a'], /no routing action "nosuch"/],
-    [['--socket', '127.0.0.1:0', '--processes', '4'], /not supported yet: --processes 4/],
+    [['--socket', '127.0.0.1:0', '--processes', '0'], /--processes 0: an integer 1..1024/],
     [['--socket', '127.0.0.1:0', '--engine', 'fast'], /--engine fast: use auto, wasm or ts/],
     [['--socket', '127.0.0.1:0', '--master'], /unknown option --master/],
     [['--socket'], /--socket needs a value/],

@@ -1,0 +1,89 @@
+import cluster, { type Worker } from 'node:cluster';
+
+/** What a worker tells the primary once it listens. */
+export interface ReadyMessage {
+  uwsgiRpcReady: { lines: string[] };
+}
+
+/** True in a worker process started by runPrimary(). */
+export const isWorker = cluster.isWorker;
+
+/** The first worker says what the others would repeat (the functions line). */
+export function isFirstWorker(): boolean {
+  return cluster.worker?.id === 1;
+}
+
+/** A worker that is done lets go of the primary, so it can exit. */
+export function leaveCluster(): void {
+  cluster.worker?.disconnect();
+}
+
+/** Tells the primary this worker listens (lines: the "uwsgi socket on ..." lines to print once). */
+export function reportReady(lines: string[]): void {
+  const m: ReadyMessage = { uwsgiRpcReady: { lines } };
+  process.send?.(m);
+}
+
+/** A worker that dies this soon after it was started, before listening, means the setup is broken: stop instead of respawning. */
+const STARTUP_FAILURE = 'exited before it was ready';
+
+/**
+ * uWSGI's master for `--processes N`: forks N workers (node:cluster, so they share every
+ * listening socket, unix ones too), prints the listening lines once all are ready,
+ * restarts a worker that dies, and on SIGINT/SIGTERM asks every worker to close
+ * gracefully (a second signal kills them). Resolves with the exit code.
+ */
+export function runPrimary(processes: number, write: (text: string) => Promise<void>): Promise<number> {
+  return new Promise((resolve) => {
+    const ready = new Set<Worker>();
+    let printed = false;
+    let stopping = false;
+    let failed = false;
+
+    const log = (line: string) => process.stderr.write(`uwsgi-rpc: ${line}\n`);
+    const fork = () => {
+      const w = cluster.fork();
+      w.on('message', (m: Partial<ReadyMessage>) => {
+        if (m?.uwsgiRpcReady === undefined) return;
+        ready.add(w);
+        if (!printed && ready.size === processes) {
+          printed = true;
+          void write(m.uwsgiRpcReady.lines.join('')).then(() => log(`${processes} workers ready (pids ${[...ready].map((x) => x.process.pid).join(', ')})`));
+        }
+      });
+    };
+
+    cluster.on('exit', (w, code, signal) => {
+      const wasReady = ready.delete(w);
+      if (stopping || failed) {
+        if (Object.keys(cluster.workers ?? {}).length === 0) resolve(failed ? 1 : 0);
+        return;
+      }
+      const how = signal ? `signal ${signal}` : `exit code ${code}`;
+      if (!wasReady) {
+        // a broken import or a busy port: every worker would do the same
+        failed = true;
+        log(`worker ${w.process.pid} ${STARTUP_FAILURE} (${how}): stopping`);
+        for (const other of Object.values(cluster.workers ?? {})) other?.process.kill('SIGTERM');
+        if (Object.keys(cluster.workers ?? {}).length === 0) resolve(1);
+        return;
+      }
+      log(`worker ${w.process.pid} died (${how}): starting another`);
+      fork();
+    });
+
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGKILL');
+        return;
+      }
+      stopping = true;
+      log(`${signal}: stopping ${Object.keys(cluster.workers ?? {}).length} workers (running calls may finish)`);
+      // Workers close gracefully on SIGTERM (a terminal's ^C reaches them directly too).
+      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+      if (Object.keys(cluster.workers ?? {}).length === 0) resolve(0);
+    };
+    process.on('SIGINT', stop).on('SIGTERM', stop);
+    for (let i = 0; i < processes; i++) fork();
+  });
+}
