@@ -28,6 +28,9 @@ export async function launchChromium(): Promise<Chromium> {
       '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
     ],
+  }).catch((err: unknown) => {
+    rmSync(profile, { recursive: true, force: true });
+    throw err;
   });
   return {
     browser,

@@ -47,8 +47,7 @@ function expectClean(r: Summary, runtime: RegExp) {
 
 describe(`the codec in other runtimes (seed ${SEED}, ${CASES} cases; BROWSER_SEED to replay)`, () => {
   const dir = mkdtempSync(join(tmpdir(), 'uwsgi-rpc-edge-'));
-  // One dir for the three scripts; removed by the last test's finally would race, so at exit.
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('Deno', async (ctx) => {
     const bin = await binary('deno', /^deno \d/);
