@@ -22,6 +22,10 @@ export interface ServeOptions {
   engine: EngineChoice;
   /** --listen, --max-conns, --socket-timeout ... (times converted to ms). */
   limits: Partial<ServerLimits>;
+  /** uWSGI's --chmod-socket: mode of unix sockets ("1" is 666, as uWSGI). */
+  chmodSocket?: number;
+  /** Client networks allowed on TCP sockets (--allow NET/BITS, repeatable). */
+  allow?: string[];
   /** uWSGI's --processes: worker processes sharing the sockets (node:cluster). */
   processes: number;
   help: boolean;
@@ -51,6 +55,8 @@ export const SERVE_OPTIONS: OptionSpecs = {
   ini: value,
   engine: value,
   processes: value,
+  'chmod-socket': value,
+  allow: value,
   'http-socket': value,
   'http-socket-modifier1': value,
   'http-socket-modifier2': value,
@@ -103,6 +109,13 @@ function apply(entries: readonly [string, string][], o: ServeOptions, depth: num
       case 'engine':
         if (!ENGINES.has(v)) throw new UsageError(`--engine ${v}: use auto, wasm or ts`);
         o.engine = v as EngineChoice;
+        break;
+      case 'chmod-socket':
+        if (!/^(1|[0-7]{3})$/.test(v.trim())) throw new UsageError(`--chmod-socket ${v}: three octal digits (660), or 1 for 666 as uWSGI`);
+        o.chmodSocket = v.trim() === '1' ? 0o666 : parseInt(v.trim(), 8);
+        break;
+      case 'allow':
+        (o.allow ??= []).push(v.trim());
         break;
       case 'processes': {
         const n = Number(v.trim());

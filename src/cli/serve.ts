@@ -42,9 +42,9 @@ async function serveHere(argv: readonly string[]): Promise<number> {
   const say = isWorker ? async (text: string) => { lines.push(text); } : (text: string) => write(process.stdout, text);
   let server: RpcServer;
   try {
-    server = new RpcServer({ engine: options.engine, routes: options.routes, ...options.limits });
+    server = new RpcServer({ engine: options.engine, routes: options.routes, ...options.limits, chmodSocket: options.chmodSocket, allow: options.allow });
   } catch (err) {
-    if (err instanceof RouteError) throw new UsageError(err.message);
+    if (err instanceof RouteError || (err instanceof RpcError && err.code === 'INVALID')) throw new UsageError(err.message);
     throw err;
   }
   const stop = nextSignal();

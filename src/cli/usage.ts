@@ -4,7 +4,7 @@ export const USAGE = `usage:
                   [--http-socket-modifier1 173 --http-socket-modifier2 2|3|4] [--engine auto|wasm|ts]
                   [--listen N] [--max-conns N] [--socket-timeout S] [--keepalive-timeout S]
                   [--harakiri S] [--buffer-size BYTES] [--max-inflight N] [--max-pending-bytes BYTES]
-                  [--processes N]
+                  [--processes N] [--chmod-socket MODE] [--allow NET/BITS]...
                   [--ws-socket HOST:PORT [--ws-forward NODE]... [--ws-origin ORIGIN]...]
   uwsgi-rpc call [--raw] [--timeout MS] HOST:PORT|PATH.sock FUNC [ARG...]
   uwsgi-rpc help
@@ -32,6 +32,8 @@ serve   serves the RPC functions that the --import modules register, on every --
         per connection (1048576) before it stops reading.
         --processes N runs N workers sharing the sockets (node:cluster); a worker that dies
         is restarted; SIGINT/SIGTERM to the primary stops them all gracefully.
+        --chmod-socket 660 sets unix sockets' mode (1: 666, as uWSGI); --allow NET/BITS
+        (repeatable) lets only those client networks use TCP sockets.
         --ws-socket serves a WebSocket gateway for web pages (binary messages: uwsgi request
         packets in, response packets out, in order; a failed call: a text frame
         {"error":CODE,"message":...}) and a demo page at http://HOST:PORT/. Plain names call

@@ -1,5 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
+import { chmodSync } from 'node:fs';
 import { type Server, type Socket, createServer } from 'node:net';
+import { type AllowList, allowList } from './allow.js';
 import { type Bytes, type Codec, type EngineChoice, type Input, createCodec } from '../codec/index.js';
 import { RpcError } from '../rpc-error.js';
 import { formatAddress, parseAddress } from './address.js';
@@ -30,6 +32,10 @@ export interface RpcServerOptions extends Partial<ServerLimits> {
   routes?: readonly RouteOption[] | Router;
   /** Limits of the HTTP side (request bodies of the XML-RPC and JSON-RPC bridges). */
   http?: HttpOptions;
+  /** File mode given to unix sockets listened on (uWSGI --chmod-socket), e.g. 0o660. Default: the umask's. */
+  chmodSocket?: number;
+  /** Client networks allowed on TCP sockets (`10.0.0.0/8`, `::1/128`, `127.0.0.1`); others are closed at once. Unix sockets: always allowed. Default: everyone. */
+  allow?: readonly string[];
 }
 
 /** What listenHttp() passes every request to, as uWSGI's --http-socket-modifier1/2. */
@@ -69,9 +75,15 @@ export class RpcServer {
   private sweeper: NodeJS.Timeout | null = null;
   /** Connections refused by maxConns since the limit was last logged. */
   private refusedConns = 0;
+  private readonly allowed: AllowList | null;
+  private readonly chmodSocket: number | undefined;
 
   constructor(options: RpcServerOptions = {}) {
     this.limits = Object.freeze(resolveLimits(options));
+    this.allowed = options.allow === undefined ? null : allowList(options.allow);
+    const mode = options.chmodSocket;
+    if (mode !== undefined && !(Number.isInteger(mode) && mode >= 0 && mode <= 0o777)) throw new RpcError('INVALID', `chmodSocket ${mode}: a file mode 0..0o777`);
+    this.chmodSocket = mode;
     this.registry = options.registry ?? defaultRegistry;
     this.log = options.log ?? stderrLog;
     const t = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
@@ -124,9 +136,16 @@ export class RpcServer {
       server.close();
       throw new RpcError('INVALID', 'the server was closed while listening');
     }
+    if (where.kind === 'unix' && this.chmodSocket !== undefined && !where.path.startsWith('\0')) chmodSync(where.path, this.chmodSocket);
+    const allowed = where.kind === 'tcp' ? this.allowed : null;
     server.on('connection', (socket: Socket) => {
       // accepted just before close() stopped the listener: nothing will drain it
       if (this.closing) socket.destroy();
+      else if (allowed !== null && !allowed.allows(socket.remoteAddress)) {
+        socket.on('error', () => {});
+        socket.destroy();
+        this.log(`${socket.remoteAddress}:${socket.remotePort}: not in the allow list of ${bound}: connection closed`);
+      }
       else if (this.connections.size >= this.limits.maxConns) this.refuseConnection(socket, bound);
       else this.connections.add(new Connection(socket, host, bound));
     });
