@@ -74,7 +74,7 @@ async function serveHere(argv: readonly string[]): Promise<number> {
       if (err instanceof RpcError && err.code === 'INVALID') throw new UsageError(err.message);
       throw err;
     });
-    for (const line of gateways.lines) await write(process.stdout, `${line}\n`);
+    for (const line of gateways.lines) await say(`${line}\n`);
   } catch (err) {
     stop.cancel();
     await server.close();
