@@ -1,7 +1,8 @@
 import type { Socket } from 'node:net';
 import type { Codec } from '../codec/index.js';
 import { MODIFIER2 } from '../codec/constants.js';
-import { showType } from './log.js';
+import { showError, showType } from './log.js';
+import type { SizedStream } from './sized.js';
 
 /** A result that can go on the wire: a non-empty string (sent as UTF-8) or bytes. */
 export type Answer = string | Uint8Array;
@@ -46,4 +47,48 @@ export function writeAnswer(socket: Socket, codec: Codec, modifier2: number, res
   }
   socket.write(header);
   socket.write(result);
+}
+
+/**
+ * Writes a SizedStream answer: the header from the declared length (none for modifier2 1),
+ * then each chunk as the socket takes it, waiting for 'drain' whenever its buffer is full,
+ * so memory stays near the socket's buffers. Resolves with why the answer is broken (more
+ * or fewer bytes than declared, a non-bytes chunk, the iterable threw), or null when it
+ * was written whole or the socket went away. `moved` is called whenever it made progress.
+ */
+export async function writeStream(socket: Socket, codec: Codec, modifier2: number, stream: SizedStream, moved: () => void): Promise<string | null> {
+  const declared = stream.length;
+  if (modifier2 === MODIFIER2.UWSGI) socket.write(codec.encodeResponseHeader(declared, MODIFIER2.UWSGI));
+  let sent = 0;
+  try {
+    for await (const chunk of stream.body) {
+      if (socket.destroyed) return null;
+      if (!(chunk instanceof Uint8Array)) return `yielded ${showType(chunk)}, not a Uint8Array, after ${sent} bytes`;
+      if (chunk.length === 0) continue;
+      sent += chunk.length;
+      if (sent > declared) return `yielded more than its declared ${declared} bytes`;
+      moved();
+      if (!socket.write(chunk) && !(await drained(socket))) return null;
+      moved();
+    }
+  } catch (err) {
+    return `failed after ${sent} of ${declared} bytes: ${showError(err)}`;
+  }
+  if (sent < declared) return `ended after ${sent} of its declared ${declared} bytes`;
+  return null;
+}
+
+/** True once the socket's buffer has drained, false if it closed first. */
+function drained(socket: Socket): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      socket.off('drain', onDrain);
+      socket.off('close', onClose);
+      resolve(ok);
+    };
+    const onDrain = () => done(true);
+    const onClose = () => done(false);
+    socket.on('drain', onDrain);
+    socket.on('close', onClose);
+  });
 }

@@ -4,12 +4,13 @@ import { MAX_ITEMS, MODIFIER2, RPC_MODIFIER1, VARS_MODIFIER1 } from '../codec/co
 import { CodecError } from '../codec/errors.js';
 import { TextBytes } from '../codec/text-bytes.js';
 import type { Bridge } from '../http/dispatcher.js';
-import { type Answer, refuseResult, writeAnswer } from './answer.js';
+import { type Answer, refuseResult, writeAnswer, writeStream } from './answer.js';
 import { BodyReader } from './body-reader.js';
 import type { HttpService } from './http-service.js';
 import type { ServerLimits } from './limits.js';
 import { type LogLine, showError, showName } from './log.js';
 import type { Registry, RpcFunction } from './registry.js';
+import { isSized, refuseSized, type SizedStream } from './sized.js';
 
 /** What a connection needs from its server. */
 export interface ConnectionHost {
@@ -29,7 +30,7 @@ export interface ConnectionHost {
 interface Slot {
   modifier2: number;
   done: boolean;
-  answer: Answer | null;
+  answer: Answer | SizedStream | null;
   /** Set when the connection must close here instead of answering (already logged). */
   failure: string | null;
   /** When it started running (host.now), for harakiri. */
@@ -76,6 +77,9 @@ export class Connection {
   private gone = false;
   /** The in-flight / pending-bytes pause was logged (once per connection). */
   private pauseLogged = false;
+  /** A SizedStream answer is being written (it stays at the queue's head until done), and when it last moved. */
+  private streaming = false;
+  private streamMoved = 0;
   private readonly maxInFlight: number;
   private readonly maxPending: number;
   private readonly uncorkTick = () => {
@@ -159,6 +163,10 @@ export class Connection {
       return this.abandon(`socket-timeout: the peer read nothing of ${pending} pending answer bytes for ${l.socketTimeout} ms`);
     }
     if (this.ended) return;
+    // A streamed answer whose iterable stops producing (the socket taking it is socket-timeout's job).
+    if (this.streaming && l.harakiri > 0 && pending === 0 && now - this.streamMoved >= l.harakiri) {
+      return this.abandon(`harakiri: a streamed answer produced nothing for ${l.harakiri} ms`);
+    }
     if (this.queue.length > 0) {
       if (l.harakiri > 0) {
         for (const slot of this.queue) {
@@ -276,6 +284,13 @@ export class Connection {
       && typeof (result as PromiseLike<unknown>).then === 'function') {
       return this.await(result as PromiseLike<unknown>, name, m2);
     }
+    if (isSized(result)) {
+      const bad = refuseSized(result);
+      if (bad !== null) return this.refuse(`function ${showName(name)} ${bad}`);
+      this.queue.push({ modifier2: m2, done: true, answer: result, failure: null, started: 0 });
+      if (this.queue.length === 1) this.flush();
+      return;
+    }
     const why = refuseResult(result);
     if (why !== null) return this.refuse(`function ${showName(name)} ${why}`);
     if (this.queue.length === 0) {
@@ -340,10 +355,10 @@ export class Connection {
     const settle = (value: unknown, err: unknown, failed: boolean) => {
       // the peer left, or harakiri gave up on it: nobody is waiting
       if (this.gone) return;
-      const why = failed ? `failed: ${showError(err)}` : refuseResult(value);
+      const why = failed ? `failed: ${showError(err)}` : isSized(value) ? refuseSized(value) : refuseResult(value);
       slot.done = true;
       if (why === null) {
-        slot.answer = value as Answer;
+        slot.answer = value as Answer | SizedStream;
       } else {
         slot.failure = why;
         this.accepting = false;
@@ -362,7 +377,7 @@ export class Connection {
   private flush(): void {
     const s = this.socket;
     const q = this.queue;
-    if (this.ended || s.destroyed) return;
+    if (this.ended || s.destroyed || this.streaming) return;
     if (!this.corkedForTick) {
       // Answers settled in the same tick share one writev.
       this.corkedForTick = true;
@@ -371,18 +386,46 @@ export class Connection {
     }
     let n = 0;
     while (n < q.length && q[n].done) {
-      const slot = q[n++];
+      const slot = q[n];
+      if (slot.failure === null && isSized(slot.answer)) {
+        q.splice(0, n);
+        return this.stream(slot, slot.answer);
+      }
+      n++;
       if (slot.failure !== null || slot.modifier2 !== MODIFIER2.UWSGI) {
-        if (slot.failure === null) writeAnswer(s, this.host.codec, slot.modifier2, slot.answer!);
+        if (slot.failure === null) writeAnswer(s, this.host.codec, slot.modifier2, slot.answer as Answer);
         q.length = 0;
         return this.end();
       }
-      writeAnswer(s, this.host.codec, slot.modifier2, slot.answer!);
+      writeAnswer(s, this.host.codec, slot.modifier2, slot.answer as Answer);
       this.answered = true;
     }
     q.splice(0, n);
     if (q.length === 0 && this.draining && (this.backlog === null || !this.accepting)) this.end();
     else this.resumeIfRoom();
+  }
+
+  /**
+   * Writes a SizedStream answer (at the queue's head, where it stays meanwhile: the answers
+   * after it wait), then goes on with the queue. A stream that breaks its promise (size,
+   * bytes, or throws) cannot be answered correctly any more: the connection is dropped.
+   */
+  private stream(slot: Slot, body: SizedStream): void {
+    this.streaming = true;
+    this.streamMoved = this.host.now;
+    const moved = () => { this.streamMoved = this.host.now; };
+    writeStream(this.socket, this.host.codec, slot.modifier2, body, moved).then((why) => {
+      this.streaming = false;
+      if (this.gone || this.socket.destroyed) return;
+      if (why !== null) return this.abandon(`a streamed answer ${why}`);
+      this.queue.shift();
+      this.answered = true;
+      if (slot.modifier2 !== MODIFIER2.UWSGI) {
+        this.queue.length = 0;
+        return this.end();
+      }
+      this.flush();
+    });
   }
 
   /** Closes without answering this request: now, or after the answers queued before it. */

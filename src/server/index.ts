@@ -5,3 +5,4 @@ export { Registry, defaultRegistry, register, resultBytes, type RpcFunction, typ
 export { parseAddress, formatAddress, type ListenAddress } from './address.js';
 export { type LogLine } from './log.js';
 export { type ServerLimits, DEFAULT_LIMITS } from './limits.js';
+export { sized, isSized, type SizedStream } from './sized.js';

@@ -2,8 +2,10 @@ import { type Bytes, type Input, toBytes } from '../codec/bytes.js';
 import { MAX_NAME } from '../codec/constants.js';
 import { TextBytes } from '../codec/text-bytes.js';
 import { RpcError } from '../rpc-error.js';
+import { gather, isSized, type SizedStream } from './sized.js';
 
-export type RpcResult = string | Uint8Array;
+/** A function's result: text (sent as UTF-8), bytes, or a SizedStream for results too big to hold. */
+export type RpcResult = string | Uint8Array | SizedStream;
 /** An RPC function: binary-string args in (as TextBytes), one binary string out. */
 export type RpcFunction = (...args: TextBytes[]) => RpcResult | Promise<RpcResult>;
 
@@ -76,9 +78,11 @@ export class Registry {
       const bytes = toBytes(a);
       return new TextBytes(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.length);
     });
-    let result: RpcResult;
+    let result: unknown;
     try {
       result = await fn(...argv);
+      // Here the whole result is needed: a stream is gathered (its size was declared).
+      if (isSized(result)) result = await gather(result);
     } catch (err) {
       throw new RpcError('FUNCTION_FAILED', `RPC function "${new TextDecoder().decode(b)}" failed: ${(err as Error)?.message ?? String(err)}`, '', { cause: err });
     }
