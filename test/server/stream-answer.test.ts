@@ -43,9 +43,9 @@ async function all(it: AsyncIterable<Uint8Array>): Promise<Uint8Array[]> {
   return out;
 }
 
-async function start(registry: Registry): Promise<void> {
+async function start(registry: Registry, harakiri?: number): Promise<void> {
   logs = [];
-  server = new RpcServer({ registry, engine: 'ts', log: (l) => logs.push(l) });
+  server = new RpcServer({ registry, engine: 'ts', log: (l) => logs.push(l), ...(harakiri ? { harakiri } : {}) });
   address = await server.listen('127.0.0.1:0');
 }
 
@@ -162,6 +162,17 @@ describe('streamed answers', () => {
     expect((await w.untilClosed()).length).toBe(0);
     expect(logs).toEqual([expect.stringMatching(/sized stream of length 0/)]);
     expect(() => sized(0, [])).toThrow(RangeError);
+  });
+
+  it('harakiri: an iterable that stops producing is abandoned, one line', async () => {
+    const registry = new Registry();
+    registry.register('stuck', () => sized(3 * CHUNK, (async function* () { yield* generated(CHUNK); await new Promise(() => {}); })()));
+    await start(registry, 300);
+    const w = await Wire.open(address);
+    w.write(codec.encodeRequest('stuck', []));
+    const data = await w.untilClosed();
+    expect(data.length).toBe(codec.encodeResponseHeader(3 * CHUNK, 0).length + CHUNK);
+    expect(logs).toEqual([expect.stringMatching(/harakiri: a streamed answer produced nothing for 300 ms/)]);
   });
 
   it('local calls (registry.call) gather the stream', async () => {
