@@ -6,6 +6,12 @@ import { errorFrame } from '../web/error-frame.js';
 /** Runs one decoded request packet: the result's bytes, or an RpcError. */
 export type Dispatch = (packet: Uint8Array) => Promise<Uint8Array>;
 
+/**
+ * Answer bytes a connection may have queued for a page that does not read them before the
+ * gateway stops starting its calls (and stops reading its requests) until they drain.
+ */
+export const MAX_UNSENT_BYTES = 1 << 20;
+
 interface Slot {
   packet: Uint8Array;
   /** What to send once every earlier answer is out: a response packet or an error frame. */
@@ -15,8 +21,9 @@ interface Slot {
 /**
  * One WebSocket connection: each binary message is one request; answers leave in the order
  * the requests came (so clients match them by position, no ids on the wire), while up to
- * `maxInFlight` calls run at once. Beyond that the socket is paused, so a page cannot make
- * the gateway buffer without bound.
+ * `maxInFlight` calls run at once. Beyond that, or while more than MAX_UNSENT_BYTES of
+ * answers wait for a page that does not read them, the socket is paused, so a page cannot
+ * make the gateway buffer without bound.
  */
 export class GatewaySession {
   private readonly slots: Slot[] = [];
@@ -47,11 +54,21 @@ export class GatewaySession {
     const packet = Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : data;
     const slot: Slot = { packet };
     this.slots.push(slot);
-    if (this.running < this.maxInFlight) this.start(slot);
+    if (this.waiting.length === 0 && this.hasRoom()) this.start(slot);
     else {
       this.waiting.push(slot);
       if (!this.paused) { this.paused = true; this.ws.pause(); }
     }
+  }
+
+  private hasRoom(): boolean {
+    return this.running < this.maxInFlight && this.ws.bufferedAmount <= MAX_UNSENT_BYTES;
+  }
+
+  /** Starts waiting calls while there is room; reads again once none wait. */
+  private resumeIfRoom(): void {
+    while (this.waiting.length > 0 && this.hasRoom()) this.start(this.waiting.shift()!);
+    if (this.paused && this.waiting.length === 0) { this.paused = false; this.ws.resume(); }
   }
 
   private start(slot: Slot): void {
@@ -72,9 +89,7 @@ export class GatewaySession {
     ).then(() => {
       this.running--;
       this.flush();
-      const next = this.waiting.shift();
-      if (next) this.start(next);
-      if (this.paused && this.waiting.length === 0) { this.paused = false; this.ws.resume(); }
+      this.resumeIfRoom();
     });
   }
 
@@ -82,7 +97,8 @@ export class GatewaySession {
     while (this.slots.length > 0 && this.slots[0].answer !== undefined) {
       const answer = this.slots.shift()!.answer!;
       if (this.ws.readyState !== this.ws.OPEN) continue;
-      this.ws.send(answer, { binary: typeof answer !== 'string' });
+      // Written to the socket: room for the calls held back by a slow reader.
+      this.ws.send(answer, { binary: typeof answer !== 'string' }, () => this.resumeIfRoom());
     }
   }
 }

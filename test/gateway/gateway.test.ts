@@ -47,6 +47,7 @@ describe('the WebSocket gateway', () => {
   const client = (opts = {}) => { const c = new RpcWebSocketClient(gateway.url, { WebSocket: WS, ...opts }); clients.push(c); return c; };
   let running = 0;
   let maxRunning = 0;
+  let counted = 0;
   let release = gate();
 
   beforeAll(async () => {
@@ -55,6 +56,7 @@ describe('the WebSocket gateway', () => {
     registry.register('fail', () => { throw new Error('boom'); });
     registry.register('empty', () => '');
     registry.register('big', (n) => new Uint8Array(Number(n.text)).fill(0x61));
+    registry.register('counted', () => { counted++; return new Uint8Array(60_000).fill(0x62); });
     registry.register('held', async (x) => { running++; maxRunning = Math.max(maxRunning, running); await release.p; running--; return x; });
     // The forwarding target: our own server on TCP, with functions the gateway does not have.
     const upstreamRegistry = new Registry();
@@ -150,6 +152,25 @@ describe('the WebSocket gateway', () => {
     expect(maxRunning).toBe(4);
     release.open();
     expect(await Promise.all(calls)).toEqual(Array.from({ length: 20 }, (_, i) => String(i)));
+  });
+
+  it('stops running the calls of a page that reads none of its answers, and answers them all once it reads', async () => {
+    const r = raw(gateway.url);
+    await r.opened;
+    const sock = (r.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    sock.pause();
+    counted = 0;
+    const packet = Buffer.from(codec.encodeRequest('counted'));
+    for (let i = 0; i < 600; i++) r.ws.send(packet);
+    await sleep(1500);
+    // 600 answers are 36 MB: the kernel's socket buffers take a few, then the gateway waits.
+    expect(counted).toBeGreaterThan(0);
+    expect(counted).toBeLessThan(300);
+    sock.resume();
+    const got = await r.next(600);
+    expect(counted).toBe(600);
+    expect(got.every((m) => m.binary && m.data.length === 4 + 60_000)).toBe(true);
+    r.ws.close();
   });
 
   it('checks the Origin: same-origin or none by default, an allow-list when given', async () => {
