@@ -9,6 +9,7 @@ import { type NodeAddress, parseNode } from './node-address.js';
 import { NodePool } from './node-pool.js';
 import { type CallOptions, type ClientConfig, type ClientOptions, checkTimeout, resolveConfig } from './options.js';
 import { PendingCall } from './pending-call.js';
+import { streamCall } from './stream-call.js';
 import { type SplitCall, type SplitOptions, type SplitResult, Splitter } from './splitter.js';
 
 const textDecoder = new TextDecoder();
@@ -79,6 +80,41 @@ export class RpcClient {
         throw requestError(err, label);
       }
       return await this.send(address, label, packet, options.raw === true, timeout, signal);
+    } catch (err) {
+      throw asRpcError(err, label);
+    }
+  }
+
+  /**
+   * Like call(), but the result's bytes are yielded as they arrive, so a result of any size
+   * (maxResponse does not apply) is never held whole: `for await (const chunk of
+   * client.stream(node, name, args))`. The call is made when iteration starts, on a
+   * connection of its own (plain, 64-bit and raw answers), closed when iteration ends
+   * (also by break). `timeout` bounds each wait for the server, connecting and the header,
+   * then every chunk: the clock stops while the caller holds a chunk. Fails with the same
+   * RpcErrors as call(); a local call (node null) yields its whole result once.
+   */
+  async *stream(node: string | null, name: Input, args: readonly Input[] = [], options: CallOptions = {}): AsyncGenerator<Uint8Array, void, undefined> {
+    const label = typeof node === 'string' ? node : '';
+    try {
+      if (this.closed) throw new RpcError('INVALID', 'the client is closed', label);
+      const timeout = options.timeout === undefined ? this.config.timeout : checkTimeout(options.timeout, 'timeout');
+      const signal = options.signal;
+      if (signal?.aborted) throw new RpcError('ABORTED', `${label || 'local call'}: aborted before it started`, label, { cause: signal.reason });
+      if (!Array.isArray(args)) throw new RpcError('INVALID', 'args must be an array', label);
+      const address = parseNode(node);
+      if (address === null) {
+        yield await callLocal(this.registry, name, args, timeout, signal);
+        return;
+      }
+      const codec = this.codec ?? (await this.loadCodec());
+      let packet: Uint8Array;
+      try {
+        packet = codec.encodeRequest(name, dropTrailingEmpty(args), options.raw === true ? MODIFIER2.RAW : MODIFIER2.UWSGI);
+      } catch (err) {
+        throw requestError(err, label);
+      }
+      yield* streamCall(codec, address, label, packet, options.raw === true, timeout, signal);
     } catch (err) {
       throw asRpcError(err, label);
     }
