@@ -37,7 +37,13 @@ async function handle(service: HttpService, bridge: Bridge, serverName: string, 
   const d = service.dispatcher;
   let answer: HttpResponse;
   if (d.needsBody(bridge)) {
-    const body = await readBody(req, d.maxBody);
+    const body = await readBody(req, d.maxBody, service.bodyTimeout);
+    if (body === TIMED_OUT) {
+      // As on the uwsgi socket: a body that does not come in time gets no answer.
+      log(`HTTP ${req.method} ${req.url}: the body did not come within ${service.bodyTimeout} ms: connection closed without an answer`);
+      req.socket.destroy();
+      return;
+    }
     answer = body === null ? d.bodyTooLarge() : await d.dispatch(vars, bridge, body);
   } else {
     req.resume();
@@ -46,8 +52,10 @@ async function handle(service: HttpService, bridge: Bridge, serverName: string, 
   send(answer, res, log);
 }
 
-/** The whole request body, or null as soon as it passes `max` bytes. */
-function readBody(req: IncomingMessage, max: number): Promise<Uint8Array | null> {
+const TIMED_OUT = Symbol('timed out');
+
+/** The whole request body; null as soon as it passes `max` bytes; TIMED_OUT if it is not all there within `timeoutMs`. */
+function readBody(req: IncomingMessage, max: number, timeoutMs: number): Promise<Uint8Array | null | typeof TIMED_OUT> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > max) {
     req.resume();
@@ -56,18 +64,26 @@ function readBody(req: IncomingMessage, max: number): Promise<Uint8Array | null>
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const timer = timeoutMs > 0 && timeoutMs !== Infinity ? setTimeout(() => resolve(TIMED_OUT), Math.min(timeoutMs, 2 ** 31 - 1)) : undefined;
+    const done = (v: Uint8Array | null) => {
+      clearTimeout(timer);
+      resolve(v);
+    };
     req.on('data', (c: Buffer) => {
       size += c.length;
       if (size > max) {
         req.removeAllListeners('data');
         req.resume();
-        resolve(null);
+        done(null);
         return;
       }
       chunks.push(c);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks, size)));
-    req.on('error', reject);
+    req.on('end', () => done(Buffer.concat(chunks, size)));
+    req.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
   });
 }
 
