@@ -43,9 +43,9 @@ async function all(it: AsyncIterable<Uint8Array>): Promise<Uint8Array[]> {
   return out;
 }
 
-async function start(registry: Registry, harakiri?: number): Promise<void> {
+async function start(registry: Registry, harakiri?: number, socketTimeout?: number): Promise<void> {
   logs = [];
-  server = new RpcServer({ registry, engine: 'ts', log: (l) => logs.push(l), ...(harakiri ? { harakiri } : {}) });
+  server = new RpcServer({ registry, engine: 'ts', log: (l) => logs.push(l), ...(harakiri ? { harakiri } : {}), ...(socketTimeout ? { socketTimeout } : {}) });
   address = await server.listen('127.0.0.1:0');
 }
 
@@ -173,6 +173,21 @@ describe('streamed answers', () => {
     const data = await w.untilClosed();
     expect(data.length).toBe(codec.encodeResponseHeader(3 * CHUNK, 0).length + CHUNK);
     expect(logs).toEqual([expect.stringMatching(/harakiri: a streamed answer produced nothing for 300 ms/)]);
+  });
+
+  it('socket-timeout: a peer that stops reading a streamed answer is dropped, the stream stops', async () => {
+    const registry = new Registry();
+    registry.register('big', () => sized(BIG, generated(BIG)));
+    await start(registry, undefined, 500);
+    produced = 0;
+    const w = await Wire.open(address);
+    w.socket.pause();
+    w.write(codec.encodeRequest('big', []));
+    // paused, the client would not see the close: wait for the server's line
+    while (logs.length === 0) await sleep(50);
+    w.socket.destroy();
+    expect(logs).toEqual([expect.stringMatching(/socket-timeout: the peer read nothing of \d+ pending answer bytes for 500 ms/)]);
+    expect(produced).toBeLessThan(16 << 20);
   });
 
   it('local calls (registry.call) gather the stream', async () => {
