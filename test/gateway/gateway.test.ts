@@ -4,7 +4,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createCodecSync } from '../../src/codec/index.js';
-import { RpcGateway } from '../../src/gateway/index.js';
+import { RpcGateway } from '../../src/server/gateway/index.js';
 import { RpcError } from '../../src/rpc-error.js';
 import { Registry } from '../../src/server/registry.js';
 import { RpcServer } from '../../src/server/server.js';
