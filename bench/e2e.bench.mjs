@@ -1,91 +1,85 @@
-// End to end with ../shared/tools/rpcload.c: our server vs real uWSGI (python3, 1 process) vs a
-// minimal hand-written Node server, on the same echo call, in the same run, paired rounds.
+// Server suite (`npm run bench -- server`, alias e2e), driven by ../shared/tools/rpcload.c so the
+// client is never the bottleneck: our server (1 process, and --processes 2 through the CLI), a
+// minimal hand-written Node server, real uWSGI (python3 and lua, 1 and 2 processes), on the same
+// echo call, in the same run, paired rounds (every server once per round, medians reported).
+// Also 4 KB args and a 1 MB result, and RSS idle / under load / after each round (growth).
 //   node bench/e2e.bench.mjs [--rounds N] [--secs S] [--quick] [--json FILE]
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { machine, quick, ratio, table } from './lib/measure.mjs';
+import { arg, benchDir, freePort, has, median, progress, rpcload, rssTree, start } from './lib/procs.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const arg = (name, dflt) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : dflt; };
 const rounds = Number(arg('rounds', quick ? 1 : 3));
 const secs = Number(arg('secs', quick ? 0.3 : 3));
-const out = join(here, '.out');
-mkdirSync(out, { recursive: true });
+const node = process.execPath;
+const servers = join(benchDir, 'servers');
 
-const shared = join(here, '..', '..', 'shared', 'tools', 'rpcload.c');
-const rpcload = join(out, 'rpcload');
-if (!existsSync(rpcload)) execFileSync('cc', ['-O2', '-o', rpcload, shared], { stdio: 'inherit' });
-
-const freePort = () => new Promise((res) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); }); });
-const waitPort = async (port) => {
-  for (let i = 0; i < 300; i++) {
-    const ok = await new Promise((res) => { const s = net.connect(port, '127.0.0.1'); s.on('connect', () => { s.destroy(); res(true); }); s.on('error', () => res(false)); });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nothing on port ${port}`);
-};
-
-async function start(name, port, cmd, args, stop = 'SIGINT') {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  child.stderr.on('data', (d) => { err += d; });
-  try { await waitPort(port); } catch (e) { child.kill('SIGINT'); throw new Error(`${name}: ${e.message}\n${err}`); }
-  return { name, port, child, stop: () => new Promise((r) => { child.once('exit', r); child.kill(stop); }) };
-}
-
-function load(port, flags) {
-  const line = execFileSync(rpcload, [...flags, '-d', String(secs), `127.0.0.1:${port}`, 'echo', 'aaa', 'bbbbb'], { encoding: 'utf8' });
-  const m = Object.fromEntries(line.trim().split(/\s+/).map((kv) => kv.split('=')));
-  return { rate: Number(m.rate.replace('/s', '')), errors: Number(m.errors), p99: Number(m.p99_us) };
-}
-
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
-const rss = (pid) => { try { return Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' }).trim()) / 1024; } catch { return NaN; } };
-
-const hasUwsgi = (() => { try { execFileSync('uwsgi', ['--version']); return true; } catch { return false; } })();
-const servers = [];
-const [pOurs, pMin, pU] = [await freePort(), await freePort(), await freePort()];
-servers.push(await start('uwsgi-rpc', pOurs, process.execPath, [join(here, 'servers', 'ours.mjs'), String(pOurs)]));
-servers.push(await start('minimal Node', pMin, process.execPath, [join(here, 'baselines', 'minimal-server.mjs'), String(pMin)]));
-if (hasUwsgi) {
-  servers.push(await start('uWSGI python3', pU, 'uwsgi', ['--plugin', 'python3,rpc', '--master', '--no-orphans', '--processes', '1', '--socket', `127.0.0.1:${pU}`,
-    '--python-path', join(here, 'servers'), '--import', 'echo', '--disable-logging', '--buffer-size', '65535', '--listen', '1024'], 'SIGINT'));
-} else process.stderr.write('uWSGI not installed: its rows are left out\n');
-
-const modes = [
-  ['connection per call (-c 16)', ['-c', '16']],
-  ['keep-alive (-k -c 16)', ['-k', '-c', '16']],
-  ['pipelined (-c 16 -p 16)', ['-c', '16', '-p', '16']],
+const uwsgiArgs = (port, n) => ['--master', '--no-orphans', '--processes', String(n), '--socket', `127.0.0.1:${port}`,
+  '--disable-logging', '--buffer-size', '65535', '--listen', '1024'];
+const specs = [
+  { name: 'uwsgi-rpc', node: true, cmd: node, args: (p) => [join(servers, 'ours.mjs'), String(p)] },
+  { name: 'uwsgi-rpc --processes 2', node: true, cmd: node, args: (p) => [join(benchDir, '..', 'bin', 'uwsgi-rpc.js'), 'serve', '--socket', `127.0.0.1:${p}`, '--import', join(servers, 'functions.mjs'), '--processes', '2', '--listen', '1024'] },
+  { name: 'minimal Node', node: true, cmd: node, args: (p) => [join(benchDir, 'baselines', 'minimal-server.mjs'), String(p)] },
 ];
-const results = {};
-const idle = Object.fromEntries(servers.map((s) => [s.name, rss(s.child.pid)]));
-process.stderr.write(`bench e2e: ${rounds} rounds x ${secs}s per server and mode\n`);
-for (let r = 0; r < rounds; r++) {
-  for (const [mode, flags] of modes) {
-    for (const s of servers) {
-      if (s.name.startsWith('uWSGI') && mode !== modes[0][0]) continue; // uWSGI closes after each answer
-      const x = load(s.port, flags);
-      ((results[s.name] ??= {})[mode] ??= []).push(x);
-      process.stderr.write(`  round ${r + 1} ${s.name}, ${mode}: ${Math.round(x.rate)}/s errors=${x.errors}\n`);
-    }
+if (has('uwsgi', 'apt-get install uwsgi-core uwsgi-plugin-python3 uwsgi-plugin-lua5.2')) {
+  for (const n of [1, 2]) {
+    specs.push({ name: `uWSGI python3 x${n}`, cmd: 'uwsgi', args: (p) => ['--plugin', 'python3,rpc', ...uwsgiArgs(p, n), '--python-path', servers, '--import', 'echo'] });
+    specs.push({ name: `uWSGI lua x${n}`, cmd: 'uwsgi', args: (p) => ['--plugin', 'lua,rpc', ...uwsgiArgs(p, n), '--lua', join(servers, 'echo.lua')] });
   }
 }
-const loaded = Object.fromEntries(servers.map((s) => [s.name, rss(s.child.pid)]));
-for (const s of servers) await s.stop();
 
-const med = (name, mode) => { const xs = results[name]?.[mode]; return xs ? median(xs.map((x) => x.rate)) : NaN; };
-const errs = (name, mode) => (results[name]?.[mode] ?? []).reduce((n, x) => n + x.errors, 0);
-const rows = modes.map(([mode]) => {
-  const ours = med('uwsgi-rpc', mode), min = med('minimal Node', mode), u = med('uWSGI python3', modes[0][0]);
-  return [mode, `${Math.round(ours)}/s`, `${Math.round(min)}/s`, mode === modes[0][0] && hasUwsgi ? `${Math.round(u)}/s` : 'closes',
-    ratio(ours, min), hasUwsgi ? ratio(ours, u) : '-', String(errs('uwsgi-rpc', mode))];
-});
-const md = table(['mode', 'uwsgi-rpc', 'minimal Node', 'uWSGI python3 (1 process)', 'ours / minimal', 'ours / uWSGI per-connection', 'our errors'], rows);
-const mem = table(['server', 'RSS idle (MB)', 'RSS after load (MB)'], servers.map((s) => [s.name, idle[s.name].toFixed(1), loaded[s.name].toFixed(1)]));
-console.log(`\n### End to end, rpcload (${machine()}; medians of ${rounds} paired rounds of ${secs}s)\n\n${md}\n\n${mem}\n`);
+const a2k = 'a'.repeat(2048), b2k = 'b'.repeat(2048);
+// [label, rpcload flags, function, args, who runs it]: uWSGI closes after each answer, so it only
+// takes the per-connection cases.
+const cases = [
+  ['connection per call', ['-c', '16'], 'echo', ['aaa', 'bbbbb'], () => true],
+  ['keep-alive', ['-k', '-c', '16'], 'echo', ['aaa', 'bbbbb'], (s) => s.node],
+  ['pipelined 16x16', ['-c', '16', '-p', '16'], 'echo', ['aaa', 'bbbbb'], (s) => s.node],
+  ['4 KB args, connection per call', ['-c', '16'], 'echo', [a2k, b2k], () => true],
+  ['4 KB args, keep-alive', ['-k', '-c', '16'], 'echo', [a2k, b2k], (s) => s.node],
+  ['1 MB result, connection per call', ['-c', '16'], 'big', ['1048576'], () => true],
+  ['1 MB result, keep-alive', ['-k', '-c', '16'], 'big', ['1048576'], (s) => s.node],
+];
+
+const running = [];
+const results = {}; // server -> case -> [{rate, errors, p99, rss}]
+const mem = {};
+try {
+  for (const s of specs) {
+    const port = await freePort();
+    running.push({ ...s, ...(await start(s.name, port, s.cmd, s.args(port))) });
+  }
+  await new Promise((r) => setTimeout(r, 300)); // cluster workers / uWSGI workers up
+  for (const s of running) mem[s.name] = { idle: rssTree(s.child.pid), load: 0, after: [] };
+  process.stderr.write(`bench server: ${running.length} servers, ${rounds} rounds x ${secs}s per server and case\n`);
+  if (!quick) { // warm-up (JIT, uWSGI workers), not counted
+    for (const [, flags, fn, args, who] of cases) for (const s of running) if (who(s)) await rpcload(s, flags, 1, fn, args);
+  }
+  for (let r = 0; r < rounds; r++) {
+    for (const [label, flags, fn, args, who] of cases) {
+      for (const s of running) {
+        if (!who(s)) continue;
+        const x = await rpcload(s, flags, secs, fn, args);
+        ((results[s.name] ??= {})[label] ??= []).push(x);
+        mem[s.name].load = Math.max(mem[s.name].load, x.rss || 0);
+        progress(`round ${r + 1}/${rounds} ${s.name}, ${label}: ${Math.round(x.rate)}/s errors=${x.errors}`);
+      }
+    }
+    for (const s of running) mem[s.name].after.push(rssTree(s.child.pid));
+  }
+} finally {
+  await Promise.all(running.map((s) => s.stop()));
+}
+
+const med = (name, label) => median((results[name]?.[label] ?? []).map((x) => x.rate));
+const errs = (name, label) => (results[name]?.[label] ?? []).reduce((n, x) => n + x.errors, 0);
+const cell = (v) => (Number.isFinite(v) ? `${Math.round(v)}/s` : 'closes');
+const names = running.map((s) => s.name);
+const rows = cases.map(([label]) => [label, ...names.map((n) => cell(med(n, label))),
+  ratio(med('uwsgi-rpc', label), med('minimal Node', label)), String(names.reduce((k, n) => k + errs(n, label), 0))]);
+const md = table(['case', ...names, 'ours / minimal', 'errors'], rows);
+const memMd = table(['server', 'RSS idle (MB)', 'RSS under load (MB)', 'RSS after each round (MB)', 'growth round 1 -> last (MB)'],
+  running.map((s) => { const m = mem[s.name]; return [s.name, m.idle.toFixed(1), m.load.toFixed(1), m.after.map((v) => v.toFixed(1)).join(', '), (m.after.at(-1) - m.after[0]).toFixed(1)]; }));
+console.log(`\n### Servers, driven by rpcload -c 16 (${machine()}; medians of ${rounds} paired rounds of ${secs}s)\n\n${md}\n\nMemory (process tree: uWSGI master + workers, cluster primary + workers):\n\n${memMd}\n`);
 const j = arg('json');
-if (j) writeFileSync(j, JSON.stringify({ machine: machine(), rounds, secs, results, idle, loaded }, null, 2));
+if (j) writeFileSync(j, JSON.stringify({ rounds, secs, cases: cases.map((c) => c[0]), servers: names, medians: Object.fromEntries(names.map((n) => [n, Object.fromEntries(cases.map(([l]) => [l, med(n, l)]))])), results, mem }, null, 2));

@@ -1,8 +1,19 @@
-// The Node runtime's limit for a uwsgi RPC server: no checks, no features, one function
-// (echo: args joined by '|'). node baselines/minimal-server.mjs PORT
+// The Node runtime's limit for a uwsgi RPC server: no checks, no features, the bench's two
+// functions (echo: args joined by '|'; big N: N bytes in the 64-bit form). node baselines/minimal-server.mjs PORT
 import net from 'node:net';
 
 const port = Number(process.argv[2] ?? 3032);
+
+// 64-bit form: (173, dictlen, 5) + {CONTENT_LENGTH: n} + n bytes, a new buffer each call.
+function big(n) {
+  const len = String(n);
+  const dict = 2 + 14 + 2 + len.length;
+  const b = Buffer.alloc(4 + dict + n, 120);
+  b[0] = 173; b.writeUInt16LE(dict, 1); b[3] = 5;
+  b.writeUInt16LE(14, 4); b.write('CONTENT_LENGTH', 6, 'latin1');
+  b.writeUInt16LE(len.length, 20); b.write(len, 22, 'latin1');
+  return b;
+}
 net.createServer({ noDelay: true }, (sock) => {
   let buf = Buffer.alloc(0);
   sock.on('data', (d) => {
@@ -20,6 +31,11 @@ net.createServer({ noDelay: true }, (sock) => {
         p += 2;
         if (l) items.push(buf.latin1Slice(p, p + l));
         p += l;
+      }
+      if (items[0] === 'big') {
+        answers.push(big(Number(items[1])));
+        off = end;
+        continue;
       }
       const out = items.slice(1).join('|');
       const head = Buffer.allocUnsafe(4);

@@ -1,0 +1,93 @@
+// Shared by the end-to-end suites: start/stop servers, drive rpcload, measure RSS of a process tree.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import net from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const benchDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const outDir = join(benchDir, '.out');
+mkdirSync(outDir, { recursive: true });
+
+export const arg = (name, dflt) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : dflt; };
+export const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.floor(s.length / 2)] : NaN; };
+export const progress = (line) => process.stderr.write(`  ${line}\n`);
+
+/** true when `cmd` runs; otherwise prints why its rows are left out (the smoke test shows it). */
+export function has(cmd, why = '') {
+  try { execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }); return true; } catch {
+    process.stderr.write(`skipped: ${cmd} is not installed${why ? ` (${why})` : ''}; its rows are left out\n`);
+    return false;
+  }
+}
+
+export function rpcloadPath() {
+  const bin = join(outDir, 'rpcload');
+  if (!existsSync(bin)) execFileSync('cc', ['-O2', '-o', bin, join(benchDir, '..', '..', 'shared', 'tools', 'rpcload.c')], { stdio: 'inherit' });
+  return bin;
+}
+
+export const freePort = () => new Promise((res) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); }); });
+
+async function waitPort(port) {
+  for (let i = 0; i < 300; i++) {
+    const ok = await new Promise((res) => { const s = net.connect(port, '127.0.0.1'); s.on('connect', () => { s.destroy(); res(true); }); s.on('error', () => res(false)); });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing on port ${port}`);
+}
+
+/** Starts a server listening on 127.0.0.1:port; stop() sends `signal` (uWSGI: SIGINT) and waits. */
+export async function start(name, port, cmd, args, signal = 'SIGINT') {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (d) => { err += d; });
+  try { await waitPort(port); } catch (e) { child.kill('SIGINT'); throw new Error(`${name}: ${e.message}\n${err}`); }
+  const exited = new Promise((r) => child.once('exit', r));
+  return { name, port, child, stop: () => { child.kill(signal); return exited; } };
+}
+
+/** RSS in MB of a process and all its descendants (uWSGI master + workers, cluster primary + workers). */
+export function rssTree(pid) {
+  let rows;
+  try { rows = execFileSync('ps', ['-e', '-o', 'pid=,ppid=,rss='], { encoding: 'utf8' }).trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number)); } catch { return NaN; }
+  const kids = new Map();
+  for (const [p, pp] of rows) (kids.get(pp) ?? kids.set(pp, []).get(pp)).push(p);
+  const rss = new Map(rows.map(([p, , r]) => [p, r]));
+  let total = 0;
+  const stack = [pid];
+  while (stack.length) { const p = stack.pop(); total += rss.get(p) ?? 0; stack.push(...(kids.get(p) ?? [])); }
+  return total / 1024;
+}
+
+/**
+ * Runs a load generator for its duration; samples the server's RSS half way (RSS under load).
+ * parse(stdout) -> { rate, errors, p99? }.
+ */
+export function drive(cmd, args, secs, pid, parse) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '', err = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { err += d; });
+    let loadedRss = NaN;
+    const t = setTimeout(() => { loadedRss = rssTree(pid); }, Math.max(50, secs * 500));
+    child.on('exit', (code) => {
+      clearTimeout(t);
+      if (code !== 0) return reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err}${out}`));
+      try { resolve({ ...parse(out), rss: loadedRss }); } catch (e) { reject(new Error(`${cmd}: cannot read its output (${e.message}): ${out}${err}`)); }
+    });
+  });
+}
+
+export function parseRpcload(line) {
+  const m = Object.fromEntries(line.trim().split(/\s+/).map((kv) => kv.split('=')));
+  return { rate: Number(m.rate.replace('/s', '')), errors: Number(m.errors), p99: Number(m.p99_us) };
+}
+
+/** rpcload against 127.0.0.1:port with flags, calling func(args). */
+export const rpcload = (server, flags, secs, func, args) =>
+  drive(rpcloadPath(), [...flags, '-d', String(secs), `127.0.0.1:${server.port}`, func, ...args], secs, server.child.pid, parseRpcload);
+
+export const version = (cmd, args, re = /.*/) => { try { return (execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).match(re)?.[0] ?? '').trim(); } catch (e) { return String(e.stdout ?? e.stderr ?? '').match(re)?.[0]?.trim() ?? 'not installed'; } };
