@@ -65,20 +65,9 @@ export class RpcClient {
   async call(node: string | null, name: Input, args: readonly Input[] = [], options: CallOptions = {}): Promise<Uint8Array> {
     const label = typeof node === 'string' ? node : '';
     try {
-      if (this.closed) throw new RpcError('INVALID', 'the client is closed', label);
-      const timeout = options.timeout === undefined ? this.config.timeout : checkTimeout(options.timeout, 'timeout');
-      const signal = options.signal;
-      if (signal?.aborted) throw new RpcError('ABORTED', `${label || 'local call'}: aborted before it started`, label, { cause: signal.reason });
-      if (!Array.isArray(args)) throw new RpcError('INVALID', 'args must be an array', label);
-      const address = parseNode(node);
+      const { timeout, signal, address } = this.begin(node, label, args, options);
       if (address === null) return await callLocal(this.registry, name, args, timeout, signal);
-      const codec = this.codec ?? (await this.loadCodec());
-      let packet: Uint8Array;
-      try {
-        packet = codec.encodeRequest(name, dropTrailingEmpty(args), options.raw === true ? MODIFIER2.RAW : MODIFIER2.UWSGI);
-      } catch (err) {
-        throw requestError(err, label);
-      }
+      const { packet } = await this.encode(label, name, args, options);
       return await this.send(address, label, packet, options.raw === true, timeout, signal);
     } catch (err) {
       throw asRpcError(err, label);
@@ -97,26 +86,35 @@ export class RpcClient {
   async *stream(node: string | null, name: Input, args: readonly Input[] = [], options: CallOptions = {}): AsyncGenerator<Uint8Array, void, undefined> {
     const label = typeof node === 'string' ? node : '';
     try {
-      if (this.closed) throw new RpcError('INVALID', 'the client is closed', label);
-      const timeout = options.timeout === undefined ? this.config.timeout : checkTimeout(options.timeout, 'timeout');
-      const signal = options.signal;
-      if (signal?.aborted) throw new RpcError('ABORTED', `${label || 'local call'}: aborted before it started`, label, { cause: signal.reason });
-      if (!Array.isArray(args)) throw new RpcError('INVALID', 'args must be an array', label);
-      const address = parseNode(node);
+      const { timeout, signal, address } = this.begin(node, label, args, options);
       if (address === null) {
         yield await callLocal(this.registry, name, args, timeout, signal);
         return;
       }
-      const codec = this.codec ?? (await this.loadCodec());
-      let packet: Uint8Array;
-      try {
-        packet = codec.encodeRequest(name, dropTrailingEmpty(args), options.raw === true ? MODIFIER2.RAW : MODIFIER2.UWSGI);
-      } catch (err) {
-        throw requestError(err, label);
-      }
+      const { codec, packet } = await this.encode(label, name, args, options);
       yield* streamCall(codec, address, label, packet, options.raw === true, timeout, signal);
     } catch (err) {
       throw asRpcError(err, label);
+    }
+  }
+
+  /** What call() and stream() check before anything else: the client, options, node. */
+  private begin(node: string | null, label: string, args: readonly Input[], options: CallOptions) {
+    if (this.closed) throw new RpcError('INVALID', 'the client is closed', label);
+    const timeout = options.timeout === undefined ? this.config.timeout : checkTimeout(options.timeout, 'timeout');
+    const signal = options.signal;
+    if (signal?.aborted) throw new RpcError('ABORTED', `${label || 'local call'}: aborted before it started`, label, { cause: signal.reason });
+    if (!Array.isArray(args)) throw new RpcError('INVALID', 'args must be an array', label);
+    return { timeout, signal, address: parseNode(node) };
+  }
+
+  /** The request packet (TOO_LARGE and friends before anything is sent). */
+  private async encode(label: string, name: Input, args: readonly Input[], options: CallOptions): Promise<{ codec: Codec; packet: Uint8Array }> {
+    const codec = this.codec ?? (await this.loadCodec());
+    try {
+      return { codec, packet: codec.encodeRequest(name, dropTrailingEmpty(args), options.raw === true ? MODIFIER2.RAW : MODIFIER2.UWSGI) };
+    } catch (err) {
+      throw requestError(err, label);
     }
   }
 
