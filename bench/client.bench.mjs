@@ -57,4 +57,6 @@ const md = table(['server, mode', ours, minimal, 'ours / minimal', 'errors'], Ob
   String(Object.values(results[k]).flat().reduce((n, x) => n + x.errors, 0))]));
 console.log(`\n### Clients, ${conc} concurrent echo calls from one Node process (${machine()}; medians of ${rounds} paired rounds of ${secs}s)\n\n${md}\n`);
 const j = arg('json');
-if (j) writeFileSync(j, JSON.stringify({ rounds, secs, medians, results }, null, 2));
+const commands = [...specs.map((s) => `${s.cmd === node ? 'node' : s.cmd} ${s.args('PORT').join(' ')}`),
+  ...Object.values(clients).map((f) => `node ${f} percall|keepalive 127.0.0.1:PORT ${conc} ${secs}`)];
+if (j) writeFileSync(j, JSON.stringify({ commands, rounds, secs, medians, results }, null, 2));

@@ -82,4 +82,6 @@ const memMd = table(['server', 'RSS idle (MB)', 'RSS under load (MB)', 'RSS afte
   running.map((s) => { const m = mem[s.name]; return [s.name, m.idle.toFixed(1), m.load.toFixed(1), m.after.map((v) => v.toFixed(1)).join(', '), (m.after.at(-1) - m.after[0]).toFixed(1)]; }));
 console.log(`\n### Servers, driven by rpcload -c 16 (${machine()}; medians of ${rounds} paired rounds of ${secs}s)\n\n${md}\n\nMemory (process tree: uWSGI master + workers, cluster primary + workers):\n\n${memMd}\n`);
 const j = arg('json');
-if (j) writeFileSync(j, JSON.stringify({ rounds, secs, cases: cases.map((c) => c[0]), servers: names, medians: Object.fromEntries(names.map((n) => [n, Object.fromEntries(cases.map(([l]) => [l, med(n, l)]))])), results, mem }, null, 2));
+const commands = [...specs.map((s) => `${s.cmd === node ? 'node' : s.cmd} ${s.args('PORT').join(' ')}`),
+  ...cases.map(([label, flags, fn, args]) => `rpcload ${flags.join(' ')} -d ${secs} 127.0.0.1:PORT ${fn} ${args.map((a) => (a.length > 20 ? `<${a.length} x ${a[0]}>` : a)).join(' ')}   # ${label}`)];
+if (j) writeFileSync(j, JSON.stringify({ commands, rounds, secs, cases: cases.map((c) => c[0]), servers: names, medians: Object.fromEntries(names.map((n) => [n, Object.fromEntries(cases.map(([l]) => [l, med(n, l)]))])), results, mem }, null, 2));

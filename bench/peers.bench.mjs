@@ -42,17 +42,19 @@ async function checkGrpc(port) {
 const grpcBody = join(outDir, 'grpc-echo.bin');
 writeFileSync(grpcBody, grpcEchoBody());
 const rpc = (s) => rpcload(s, ['-k', '-c', '16'], secs, 'echo', ['aaa', 'bbbbb']);
+const wrkCmd = (port) => ['wrk', '-t', '1', '-c', '16', '-d', `${wrkSecs}s`, '-s', join(benchDir, 'baselines', 'wrk-post.lua'), `http://127.0.0.1:${port}/`];
+const h2Cmd = (port) => ['h2load', '-c', '16', '-m', '1', '-D', `${Math.round(secs * 1000)}ms`, '-d', grpcBody, '-H', 'content-type: application/grpc', '-H', 'te: trailers', `http://127.0.0.1:${port}/bench.Echo/Call`];
 const specs = [
   { name: 'uwsgi-rpc', args: (p) => [join(benchDir, 'servers', 'ours.mjs'), String(p)], load: rpc, tool: 'rpcload -k -c 16' },
   { name: 'minimal Node', args: (p) => [join(benchDir, 'baselines', 'minimal-server.mjs'), String(p)], load: rpc, tool: 'rpcload -k -c 16' },
 ];
 if (has('wrk', 'apt-get install wrk')) {
   specs.push({ name: 'node:http + JSON', args: (p) => [join(benchDir, 'baselines', 'http-json-server.mjs'), String(p)], tool: 'wrk -t 1 -c 16',
-    load: (s) => drive('wrk', ['-t', '1', '-c', '16', '-d', `${wrkSecs}s`, '-s', join(benchDir, 'baselines', 'wrk-post.lua'), `http://127.0.0.1:${s.port}/`], wrkSecs, s.child.pid, parseWrk) });
+    load: (s) => drive('wrk', wrkCmd(s.port).slice(1), wrkSecs, s.child.pid, parseWrk), cmd: wrkCmd });
 }
 if (has('h2load', 'apt-get install nghttp2-client')) {
   specs.push({ name: 'grpc-js unary', args: (p) => [join(benchDir, 'baselines', 'grpc-server.mjs'), String(p)], tool: 'h2load -c 16 -m 1', check: checkGrpc,
-    load: (s) => drive('h2load', ['-c', '16', '-m', '1', '-D', `${Math.round(secs * 1000)}ms`, '-d', grpcBody, '-H', 'content-type: application/grpc', '-H', 'te: trailers', `http://127.0.0.1:${s.port}/bench.Echo/Call`], secs, s.child.pid, parseH2load) });
+    load: (s) => drive('h2load', h2Cmd(s.port).slice(1), secs, s.child.pid, parseH2load), cmd: h2Cmd });
 }
 
 const running = [];
@@ -88,4 +90,6 @@ const md = table(['server (keep-alive, 16 connections)', 'driven by', 'calls/s',
     mem[s.name].idle.toFixed(1), mem[s.name].load.toFixed(1), mem[s.name].after.map((v) => v.toFixed(1)).join(', ')]));
 console.log(`\n### Peers: the same echo call over what users would pick instead (${machine()}; medians of ${rounds} paired rounds of ${secs}s, wrk ${wrkSecs}s)\n\n${md}\n`);
 const j = arg('json');
-if (j) writeFileSync(j, JSON.stringify({ rounds, secs, medians: Object.fromEntries(running.map((s) => [s.name, med(s.name)])), tools: Object.fromEntries(running.map((s) => [s.name, s.tool])), results, mem }, null, 2));
+const quote = (a) => (/[\s]/.test(a) ? `'${a}'` : a);
+const commands = specs.flatMap((s) => [`node ${s.args('PORT').join(' ')}`, s.cmd ? s.cmd('PORT').map(quote).join(' ') : `rpcload -k -c 16 -d ${secs} 127.0.0.1:PORT echo aaa bbbbb`]);
+if (j) writeFileSync(j, JSON.stringify({ commands, rounds, secs, medians: Object.fromEntries(running.map((s) => [s.name, med(s.name)])), tools: Object.fromEntries(running.map((s) => [s.name, s.tool])), results, mem }, null, 2));

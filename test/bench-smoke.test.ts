@@ -1,25 +1,60 @@
 // The benchmarks run for a fraction of a second so they cannot rot; no timing is asserted.
+// Locally a missing peer tool (uWSGI, wrk, h2load) leaves its rows out with a printed reason;
+// under CI (.ci/run installs them) they must be there.
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { requirePeer, which } from './helpers/peers.js';
 
-const bench = (file: string) =>
-  execFileSync(process.execPath, [join(__dirname, '..', 'bench', file), '--quick', '--rounds', '1', '--secs', '0.2'], {
+const benchDir = join(__dirname, '..', 'bench');
+const node = (file: string, ...args: string[]) =>
+  execFileSync(process.execPath, [join(benchDir, file), ...args], {
     encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000,
   });
+const tableRows = (out: string, re: RegExp) => out.split('\n').filter((l) => re.test(l));
+const lastCell = (row: string) => row.split('|').at(-2)?.trim();
 
 describe('benchmarks (smoke)', () => {
+  const out = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+  const uwsgi = requirePeer('uwsgi', which('uwsgi') !== null, 'apt-get install uwsgi-core uwsgi-plugin-python3 uwsgi-plugin-lua5.2');
+  const wrk = requirePeer('wrk', which('wrk') !== null, 'apt-get install wrk');
+  const h2load = requirePeer('h2load', which('h2load') !== null, 'apt-get install nghttp2-client');
+
   it('codec suite prints its table with every engine', () => {
-    const out = bench('codec.bench.mjs');
-    expect(out).toMatch(/\| decode request 60 B .*\|/);
-    expect(out).toMatch(/\| encode response 1 MB \(64-bit form\), whole \|/);
-    expect(out.match(/^\| [a-z]/gm)?.length).toBeGreaterThan(10);
+    const text = node('codec.bench.mjs', '--quick', '--rounds', '1', '--secs', '0.2');
+    expect(text).toMatch(/\| decode request 60 B .*\|/);
+    expect(text).toMatch(/\| encode response 1 MB \(64-bit form\), whole \|/);
+    expect(text.match(/^\| [a-z]/gm)?.length).toBeGreaterThan(10);
   });
 
-  it('end-to-end suite drives the servers with rpcload without errors', () => {
-    const out = bench('e2e.bench.mjs');
-    const rows = out.split('\n').filter((l) => /^\| (connection per call|keep-alive|pipelined)/.test(l));
-    expect(rows.length).toBe(3);
-    for (const r of rows) expect(r.trim().endsWith('| 0 |'), r).toBe(true);
-  });
+  it('server, peers and client suites run without errors and write RESULTS.md and the chart', () => {
+    const text = node('run.mjs', 'e2e', 'peers', 'client', '--quick', '--rounds', '1', '--secs', '0.1', '--out', out);
+
+    // server suite (alias e2e): every case, every server, no errors
+    const cases = tableRows(text, /^\| (connection per call|keep-alive|pipelined|4 KB args|1 MB result)/);
+    expect(cases.length).toBe(7);
+    for (const r of cases) expect(lastCell(r), r).toBe('0');
+    expect(text).toMatch(/\| case \| uwsgi-rpc \| uwsgi-rpc --processes 2 \| minimal Node \|/);
+    if (uwsgi) for (const s of ['uWSGI python3 x1', 'uWSGI lua x1', 'uWSGI python3 x2', 'uWSGI lua x2']) expect(text).toContain(`| ${s} |`);
+
+    // peers suite: ours and the minimal server always; node:http and grpc-js when their driver is installed
+    const peers = tableRows(text, /^\| (uwsgi-rpc|minimal Node|node:http \+ JSON|grpc-js unary) \| (rpcload|wrk|h2load)/);
+    expect(peers.length).toBe(2 + Number(wrk) + Number(h2load));
+    for (const r of peers) expect(r.split('|')[5].trim(), r).toBe('0');
+
+    // client suite: both clients against our server (two modes) and uWSGI
+    const clients = tableRows(text, /^\| (uwsgi-rpc server|uWSGI python3 x2), /);
+    expect(clients.length).toBe(uwsgi ? 3 : 2);
+    for (const r of clients) expect(lastCell(r), r).toBe('0');
+
+    const md = readFileSync(join(out, 'RESULTS.md'), 'utf8');
+    for (const h of ['## Headline', '## Targets', '## Versions', '## Commands']) expect(md).toContain(h);
+    expect(md).toMatch(/\| server, pipelined: ours \/ minimal Node \| \d+\.\d+x/);
+    const svg = readFileSync(join(out, 'results.svg'), 'utf8');
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(svg.match(/<rect /g)?.length).toBeGreaterThan(10);
+  }, 120_000);
 });
