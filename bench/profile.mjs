@@ -33,7 +33,7 @@ if (mode.startsWith('client-')) {
   const flags = { keepalive: ['-k', '-c', '16'], pipelined: ['-c', '16', '-p', '16'], percall: ['-c', '16'] }[mode];
   const port = await freePort();
   const s = await start('profiled', port, process.execPath, [...profFlags, ...exitOnSigint, server, String(port)]);
-  await rpcload(s, flags, 1, 'echo', ['aaa', 'bbbbb']); // warm-up
+  await rpcload(s, flags, Math.min(1, secs), 'echo', ['aaa', 'bbbbb']); // warm-up
   const x = await rpcload(s, flags, secs, 'echo', ['aaa', 'bbbbb']);
   await s.stop();
   what = `${relative(benchDir, server)}, rpcload ${flags.join(' ')} for ${secs}s: ${Math.round(x.rate)}/s, errors=${x.errors}`;

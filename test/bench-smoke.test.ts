@@ -57,4 +57,12 @@ describe('benchmarks (smoke)', () => {
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     expect(svg.match(/<rect /g)?.length).toBeGreaterThan(10);
   }, 120_000);
+
+  it('profile.mjs profiles our server and our client and prints their top frames', () => {
+    for (const mode of ['pipelined', 'client-keepalive']) {
+      const text = node('profile.mjs', mode, '--secs', '0.2', '--top', '5');
+      expect(text, mode).toMatch(/errors=0\n.*\.cpuprofile\nself %  frame\n/);
+      expect(text.trim().split('\n').slice(3).every((l) => /^ *\d+\.\d  \S/.test(l)), text).toBe(true);
+    }
+  });
 });
