@@ -106,7 +106,9 @@ ${sections.map((s) => `\n${s.trim()}\n`).join('')}
 
 \`npm run bench\` runs, in order: \`node bench/codec.bench.mjs\`, \`node bench/e2e.bench.mjs\` (server),
 \`node bench/peers.bench.mjs\`, \`node bench/client.bench.mjs\`, each with \`--json bench/.out/SUITE.json\`.
-PORT is a free port picked per run.
+PORT is a free port picked per run; bench/.out/grpc-echo.bin is one length-prefixed gRPC message (Args{a: 'aaa',
+b: 'bbbbb'}) written by bench/baselines/grpc-request.mjs; before loading it the peers suite makes one grpc-js call that checks
+status 0 and the answer. Profiles: \`node bench/profile.mjs keepalive|pipelined|percall|client-keepalive|client-percall\`.
 
 \`\`\`
 ${cmds.join('\n')}
