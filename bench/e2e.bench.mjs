@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { machine, quick, ratio, table } from './lib/measure.mjs';
-import { arg, benchDir, freePort, has, median, progress, rpcload, rssTree, start } from './lib/procs.mjs';
+import { arg, benchDir, freePort, has, median, progress, rpcload, rssTree, settle, start } from './lib/procs.mjs';
 
 const rounds = Number(arg('rounds', quick ? 1 : 3));
 const secs = Number(arg('secs', quick ? 0.3 : 3));
@@ -17,9 +17,9 @@ const servers = join(benchDir, 'servers');
 const uwsgiArgs = (port, n) => ['--master', '--no-orphans', '--processes', String(n), '--socket', `127.0.0.1:${port}`,
   '--disable-logging', '--buffer-size', '65535', '--listen', '1024'];
 const specs = [
-  { name: 'uwsgi-rpc', node: true, cmd: node, args: (p) => [join(servers, 'ours.mjs'), String(p)] },
+  { name: 'uwsgi-rpc', node: true, gcOnSignal: true, cmd: node, args: (p) => ['--expose-gc', join(servers, 'ours.mjs'), String(p)] },
   { name: 'uwsgi-rpc --processes 2', node: true, cmd: node, args: (p) => [join(benchDir, '..', 'bin', 'uwsgi-rpc.js'), 'serve', '--socket', `127.0.0.1:${p}`, '--import', join(servers, 'functions.mjs'), '--processes', '2', '--listen', '1024'] },
-  { name: 'minimal Node', node: true, cmd: node, args: (p) => [join(benchDir, 'baselines', 'minimal-server.mjs'), String(p)] },
+  { name: 'minimal Node', node: true, gcOnSignal: true, cmd: node, args: (p) => ['--expose-gc', join(benchDir, 'baselines', 'minimal-server.mjs'), String(p)] },
 ];
 if (has('uwsgi', 'apt-get install uwsgi-core uwsgi-plugin-python3 uwsgi-plugin-lua5.2')) {
   for (const n of [1, 2]) {
@@ -65,6 +65,7 @@ try {
         progress(`round ${r + 1}/${rounds} ${s.name}, ${label}: ${Math.round(x.rate)}/s errors=${x.errors}`);
       }
     }
+    await settle(running);
     for (const s of running) mem[s.name].after.push(rssTree(s.child.pid));
   }
 } finally {
@@ -80,7 +81,7 @@ const rows = cases.map(([label]) => [label, ...names.map((n) => cell(med(n, labe
 const md = table(['case', ...names, 'ours / minimal', 'errors'], rows);
 const memMd = table(['server', 'RSS idle (MB)', 'RSS under load (MB)', 'RSS after each round (MB)', 'growth round 1 -> last (MB)'],
   running.map((s) => { const m = mem[s.name]; return [s.name, m.idle.toFixed(1), m.load.toFixed(1), m.after.map((v) => v.toFixed(1)).join(', '), (m.after.at(-1) - m.after[0]).toFixed(1)]; }));
-console.log(`\n### Servers, driven by rpcload -c 16 (${machine()}; medians of ${rounds} paired rounds of ${secs}s)\n\n${md}\n\nMemory (process tree: uWSGI master + workers, cluster primary + workers):\n\n${memMd}\n`);
+console.log(`\n### Servers, driven by rpcload -c 16 (${machine()}; medians of ${rounds} paired rounds of ${secs}s)\n\n${md}\n\nMemory (process tree: uWSGI master + workers, cluster primary + workers; "after each round" follows a forced GC in uwsgi-rpc and minimal Node, both run with --expose-gc):\n\n${memMd}\n`);
 const j = arg('json');
 const commands = [...specs.map((s) => `${s.cmd === node ? 'node' : s.cmd} ${s.args('PORT').join(' ')}`),
   ...cases.map(([label, flags, fn, args]) => `rpcload ${flags.join(' ')} -d ${secs} 127.0.0.1:PORT ${fn} ${args.map((a) => (a.length > 20 ? `<${a.length} x ${a[0]}>` : a)).join(' ')}   # ${label}`)];

@@ -10,7 +10,7 @@ import grpc from '@grpc/grpc-js';
 import { grpcEchoBody } from './baselines/grpc-request.mjs';
 import { loadEcho } from './baselines/grpc-server.mjs';
 import { machine, quick, ratio, table } from './lib/measure.mjs';
-import { arg, benchDir, drive, freePort, has, median, outDir, progress, rpcload, rssTree, start } from './lib/procs.mjs';
+import { arg, benchDir, drive, freePort, has, median, outDir, progress, rpcload, rssTree, settle, start } from './lib/procs.mjs';
 
 const rounds = Number(arg('rounds', quick ? 1 : 3));
 const secs = Number(arg('secs', quick ? 0.3 : 3));
@@ -45,15 +45,15 @@ const rpc = (s) => rpcload(s, ['-k', '-c', '16'], secs, 'echo', ['aaa', 'bbbbb']
 const wrkCmd = (port) => ['wrk', '-t', '1', '-c', '16', '-d', `${wrkSecs}s`, '-s', join(benchDir, 'baselines', 'wrk-post.lua'), `http://127.0.0.1:${port}/`];
 const h2Cmd = (port) => ['h2load', '-c', '16', '-m', '1', '-D', `${Math.round(secs * 1000)}ms`, '-d', grpcBody, '-H', 'content-type: application/grpc', '-H', 'te: trailers', `http://127.0.0.1:${port}/bench.Echo/Call`];
 const specs = [
-  { name: 'uwsgi-rpc', args: (p) => [join(benchDir, 'servers', 'ours.mjs'), String(p)], load: rpc, tool: 'rpcload -k -c 16' },
-  { name: 'minimal Node', args: (p) => [join(benchDir, 'baselines', 'minimal-server.mjs'), String(p)], load: rpc, tool: 'rpcload -k -c 16' },
+  { name: 'uwsgi-rpc', gcOnSignal: true, args: (p) => ['--expose-gc', join(benchDir, 'servers', 'ours.mjs'), String(p)], load: rpc, tool: 'rpcload -k -c 16' },
+  { name: 'minimal Node', gcOnSignal: true, args: (p) => ['--expose-gc', join(benchDir, 'baselines', 'minimal-server.mjs'), String(p)], load: rpc, tool: 'rpcload -k -c 16' },
 ];
 if (has('wrk', 'apt-get install wrk')) {
-  specs.push({ name: 'node:http + JSON', args: (p) => [join(benchDir, 'baselines', 'http-json-server.mjs'), String(p)], tool: 'wrk -t 1 -c 16',
+  specs.push({ name: 'node:http + JSON', gcOnSignal: true, args: (p) => ['--expose-gc', join(benchDir, 'baselines', 'http-json-server.mjs'), String(p)], tool: 'wrk -t 1 -c 16',
     load: (s) => drive('wrk', wrkCmd(s.port).slice(1), wrkSecs, s.child.pid, parseWrk), cmd: wrkCmd });
 }
 if (has('h2load', 'apt-get install nghttp2-client')) {
-  specs.push({ name: 'grpc-js unary', args: (p) => [join(benchDir, 'baselines', 'grpc-server.mjs'), String(p)], tool: 'h2load -c 16 -m 1', check: checkGrpc,
+  specs.push({ name: 'grpc-js unary', gcOnSignal: true, args: (p) => ['--expose-gc', join(benchDir, 'baselines', 'grpc-server.mjs'), String(p)], tool: 'h2load -c 16 -m 1', check: checkGrpc,
     load: (s) => drive('h2load', h2Cmd(s.port).slice(1), secs, s.child.pid, parseH2load), cmd: h2Cmd });
 }
 
@@ -77,6 +77,7 @@ try {
       mem[s.name].load = Math.max(mem[s.name].load, x.rss || 0);
       progress(`round ${r + 1}/${rounds} ${s.name} (${s.tool}): ${Math.round(x.rate)}/s errors=${x.errors}`);
     }
+    await settle(running);
     for (const s of running) mem[s.name].after.push(rssTree(s.child.pid));
   }
 } finally {

@@ -48,6 +48,16 @@ export async function start(name, port, cmd, args, signal = 'SIGINT') {
   return { name, port, child, stop: () => { child.kill(signal); return exited; } };
 }
 
+/**
+ * Before an "RSS after each round" sample: Node servers started with --expose-gc collect
+ * their garbage on SIGUSR2, so growth means retained memory, not garbage V8 has not yet
+ * collected. Others (uWSGI, the cluster primary) are left alone.
+ */
+export async function settle(servers) {
+  for (const s of servers) if (s.gcOnSignal) s.child.kill('SIGUSR2');
+  await new Promise((r) => setTimeout(r, 300));
+}
+
 /** RSS in MB of a process and all its descendants (uWSGI master + workers, cluster primary + workers). */
 export function rssTree(pid) {
   let rows;
