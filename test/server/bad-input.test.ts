@@ -1,15 +1,11 @@
 // Bad input, one kind at a time: each gets a closed connection and exactly one log line,
 // and the server goes on answering.
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Codec, createCodecSync } from '../../src/codec/index.js';
 import { Registry } from '../../src/server/registry.js';
 import { RpcServer, type RpcServerOptions } from '../../src/server/server.js';
-import { Wire } from './wire.js';
+import { Wire, answers, req, stillServes as serves } from './wire.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const codec: Codec = createCodecSync();
-const req = (name: string, args: string[] = []) => codec.encodeRequest(name, args);
-const answers = (b: Uint8Array) => codec.createDecoder({ response: true }).push(b).map((f) => Buffer.from(f.body).toString());
 
 let server: RpcServer;
 let logs: string[];
@@ -30,12 +26,7 @@ async function start(options: RpcServerOptions = {}) {
   address = await server.listen('127.0.0.1:0');
 }
 
-async function stillServes(): Promise<void> {
-  const w = await Wire.open(address);
-  w.write(req('echo', ['fine']));
-  expect(answers(await w.bytes(8))).toEqual(['fine']);
-  w.end();
-}
+const stillServes = () => serves(address);
 
 /** Sends `bytes` (then FIN if `fin`), waits for the server to close; returns what came back. */
 async function send(bytes: Uint8Array, fin = false): Promise<Buffer> {

@@ -2,17 +2,13 @@
 // odd things, and close() while calls run: one line each at most, nothing thrown, the
 // server keeps serving, and no call already running is cut short by close().
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Codec, createCodecSync } from '../../src/codec/index.js';
 import { RpcClient } from '../../src/client/client.js';
 import { RpcError } from '../../src/rpc-error.js';
 import { Registry } from '../../src/server/registry.js';
 import { RpcServer, type RpcServerOptions } from '../../src/server/server.js';
-import { Wire } from './wire.js';
+import { Wire, answers, req, stillServes as serves } from './wire.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const codec: Codec = createCodecSync();
-const req = (name: string, args: string[] = []) => codec.encodeRequest(name, args);
-const answers = (b: Uint8Array) => codec.createDecoder({ response: true }).push(b).map((f) => Buffer.from(f.body).toString());
 
 function gate() {
   let open!: (v: string) => void;
@@ -37,12 +33,7 @@ async function start(options: RpcServerOptions = {}) {
   address = await server.listen('127.0.0.1:0');
 }
 
-async function stillServes(): Promise<void> {
-  const w = await Wire.open(address);
-  w.write(req('echo', ['fine']));
-  expect(answers(await w.bytes(8))).toEqual(['fine']);
-  w.end();
-}
+const stillServes = () => serves(address);
 
 describe('faults', () => {
   it('a peer that resets mid-call: one line; the late result goes nowhere, without a throw', async () => {

@@ -2,18 +2,14 @@
 // line, and leaves every other connection alone.
 import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Codec, createCodecSync } from '../../src/codec/index.js';
 import { RpcClient } from '../../src/client/client.js';
 import { RpcError } from '../../src/rpc-error.js';
 import { DEFAULT_LIMITS } from '../../src/server/limits.js';
 import { Registry } from '../../src/server/registry.js';
 import { RpcServer, type RpcServerOptions } from '../../src/server/server.js';
-import { Wire } from './wire.js';
+import { Wire, answers, req } from './wire.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const codec: Codec = createCodecSync();
-const req = (name: string, args: string[] = []) => codec.encodeRequest(name, args);
-const answers = (b: Uint8Array) => codec.createDecoder({ response: true }).push(b).map((f) => Buffer.from(f.body).toString());
 
 let server: RpcServer;
 let logs: string[];

@@ -1,4 +1,6 @@
 import { type Socket, connect } from 'node:net';
+import { expect } from 'vitest';
+import { createCodecSync } from '../../src/codec/index.js';
 
 /** A raw socket to a server under test: write bytes, wait for bytes or for the close. */
 export class Wire {
@@ -83,3 +85,20 @@ export async function exchange(address: string, ...parts: Uint8Array[]): Promise
 }
 
 export const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+const codec = createCodecSync();
+
+/** An RPC request packet. */
+export const req = (name: string, args: string[] = []): Uint8Array => codec.encodeRequest(name, args);
+
+/** The results (as text) of the framed answers in `b`. */
+export const answers = (b: Uint8Array): string[] =>
+  codec.createDecoder({ response: true }).push(b).map((f) => Buffer.from(f.body).toString());
+
+/** The server at `address` still answers a good call (its 'echo' function). */
+export async function stillServes(address: string): Promise<void> {
+  const w = await Wire.open(address);
+  w.write(req('echo', ['fine']));
+  expect(answers(await w.bytes(8))).toEqual(['fine']);
+  w.end();
+}
