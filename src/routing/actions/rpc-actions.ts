@@ -1,6 +1,6 @@
 import { bytesToBinary } from '../../http/binary.js';
 import { applyRawResponse } from '../raw-response.js';
-import { type Action, type Outcome, RouteError, findLabel } from '../rule.js';
+import { type Action, type Outcome, type RouteContext, RouteError, findLabel } from '../rule.js';
 import { callRpc, parseRpcSpec } from './rpc-call.js';
 
 /*
@@ -9,19 +9,24 @@ import { callRpc, parseRpcSpec } from './rpc-call.js';
  * with nothing written, except for rpcvar.
  */
 
-/** rpc / call: 200 with Content-Length and the result; routing stops. */
-export function rpcAction(args: string): Action {
+/** An action that calls `args`' function and, when it has a result, lets `then` decide. */
+function withResult(args: string, then: (ctx: RouteContext, result: Uint8Array) => Outcome): Action {
   const spec = parseRpcSpec(args);
   return {
     async run(ctx, captures): Promise<Outcome> {
       const r = await callRpc(ctx, spec, captures);
-      if (r === null) return 'break';
-      const res = ctx.response;
-      if (!res.prepareHeaders('200 OK') || !res.addContentLength(r.length)) return 'break';
-      res.writeBody(r);
-      return 'break';
+      return r === null ? 'break' : then(ctx, r);
     },
   };
+}
+
+/** rpc / call: 200 with Content-Length and the result; routing stops. */
+export function rpcAction(args: string): Action {
+  return withResult(args, (ctx, r) => {
+    const res = ctx.response;
+    if (res.prepareHeaders('200 OK') && res.addContentLength(r.length)) res.writeBody(r);
+    return 'break';
+  });
 }
 
 /**
@@ -29,19 +34,14 @@ export function rpcAction(args: string): Action {
  * `Connection: close` and no length if nothing went out yet) and goes on with the next rule.
  */
 export function rpcNextAction(args: string): Action {
-  const spec = parseRpcSpec(args);
-  return {
-    async run(ctx, captures): Promise<Outcome> {
-      const r = await callRpc(ctx, spec, captures);
-      if (r === null) return 'break';
-      const res = ctx.response;
-      if (!res.headersSent) {
-        if (!res.prepareHeaders('200 OK') || !res.addConnectionClose()) return 'next';
-      }
-      res.writeBody(r);
-      return 'next';
-    },
-  };
+  return withResult(args, (ctx, r) => {
+    const res = ctx.response;
+    if (!res.headersSent) {
+      if (!res.prepareHeaders('200 OK') || !res.addConnectionClose()) return 'next';
+    }
+    res.writeBody(r);
+    return 'next';
+  });
 }
 
 /** rpcraw: the result is a whole raw HTTP response (see applyRawResponse); routing stops. */
@@ -81,34 +81,29 @@ export function rpcVarAction(args: string): Action {
  * or `goto LABEL` (forward only). Anything else means continue.
  */
 export function rpcRetAction(args: string): Action {
-  const spec = parseRpcSpec(args);
-  return {
-    async run(ctx, captures): Promise<Outcome> {
-      const r = await callRpc(ctx, spec, captures);
-      if (r === null) return 'break';
-      const s = bytesToBinary(r);
-      if (s === 'next') return 'next';
-      if (s === 'continue') return 'continue';
-      if (s.startsWith('break')) {
-        // uWSGI takes the status after "break" plus one separator char.
-        if (s.length > 6) {
-          const res = ctx.response;
-          if (res.prepareHeaders(s.slice(6)) && res.addConnectionClose() && res.addContentType('text/plain')) res.writeHeaders();
-        }
+  return withResult(args, (ctx, r) => {
+    const s = bytesToBinary(r);
+    if (s === 'next') return 'next';
+    if (s === 'continue') return 'continue';
+    if (s.startsWith('break')) {
+      // uWSGI takes the status after "break" plus one separator char.
+      if (s.length > 6) {
+        const res = ctx.response;
+        if (res.prepareHeaders(s.slice(6)) && res.addConnectionClose() && res.addContentType('text/plain')) res.writeHeaders();
+      }
+      return 'break';
+    }
+    if (s.startsWith('goto ')) {
+      if (s.length <= 5) return 'break';
+      const to = findLabel(ctx.rules, s.slice(5));
+      if (to < 0) return 'break';
+      if (to <= ctx.pc) {
+        ctx.log(`route: "goto ${s.slice(5)}" from rpcret can only jump forward`);
         return 'break';
       }
-      if (s.startsWith('goto ')) {
-        if (s.length <= 5) return 'break';
-        const to = findLabel(ctx.rules, s.slice(5));
-        if (to < 0) return 'break';
-        if (to <= ctx.pc) {
-          ctx.log(`route: "goto ${s.slice(5)}" from rpcret can only jump forward`);
-          return 'break';
-        }
-        ctx.goto = to;
-        return 'next';
-      }
-      return 'continue';
-    },
-  };
+      ctx.goto = to;
+      return 'next';
+    }
+    return 'continue';
+  });
 }
