@@ -83,7 +83,8 @@ export function drive(cmd, args, secs, pid, parse) {
     child.stderr.on('data', (d) => { err += d; });
     let loadedRss = NaN;
     const t = setTimeout(() => { loadedRss = rssTree(pid); }, Math.max(50, secs * 500));
-    child.on('exit', (code) => {
+    // 'close', not 'exit': the output may still be in the pipe when the process has exited.
+    child.on('close', (code) => {
       clearTimeout(t);
       if (code !== 0) return reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err}${out}`));
       try { resolve({ ...parse(out), rss: loadedRss }); } catch (e) { reject(new Error(`${cmd}: cannot read its output (${e.message}): ${out}${err}`)); }
