@@ -28,8 +28,24 @@ export interface ServeOptions {
   allow?: string[];
   /** uWSGI's --processes: worker processes sharing the sockets (node:cluster). */
   processes: number;
+  /** uWSGI-only ini keys skipped (see UWSGI_ONLY), as `FILE: key`, for one warning line. */
+  ignored: string[];
   help: boolean;
 }
+
+/**
+ * uWSGI options that mean something only inside uWSGI (its process model, its language
+ * plugins, its logging): an ini shared with a uWSGI node may hold them, so an ini key of
+ * these is skipped with a warning instead of failing. On the command line they stay errors.
+ */
+const UWSGI_ONLY = new Set([
+  'master', 'plugin', 'plugins', 'plugins-dir', 'enable-threads', 'threads', 'workers', 'uid', 'gid',
+  'vacuum', 'die-on-term', 'no-orphans', 'need-app', 'strict', 'single-interpreter', 'lazy-apps',
+  'thunder-lock', 'disable-logging', 'logto', 'log-format', 'pidfile', 'daemonize', 'memory-report',
+  'stats', 'chdir', 'home', 'virtualenv', 'venv', 'python-path', 'pythonpath', 'wsgi-file', 'module',
+  'callable', 'lua', 'psgi', 'cheaper', 'max-requests', 'reload-mercy', 'worker-reload-mercy',
+  'post-buffering', 'honour-stdin', 'auto-procname', 'procname-prefix', 'touch-reload',
+]);
 
 /**
  * Limit options: uWSGI's names where it has one. Times are seconds on the command line
@@ -79,7 +95,7 @@ export function serveOptions(argv: readonly string[]): ServeOptions {
   const { entries, positional } = parseArgs(argv, SERVE_OPTIONS);
   if (positional.length > 0) throw new UsageError(`serve takes no arguments, got "${positional[0]}"`);
   const options: ServeOptions = {
-    sockets: [], httpSockets: [], wsSockets: [], wsForward: [], wsOrigins: [], httpModifier1: 0, httpModifier2: 0, routes: [], imports: [], engine: 'auto', limits: {}, processes: 1, help: false,
+    sockets: [], httpSockets: [], wsSockets: [], wsForward: [], wsOrigins: [], httpModifier1: 0, httpModifier2: 0, routes: [], imports: [], engine: 'auto', limits: {}, processes: 1, ignored: [], help: false,
   };
   apply(entries, options, 0);
   return options;
@@ -125,7 +141,7 @@ function apply(entries: readonly [string, string][], o: ServeOptions, depth: num
       }
       case 'ini':
         if (depth >= MAX_INI_DEPTH) throw new UsageError(`--ini ${v}: ini files nested more than ${MAX_INI_DEPTH} deep`);
-        apply(checkIni(v, readIni(v)), o, depth + 1);
+        apply(checkIni(v, readIni(v), o), o, depth + 1);
         break;
       default:
         throw new UsageError(`unknown option --${name}`);
@@ -151,11 +167,15 @@ function modifier(name: string, v: string): number {
   return n;
 }
 
-/** Keys of an ini section must be serve options that take a value. */
-function checkIni(spec: string, entries: [string, string][]): [string, string][] {
-  for (const [key] of entries) {
+/** Keys of an ini section must be serve options that take a value, or uWSGI-only ones (skipped). */
+function checkIni(spec: string, entries: [string, string][], o: ServeOptions): [string, string][] {
+  const kept: [string, string][] = [];
+  for (const entry of entries) {
+    const key = entry[0];
     const known = Object.hasOwn(SERVE_OPTIONS, key) ? SERVE_OPTIONS[key] : undefined;
-    if (known === undefined || !known.value) throw new UsageError(`--ini ${spec}: unknown option "${key}"`);
+    if (known !== undefined && known.value) kept.push(entry);
+    else if (UWSGI_ONLY.has(key)) o.ignored.push(`${spec}: ${key}`);
+    else throw new UsageError(`--ini ${spec}: unknown option "${key}"`);
   }
-  return entries;
+  return kept;
 }

@@ -52,6 +52,9 @@ async function serveHere(argv: readonly string[]): Promise<number> {
   try {
     await importModules(options.imports, server);
     const names = server.registry.names();
+    if (options.ignored.length > 0 && (!isWorker || isFirstWorker())) {
+      process.stderr.write(`uwsgi-rpc: ignoring uWSGI-only ini options (no effect here): ${options.ignored.join(', ')}\n`);
+    }
     if (!isWorker || isFirstWorker()) process.stderr.write(names.length === 0
       ? 'uwsgi-rpc: no functions registered (load some with --import FILE.mjs)\n'
       : `uwsgi-rpc: ${names.length} function${names.length === 1 ? '' : 's'}: ${names.join(', ')}\n`);

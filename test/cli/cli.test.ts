@@ -282,13 +282,24 @@ describe('uwsgi-rpc serve', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--http-socket-modifier1 173 --http-socket-modifier2 0: use 173 with 2/);
     const unknown = join(dir, 'unknown.ini');
-    writeFileSync(unknown, '[uwsgi]\nsocket = 127.0.0.1:0\nmaster = true\n');
+    writeFileSync(unknown, '[uwsgi]\nsocket = 127.0.0.1:0\nmaster = true\nbogus = 1\n');
     const u = await run(['serve', '--ini', unknown]);
     expect(u.code).toBe(2);
-    expect(u.stderr).toMatch(/unknown option "master"/);
+    expect(u.stderr).toMatch(/unknown option "bogus"/);
     const missing = await run(['serve', '--ini', join(dir, 'nope.ini')]);
     expect(missing.code).toBe(2);
     expect((await run(['serve', '--ini', `${later}:nosection`])).stderr).toMatch(/no \[nosection\] section/);
+  });
+
+  it('an ini shared with uWSGI: its uWSGI-only keys are skipped with one warning line', async () => {
+    const tcp = `127.0.0.1:${await freePort()}`;
+    const shared = join(dir, 'shared.ini');
+    writeFileSync(shared, `[uwsgi]\nmaster = true\nplugins = python3,rpc\nsocket = ${tcp}\nimport = test/cli/fixtures/default-style.mjs\n`);
+    const s = await serve(['--ini', shared], 1);
+    started.push(s);
+    expect((await run(['call', tcp, 'hello'])).stdout.toString()).toBe('Hello World');
+    expect(s.err()).toContain(`ignoring uWSGI-only ini options (no effect here): ${shared}: master, ${shared}: plugins`);
+    expect(await s.stop()).toBe(0);
   });
 
   it('failures at start: a broken --import, a missing file, a busy port: exit 1 with the reason', async () => {
