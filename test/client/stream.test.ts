@@ -13,20 +13,10 @@ import { RpcServer } from '../../src/server/server.js';
 import { sized } from '../../src/server/sized.js';
 import { requirePeer, which } from '../helpers/peers.js';
 import { freePort, type Peer, removeDir, startUwsgi, tempDir } from '../helpers/processes.js';
+import { CHUNK, generated, producer } from '../helpers/generated.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const CHUNK = 64 << 10;
 const BIG = 256 << 20;
-let produced = 0;
-
-async function* generated(total: number): AsyncGenerator<Uint8Array> {
-  for (let at = 0, i = 0; at < total; at += CHUNK, i++) {
-    const c = Buffer.allocUnsafe(Math.min(CHUNK, total - at)).fill(i & 255);
-    c.writeUInt32LE(i, 0);
-    produced += c.length;
-    yield c;
-  }
-}
 
 async function md5Of(it: AsyncIterable<Uint8Array>): Promise<{ md5: string; total: number }> {
   const h = createHash('md5');
@@ -70,7 +60,7 @@ describe('client.stream() against our server', () => {
   });
 
   it('256 MB in the 64-bit form, read slowly at first; memory bounded on both sides', async () => {
-    produced = 0;
+    producer.produced = 0;
     const before = process.memoryUsage().rss;
     let peak = before;
     const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 20);
@@ -81,7 +71,7 @@ describe('client.stream() against our server', () => {
     for await (const c of client.stream(address, 'big', [], { timeout: 5_000 })) {
       if (first) { first = false; await sleep(300); }
       total += c.length;
-      ahead = Math.max(ahead, produced - total);
+      ahead = Math.max(ahead, producer.produced - total);
       h.update(c);
     }
     clearInterval(sampler);

@@ -10,10 +10,10 @@ import { Registry } from '../../src/server/registry.js';
 import { RpcServer } from '../../src/server/server.js';
 import { sized } from '../../src/server/sized.js';
 import { Wire } from './wire.js';
+import { CHUNK, generated, producer } from '../helpers/generated.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const codec: Codec = createCodecSync();
-const CHUNK = 64 << 10;
 const BIG = 256 << 20;
 
 let server: RpcServer;
@@ -23,19 +23,6 @@ let address: string;
 afterEach(async () => {
   await server?.close();
 });
-
-/** Bytes made by generated() so far: how far the producer runs ahead of the reader is the backpressure. */
-let produced = 0;
-
-/** `total` bytes in CHUNK-sized pieces made one at a time (chunk i is filled with i & 255, its first bytes with i). */
-async function* generated(total: number): AsyncGenerator<Uint8Array> {
-  for (let at = 0, i = 0; at < total; at += CHUNK, i++) {
-    const c = Buffer.allocUnsafe(Math.min(CHUNK, total - at)).fill(i & 255);
-    c.writeUInt32LE(i, 0);
-    produced += c.length;
-    yield c;
-  }
-}
 
 async function all(it: AsyncIterable<Uint8Array>): Promise<Uint8Array[]> {
   const out: Uint8Array[] = [];
@@ -61,7 +48,7 @@ function readAll(socket: Socket, slowFor: number): Promise<{ head: Buffer; total
     socket.on('data', (c: Buffer) => {
       if (head.length < 64) head = Buffer.concat([head, c.subarray(0, 64 - head.length)]);
       total += c.length;
-      ahead = Math.max(ahead, produced - total);
+      ahead = Math.max(ahead, producer.produced - total);
       h.update(c);
     });
     socket.on('error', reject);
@@ -75,7 +62,7 @@ describe('streamed answers', () => {
     registry.register('big', () => sized(BIG, generated(BIG)));
     await start(registry);
     const [host, port] = [address.slice(0, address.lastIndexOf(':')), Number(address.slice(address.lastIndexOf(':') + 1))];
-    produced = 0;
+    producer.produced = 0;
     const before = process.memoryUsage().rss;
     let peak = before;
     const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 20);
@@ -179,7 +166,7 @@ describe('streamed answers', () => {
     const registry = new Registry();
     registry.register('big', () => sized(BIG, generated(BIG)));
     await start(registry, undefined, 500);
-    produced = 0;
+    producer.produced = 0;
     const w = await Wire.open(address);
     w.socket.pause();
     w.write(codec.encodeRequest('big', []));
@@ -187,7 +174,7 @@ describe('streamed answers', () => {
     while (logs.length === 0) await sleep(50);
     w.socket.destroy();
     expect(logs).toEqual([expect.stringMatching(/socket-timeout: the peer read nothing of \d+ pending answer bytes for 500 ms/)]);
-    expect(produced).toBeLessThan(16 << 20);
+    expect(producer.produced).toBeLessThan(16 << 20);
   });
 
   it('local calls (registry.call) gather the stream', async () => {
