@@ -14,6 +14,8 @@ import { type ServerLimits, resolveLimits, sweepInterval } from './limits.js';
 import { bind } from './listen.js';
 import { type LogLine, stderrLog } from './log.js';
 import { Registry, type RpcFunction, defaultRegistry } from './registry.js';
+import { type SubscribeTarget, parseSubscribeTo } from '../subscription/spec.js';
+import { DEFAULT_UNSUBSCRIBE_GRACE, Subscriber, type SubscriberOptions } from './subscriber.js';
 
 export interface RpcServerOptions extends Partial<ServerLimits> {
   /** Where functions live. Default: the package's `defaultRegistry`, which `register()` fills. */
@@ -36,6 +38,14 @@ export interface RpcServerOptions extends Partial<ServerLimits> {
   chmodSocket?: number;
   /** Client networks allowed on TCP sockets (`10.0.0.0/8`, `::1/128`, `127.0.0.1`); others are closed at once. Unix sockets: always allowed. Default: everyone. */
   allow?: readonly string[];
+}
+
+/** subscribe(): SubscriberOptions, with the address and load taken from the server. */
+export interface SubscribeOptions extends Omit<SubscriberOptions, 'subscribeTo' | 'address' | 'log'> {
+  /** The address to announce. Default: the first uwsgi socket listened on. */
+  address?: string;
+  /** How long close() keeps accepting after unsubscribing (ms). Default 1000. */
+  unsubscribeGrace?: number;
 }
 
 /** What listenHttp() passes every request to, as uWSGI's --http-socket-modifier1/2. */
@@ -77,6 +87,9 @@ export class RpcServer {
   private refusedConns = 0;
   private readonly allowed: AllowList | null;
   private readonly chmodSocket: number | undefined;
+  private subscriber: { subscriber: Subscriber; grace: number } | null = null;
+  /** Set once close() stops accepting (after unsubscribing: connections keep coming until then). */
+  private draining = false;
 
   constructor(options: RpcServerOptions = {}) {
     this.limits = Object.freeze(resolveLimits(options));
@@ -140,7 +153,7 @@ export class RpcServer {
     const allowed = where.kind === 'tcp' ? this.allowed : null;
     server.on('connection', (socket: Socket) => {
       // accepted just before close() stopped the listener: nothing will drain it
-      if (this.closing) socket.destroy();
+      if (this.draining) socket.destroy();
       else if (allowed !== null && !allowed.allows(socket.remoteAddress)) {
         socket.on('error', () => {});
         socket.destroy();
@@ -183,7 +196,33 @@ export class RpcServer {
   }
 
   /**
-   * Stops accepting, closes idle connections at once, lets in-flight calls finish and
+   * Joins uWSGI routers' pools (rawrouter, fastrouter ...) as a uWSGI node does with
+   * --subscribe-to: announces this node now and every `freq` seconds; close() unsubscribes
+   * first and keeps accepting for `unsubscribeGrace` ms, so calls routed meanwhile are served.
+   */
+  async subscribe(subscribeTo: string | readonly (string | SubscribeTarget)[], options: SubscribeOptions = {}): Promise<Subscriber> {
+    if (this.closing) throw new RpcError('INVALID', 'the server is closed');
+    if (this.subscriber !== null) throw new RpcError('INVALID', 'subscribe() was already called: give every server in one call');
+    const targets = (typeof subscribeTo === 'string' ? [subscribeTo] : subscribeTo).map((t) => (typeof t === 'string' ? parseSubscribeTo(t) : t));
+    // ADDRESS=SERVER:KEY targets name their own address
+    const address = options.address ?? this.listeners.find((l) => !l.http)?.address ?? (targets.every((t) => t.address !== undefined) ? targets[0]?.address : undefined);
+    if (address === undefined) throw new RpcError('INVALID', 'subscribe() needs a uwsgi socket to announce: listen() first, or give options.address');
+    const grace = options.unsubscribeGrace ?? DEFAULT_UNSUBSCRIBE_GRACE;
+    if (!(grace >= 0)) throw new RpcError('INVALID', `unsubscribeGrace ${grace}`);
+    const subscriber = new Subscriber({
+      load: () => this.connections.size,
+      ...options,
+      subscribeTo: targets,
+      address,
+      log: this.log,
+    });
+    this.subscriber = { subscriber, grace };
+    await subscriber.start();
+    return subscriber;
+  }
+
+  /**
+   * Unsubscribes (see subscribe()), then stops accepting, closes idle connections at once, lets in-flight calls finish and
    * their answers go out (at most `closeTimeout` ms, then drops what is left), and resolves
    * when every socket is closed.
    */
@@ -222,6 +261,8 @@ export class RpcServer {
   }
 
   private async shutdown(): Promise<void> {
+    if (this.subscriber !== null) await this.subscriber.subscriber.stop(this.subscriber.grace);
+    this.draining = true;
     const stopped = this.listeners.map((l) => new Promise<void>((resolve) => l.server.close(() => resolve())));
     const httpServers = this.listeners.filter((l) => l.http).map((l) => l.server as HttpServer);
     for (const h of httpServers) h.closeIdleConnections();
