@@ -2,7 +2,15 @@ import cluster, { type Worker } from 'node:cluster';
 
 /** What a worker tells the primary once it listens. */
 export interface ReadyMessage {
-  uwsgiRpcReady: { lines: string[] };
+  uwsgiRpcReady: { lines: string[]; addresses: string[] };
+}
+
+/** What the primary does around its workers' lives (the subscriptions, which it alone sends). */
+export interface PrimaryHooks {
+  /** Every worker listens; `addresses`: what the first one bound (real ports). */
+  ready?(addresses: string[]): Promise<void>;
+  /** Before the workers are asked to close. */
+  stopping?(): Promise<void>;
 }
 
 /** True in a worker process started by runPrimary(). */
@@ -19,8 +27,8 @@ export function leaveCluster(): void {
 }
 
 /** Tells the primary this worker listens (lines: the "uwsgi socket on ..." lines to print once). */
-export function reportReady(lines: string[]): void {
-  const m: ReadyMessage = { uwsgiRpcReady: { lines } };
+export function reportReady(lines: string[], addresses: string[]): void {
+  const m: ReadyMessage = { uwsgiRpcReady: { lines, addresses } };
   process.send?.(m);
 }
 
@@ -33,7 +41,7 @@ const STARTUP_FAILURE = 'exited before it was ready';
  * restarts a worker that dies, and on SIGINT/SIGTERM asks every worker to close
  * gracefully (a second signal kills them). Resolves with the exit code.
  */
-export function runPrimary(processes: number, write: (text: string) => Promise<void>): Promise<number> {
+export function runPrimary(processes: number, write: (text: string) => Promise<void>, hooks: PrimaryHooks = {}): Promise<number> {
   return new Promise((resolve) => {
     const ready = new Set<Worker>();
     let printed = false;
@@ -48,7 +56,10 @@ export function runPrimary(processes: number, write: (text: string) => Promise<v
         ready.add(w);
         if (!printed && ready.size === processes) {
           printed = true;
-          void write(m.uwsgiRpcReady.lines.join('')).then(() => log(`${processes} workers ready (pids ${[...ready].map((x) => x.process.pid).join(', ')})`));
+          const { lines, addresses } = m.uwsgiRpcReady;
+          void write(lines.join(''))
+            .then(() => log(`${processes} workers ready (pids ${[...ready].map((x) => x.process.pid).join(', ')})`))
+            .then(() => (stopping ? undefined : hooks.ready?.(addresses)));
         }
       });
     };
@@ -79,9 +90,11 @@ export function runPrimary(processes: number, write: (text: string) => Promise<v
       }
       stopping = true;
       log(`${signal}: stopping ${Object.keys(cluster.workers ?? {}).length} workers (running calls may finish)`);
-      // Workers close gracefully on SIGTERM (a terminal's ^C reaches them directly too).
-      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
-      if (Object.keys(cluster.workers ?? {}).length === 0) resolve(0);
+      void Promise.resolve(hooks.stopping?.()).catch(() => {}).then(() => {
+        // Workers close gracefully on SIGTERM.
+        for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+        if (Object.keys(cluster.workers ?? {}).length === 0) resolve(0);
+      });
     };
     process.on('SIGINT', stop).on('SIGTERM', stop);
     for (let i = 0; i < processes; i++) fork();

@@ -4,6 +4,7 @@ import { ROUTE_OPTIONS } from '../routing/parse-rule.js';
 import type { RouteOption } from '../routing/router.js';
 import { type OptionSpecs, parseArgs } from './args.js';
 import { readIni } from './ini.js';
+import { type SubscribeTarget, parseSubscribeTo } from '../subscription/spec.js';
 import { UsageError } from './usage.js';
 
 export interface ServeOptions {
@@ -28,6 +29,13 @@ export interface ServeOptions {
   allow?: string[];
   /** uWSGI's --processes: worker processes sharing the sockets (node:cluster). */
   processes: number;
+  /** uWSGI's --subscribe-to (alias --st, --subscribe): routers' subscription servers to announce this node to. */
+  subscribeTo: SubscribeTarget[];
+  /** --subscribe-freq seconds, --weight, --subscribe-with-modifier1, --unsubscribe-grace (seconds, as ms). */
+  subscribeFreq?: number;
+  weight?: number;
+  subscribeModifier1?: number;
+  unsubscribeGrace?: number;
   /** uWSGI-only ini keys skipped (see UWSGI_ONLY), as `FILE: key`, for one warning line. */
   ignored: string[];
   help: boolean;
@@ -79,6 +87,13 @@ export const SERVE_OPTIONS: OptionSpecs = {
   'ws-socket': value,
   'ws-forward': value,
   'ws-origin': value,
+  'subscribe-to': value,
+  st: value,
+  subscribe: value,
+  'subscribe-freq': value,
+  weight: value,
+  'subscribe-with-modifier1': value,
+  'unsubscribe-grace': value,
   ...Object.fromEntries(Object.keys(LIMIT_OPTIONS).map((name) => [name, value])),
   ...Object.fromEntries(ROUTE_OPTIONS.map((name) => [name, value])),
   help: { value: false },
@@ -95,7 +110,7 @@ export function serveOptions(argv: readonly string[]): ServeOptions {
   const { entries, positional } = parseArgs(argv, SERVE_OPTIONS);
   if (positional.length > 0) throw new UsageError(`serve takes no arguments, got "${positional[0]}"`);
   const options: ServeOptions = {
-    sockets: [], httpSockets: [], wsSockets: [], wsForward: [], wsOrigins: [], httpModifier1: 0, httpModifier2: 0, routes: [], imports: [], engine: 'auto', limits: {}, processes: 1, ignored: [], help: false,
+    sockets: [], httpSockets: [], wsSockets: [], wsForward: [], wsOrigins: [], httpModifier1: 0, httpModifier2: 0, routes: [], imports: [], engine: 'auto', limits: {}, processes: 1, subscribeTo: [], ignored: [], help: false,
   };
   apply(entries, options, 0);
   return options;
@@ -121,6 +136,19 @@ function apply(entries: readonly [string, string][], o: ServeOptions, depth: num
       case 'http-socket-modifier1': o.httpModifier1 = modifier(name, v); break;
       case 'http-socket-modifier2': o.httpModifier2 = modifier(name, v); break;
       case 'import': o.imports.push(v); break;
+      case 'subscribe-to':
+      case 'st':
+      case 'subscribe':
+        try {
+          o.subscribeTo.push(parseSubscribeTo(v));
+        } catch (err) {
+          throw new UsageError((err as Error).message);
+        }
+        break;
+      case 'subscribe-freq': o.subscribeFreq = integer(name, v, 1, 86_400); break;
+      case 'weight': o.weight = integer(name, v, 0, 1 << 30); break;
+      case 'subscribe-with-modifier1': o.subscribeModifier1 = modifier(name, v); break;
+      case 'unsubscribe-grace': o.unsubscribeGrace = limitValue(name, v, true); break;
       case 'help': o.help = true; break;
       case 'engine':
         if (!ENGINES.has(v)) throw new UsageError(`--engine ${v}: use auto, wasm or ts`);
@@ -158,6 +186,12 @@ function limitValue(name: string, v: string, seconds: boolean): number {
     return Math.round(n * 1000);
   }
   if (!/^\d+$/.test(t) || n < 1 || !Number.isSafeInteger(n)) throw new UsageError(`--${name} ${v}: an integer >= 1`);
+  return n;
+}
+
+function integer(name: string, v: string, min: number, max: number): number {
+  const n = Number(v.trim());
+  if (!/^\d+$/.test(v.trim()) || n < min || n > max) throw new UsageError(`--${name} ${v}: an integer ${min}..${max}`);
   return n;
 }
 

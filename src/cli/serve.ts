@@ -2,7 +2,10 @@ import { RouteError } from '../routing/rule.js';
 import { RpcError } from '../rpc-error.js';
 import { startGateways } from '../server/gateway/serve.js';
 import { RpcServer } from '../server/index.js';
-import { isFirstWorker, isWorker, leaveCluster, reportReady, runPrimary } from './cluster.js';
+import { type PrimaryHooks, isFirstWorker, isWorker, leaveCluster, reportReady, runPrimary } from './cluster.js';
+import { type SubscribeOptions } from '../server/server.js';
+import { DEFAULT_UNSUBSCRIBE_GRACE, Subscriber, checkSubscribeTargets } from '../server/subscriber.js';
+import type { SubscribeTarget } from '../subscription/spec.js';
 import { importModules } from './imports.js';
 import { serveOptions } from './serve-options.js';
 import { USAGE, UsageError } from './usage.js';
@@ -36,7 +39,18 @@ async function serveHere(argv: readonly string[]): Promise<number> {
   if (http.modifier1 !== 0 && !(http.modifier1 === 173 && http.modifier2 >= 2 && http.modifier2 <= 4)) {
     throw new UsageError(`--http-socket-modifier1 ${http.modifier1} --http-socket-modifier2 ${http.modifier2}: use 173 with 2 (PATH_INFO), 3 (XML-RPC) or 4 (JSON-RPC)`);
   }
-  if (options.processes > 1 && !isWorker) return runPrimary(options.processes, (text) => write(process.stdout, text));
+  const subscribing = options.subscribeTo.length > 0;
+  if (subscribing && options.sockets.length === 0 && options.subscribeTo.some((t) => t.address === undefined)) {
+    throw new UsageError('--subscribe-to announces the node\'s uwsgi socket: give a --socket (or ADDRESS=SERVER:PORT:KEY)');
+  }
+  if (subscribing && !isWorker) usage(() => checkSubscribeTargets(options.subscribeTo));
+  const subscription = {
+    freq: options.subscribeFreq, weight: options.weight, modifier1: options.subscribeModifier1,
+    cores: options.processes, unsubscribeGrace: options.unsubscribeGrace,
+  };
+  if (options.processes > 1 && !isWorker) {
+    return runPrimary(options.processes, (text) => write(process.stdout, text), subscribing ? primarySubscriber(options.subscribeTo, subscription) : {});
+  }
   // A worker prints its listening lines through the primary, which prints them once.
   const lines: string[] = [];
   const say = isWorker ? async (text: string) => { lines.push(text); } : (text: string) => write(process.stdout, text);
@@ -47,7 +61,9 @@ async function serveHere(argv: readonly string[]): Promise<number> {
     if (err instanceof RouteError || (err instanceof RpcError && err.code === 'INVALID')) throw new UsageError(err.message);
     throw err;
   }
-  const stop = nextSignal();
+  // With --processes the primary unsubscribes before it stops the workers: a terminal's ^C
+  // reaching the workers too must not close them first.
+  const stop = nextSignal(isWorker && subscribing ? ['SIGTERM'] : ['SIGINT', 'SIGTERM']);
   let gateways: Awaited<ReturnType<typeof startGateways>> | null = null;
   try {
     await importModules(options.imports, server);
@@ -78,12 +94,15 @@ async function serveHere(argv: readonly string[]): Promise<number> {
       throw err;
     });
     for (const line of gateways.lines) await say(`${line}\n`);
+    if (subscribing && !isWorker) {
+      await server.subscribe(options.subscribeTo, subscription).catch((err) => usage(() => { throw err; }));
+    }
   } catch (err) {
     stop.cancel();
     await server.close();
     throw err;
   }
-  if (isWorker) reportReady(lines);
+  if (isWorker) reportReady(lines, server.addresses);
   else if (process.env.npm_lifecycle_event === 'start') await write(process.stdout, tryLines(server));
   const signal = await stop.signal;
   process.stderr.write(`uwsgi-rpc: ${isWorker ? `worker ${process.pid}: ` : ''}${signal}: closing (running calls may finish)\n`);
@@ -95,18 +114,49 @@ async function serveHere(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
-/** The first SIGINT or SIGTERM from now on (they no longer kill the process at once). */
-function nextSignal(): { signal: Promise<NodeJS.Signals>; cancel: () => void } {
+/** The first of `signals` from now on (they no longer kill the process at once; the others are ignored). */
+function nextSignal(signals: NodeJS.Signals[]): { signal: Promise<NodeJS.Signals>; cancel: () => void } {
   let on!: (s: NodeJS.Signals) => void;
-  const cancel = () => process.off('SIGINT', on).off('SIGTERM', on);
+  const ignore = () => {};
+  const ignored = (['SIGINT', 'SIGTERM'] as const).filter((s) => !signals.includes(s));
+  const cancel = () => {
+    for (const s of signals) process.off(s, on);
+  };
+  for (const s of ignored) process.on(s, ignore);
   const signal = new Promise<NodeJS.Signals>((resolve) => {
     on = (s) => {
       cancel();
       resolve(s);
     };
-    process.on('SIGINT', on).on('SIGTERM', on);
+    for (const s of signals) process.on(s, on);
   });
   return { signal, cancel };
+}
+
+/** RpcError INVALID (a bad option value found late) as a usage error. */
+function usage<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    if (err instanceof RpcError && err.code === 'INVALID') throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+/** --processes N: the primary announces the node (once its workers listen) and unsubscribes before stopping them. */
+function primarySubscriber(targets: SubscribeTarget[], options: SubscribeOptions): PrimaryHooks {
+  let subscriber: Subscriber | null = null;
+  return {
+    async ready(addresses) {
+      // workers listen on the --socket values first: [0] is the first uwsgi socket, when there is one
+      const address = addresses[0] ?? targets[0].address!;
+      subscriber = new Subscriber({ ...options, subscribeTo: targets, address });
+      await subscriber.start();
+    },
+    async stopping() {
+      await subscriber?.stop(options.unsubscribeGrace ?? DEFAULT_UNSUBSCRIBE_GRACE);
+    },
+  };
 }
 
 /** Under `npm start`: how to call what is served, with the CLI. */
