@@ -6,6 +6,8 @@ export const USAGE = `usage:
                   [--harakiri S] [--buffer-size BYTES] [--max-inflight N] [--max-pending-bytes BYTES]
                   [--processes N] [--chmod-socket MODE] [--allow NET/BITS]...
                   [--ws-socket HOST:PORT [--ws-forward NODE]... [--ws-origin ORIGIN]...]
+                  [--subscribe-to [ADDRESS=]SERVER:PORT:KEY[,MODIFIER1[,DIGEST:KEYFILE]]]...
+                  [--subscribe-freq S] [--weight N] [--subscribe-with-modifier1 N] [--unsubscribe-grace S]
   uwsgi-rpc call [--raw] [--timeout MS] HOST:PORT|PATH.sock FUNC [ARG...]
   uwsgi-rpc help
 
@@ -40,6 +42,13 @@ serve   serves the RPC functions that the --import modules register, on every --
         the imported functions; func@NODE and unknown names go to the --ws-forward nodes
         (the first is the default). --ws-origin allows pages of that origin ('*': any;
         default: only the gateway's own pages).
+        --subscribe-to (alias --st, --subscribe; repeatable) joins a uWSGI router's pool as a
+        uWSGI node does: UDP datagrams to the router's subscription server announcing the first
+        --socket (or ADDRESS) under KEY (a rawrouter's key is its own socket name; a fastrouter's
+        a host name; SERVER:PORT:@FILE reads KEY[,MODIFIER1] lines), every --subscribe-freq
+        seconds (10); --weight (default: --processes); DIGEST:KEYFILE signs them for a router
+        run with --subscriptions-sign-check. On SIGINT/SIGTERM the node unsubscribes, keeps
+        accepting --unsubscribe-grace seconds (1), then closes as above.
 call    calls FUNC on a node and writes the result bytes to stdout, exactly (no newline
         added). --raw asks for the bare result (modifier2 1); --timeout MS bounds the call.
         Failures print "uwsgi-rpc: CODE: message" on stderr and exit 1. Put ARGs that
