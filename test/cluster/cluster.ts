@@ -12,6 +12,7 @@ import { which } from '../helpers/peers.js';
 export const FIXTURES = join(import.meta.dirname, 'fixtures');
 export const CALLER = join(FIXTURES, 'caller.mjs');
 export const DIST_ENTRY = join(import.meta.dirname, '../../dist/src/index.js');
+const BIN = join(import.meta.dirname, '../../bin/uwsgi-rpc.js');
 const PLUGIN_DIR = '/usr/lib/uwsgi/plugins';
 
 /** Ports every lab host uses (labs are isolated, so fixed ports cannot collide). */
@@ -122,6 +123,25 @@ export async function startUwsgiNode(lab: Lab, host: string, router: Router, dir
     '--subscribe-freq', '1',
     ...extra,
   ], { log: join(dir, `${host}.log`), stopSignal: 'SIGINT' });
+  await lab.waitListening(host, address, { child: proc.child });
+  return proc;
+}
+
+/**
+ * Our node (`uwsgi-rpc serve` from the built package) on `host`, serving fixtures/who.mjs
+ * (`who` answers `host`), subscribed to `router` like startUwsgiNode's nodes. SIGINT makes
+ * it unsubscribe, keep serving --unsubscribe-grace, then drain and exit.
+ */
+export async function startOurNode(lab: Lab, host: string, router: Router, dir: string, extra: string[] = []): Promise<LabProcess> {
+  const address = `${lab.ip(host)}:${NODE_PORT}`;
+  const proc = lab.spawn(host, process.execPath, [
+    BIN, 'serve',
+    '--socket', address,
+    '--import', join(FIXTURES, 'who.mjs'),
+    '--subscribe-to', `${router.subscriptionServer}:${router.key}`,
+    '--subscribe-freq', '1',
+    ...extra,
+  ], { log: join(dir, `${host}.log`), stopSignal: 'SIGINT', env: { ...process.env, NODE_NAME: host } });
   await lab.waitListening(host, address, { child: proc.child });
   return proc;
 }
