@@ -11,7 +11,8 @@
 //   calls the same way. A uWSGI node cannot leave with zero failed calls; the bound is
 //   the calls in flight.
 // - Hard kill (SIGKILL of master and workers): the router learns it only from its next
-//   connect, refused ("unable to connect() to node ... Connection refused", then
+//   connect, refused ("unable to connect() to node ... Connection refused", once in ~15
+//   runs "... Connection reset by peer" for a connect caught in the dying backlog; then
 //   "[uwsgi-rawrouter] KEY => marking ADDR as failed"); that call is retried on another
 //   node (--rawrouter-max-retries, default 3) and succeeds. Calls already connected to the
 //   killed node fail (4-8 of 8 in flight here). Killing only the master also kills its
@@ -140,7 +141,9 @@ describe.skipIf(!usable)('uWSGI rawrouter with subscribed uWSGI nodes, across ne
     });
     console.info(`uWSGI node killed hard: ${r.failed} of ${r.calls} calls failed ${JSON.stringify(r.errors)}`);
     const log = router.proc.logText();
-    expect(log).toMatch(new RegExp(`unable to connect\\(\\) to node "${escape(addr('n2'))}" \\(0 retries\\): Connection refused`));
+    // Refused, or reset when the connect landed in the backlog just before the kill: both
+    // count as a failed connect, which the router retries elsewhere.
+    expect(log).toMatch(new RegExp(`unable to connect\\(\\) to node "${escape(addr('n2'))}" \\(0 retries\\): (Connection refused|Connection reset by peer)`));
     expect(log).toMatch(new RegExp(`\\[uwsgi-rawrouter\\] ${escape(router.key)} => marking ${escape(addr('n2'))} as failed`));
     expect(r.failed, logs()).toBeLessThanOrEqual(CONCURRENCY);
     const rest = await runCaller(lab, 'client', ['--target', router.address, '--calls', '100', '--concurrency', '4']);
