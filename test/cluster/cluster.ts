@@ -130,13 +130,14 @@ export async function startUwsgiNode(lab: Lab, host: string, router: Router, dir
 /**
  * Our node (`uwsgi-rpc serve` from the built package) on `host`, serving fixtures/who.mjs
  * (`who` answers `host`), subscribed to `router` like startUwsgiNode's nodes. SIGINT makes
- * it unsubscribe, keep serving --unsubscribe-grace, then drain and exit.
+ * it unsubscribe, keep serving --unsubscribe-grace, then drain and exit. `listen`: another
+ * --socket value (0.0.0.0:3031) that still reaches NODE_PORT on the host's address.
  */
-export async function startOurNode(lab: Lab, host: string, router: Router, dir: string, extra: string[] = []): Promise<LabProcess> {
+export async function startOurNode(lab: Lab, host: string, router: Router, dir: string, extra: string[] = [], listen?: string): Promise<LabProcess> {
   const address = `${lab.ip(host)}:${NODE_PORT}`;
   const proc = lab.spawn(host, process.execPath, [
     BIN, 'serve',
-    '--socket', address,
+    '--socket', listen ?? address,
     '--import', join(FIXTURES, 'who.mjs'),
     '--subscribe-to', `${router.subscriptionServer}:${router.key}`,
     '--subscribe-freq', '1',
