@@ -143,14 +143,11 @@ export class RpcServer {
     const where = parseAddress(address);
     const host = await this.connectionHost();
     const server = createServer({ noDelay: true, allowHalfOpen: true });
-    const port = await bind(server, where, this.limits.backlog);
-    const bound = formatAddress(where.kind === 'tcp' ? { ...where, port } : where);
-    if (this.closing) {
-      server.close();
-      throw new RpcError('INVALID', 'the server was closed while listening');
-    }
-    if (where.kind === 'unix' && this.chmodSocket !== undefined && !where.path.startsWith('\0')) chmodSync(where.path, this.chmodSocket);
     const allowed = where.kind === 'tcp' ? this.allowed : null;
+    // the real port once bound; connections may come before bind() resolves
+    let bound = formatAddress(where);
+    // Before bind: in a cluster worker the first handed-over connection can arrive in the
+    // same turn as the primary's "listening" answer; a connection nothing handles is never read.
     server.on('connection', (socket: Socket) => {
       // accepted just before close() stopped the listener: nothing will drain it
       if (this.draining) socket.destroy();
@@ -162,6 +159,13 @@ export class RpcServer {
       else if (this.connections.size >= this.limits.maxConns) this.refuseConnection(socket, bound);
       else this.connections.add(new Connection(socket, host, bound));
     });
+    const port = await bind(server, where, this.limits.backlog);
+    bound = formatAddress(where.kind === 'tcp' ? { ...where, port } : where);
+    if (this.closing) {
+      server.close();
+      throw new RpcError('INVALID', 'the server was closed while listening');
+    }
+    if (where.kind === 'unix' && this.chmodSocket !== undefined && !where.path.startsWith('\0')) chmodSync(where.path, this.chmodSocket);
     this.startSweep();
     server.on('error', (err) => this.log(`${bound}: ${err.message}`));
     this.listeners.push({ server, address: bound, http: false });

@@ -5,7 +5,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RpcClient } from '../../src/client/client.js';
-import { removeDir, tempDir } from '../helpers/processes.js';
+import { freePort, removeDir, tempDir } from '../helpers/processes.js';
 
 const ROOT = join(__dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'uwsgi-rpc.js');
@@ -89,5 +89,30 @@ describe('--processes', () => {
     const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
     expect(code).toBe(1);
     expect(err).toMatch(/exited before it was ready/);
+  });
+
+  it('a connection handed to a worker the moment it starts listening is served, and SIGINT still exits promptly', async () => {
+    // The race is in one turn of the worker's event loop: several starts give it chances.
+    for (let round = 0; round < 4; round++) {
+      const port = await freePort();
+      const child = spawn(process.execPath, [BIN, 'serve', '--socket', `127.0.0.1:${port}`, '--processes', '2', '--import', join(dir, 'pid.mjs')], { cwd: ROOT, stdio: 'ignore' });
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      // the first connection the port accepts: a call, so an unread one would also go unanswered
+      let pid = '';
+      const client = new RpcClient({ timeout: 5000 });
+      for (let i = 0; pid === '' && i < 2000; i++) {
+        pid = await client.call(`127.0.0.1:${port}`, 'pid').then((b) => Buffer.from(b).toString(), (err) => {
+          if ((err as { code?: string }).code !== 'REFUSED') throw err;
+          return '';
+        });
+        if (pid === '') await sleep(2);
+      }
+      await client.close();
+      expect(pid).toMatch(/^\d+$/);
+      child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 8000);
+      expect(await exited, 'exit code (null: it hung and was killed)').toBe(0);
+      clearTimeout(timer);
+    }
   });
 });
