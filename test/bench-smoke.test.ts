@@ -1,11 +1,15 @@
 // The benchmarks run for a fraction of a second so they cannot rot; no timing is asserted.
 // Locally a missing peer tool (uWSGI, wrk, h2load) leaves its rows out with a printed reason;
-// under CI (.ci/run installs them) they must be there.
+// under CI (.ci/run installs them) they must be there. The cluster suite needs network
+// namespaces (root): it is skipped with a printed reason where they cannot be made, and
+// must run under CI (root there).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { hasUwsgiPlugins } from './cluster/cluster.js';
+import { netnsUnavailable } from './helpers/netns.mjs';
 import { requirePeer, which } from './helpers/peers.js';
 
 const benchDir = join(__dirname, '..', 'bench');
@@ -56,6 +60,34 @@ describe('benchmarks (smoke)', () => {
     const svg = readFileSync(join(out, 'results.svg'), 'utf8');
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     expect(svg.match(/<rect /g)?.length).toBeGreaterThan(10);
+  }, 120_000);
+
+  const netns = netnsUnavailable();
+  const cluster = requirePeer('network namespaces', netns === null, netns ?? '')
+    && requirePeer('uwsgi with the rawrouter, python3 and rpc plugins', hasUwsgiPlugins('rawrouter', 'python3', 'rpc'), 'apt-get install uwsgi-core uwsgi-plugin-python3');
+
+  it.skipIf(!cluster)('cluster suite measures 1, 2 and 3 nodes behind the rawrouter and writes CLUSTER.md', () => {
+    const md = join(out, 'CLUSTER.md');
+    const text = node('cluster.bench.mjs', '--quick', '--secs', '0.2', '--md', md);
+
+    // calls/s: direct and 1..3 nodes, our two modes and uWSGI's, no errors
+    const rows = tableRows(text, /^\| (1 node, direct \(no router\)|[123] nodes? behind the rawrouter) \|/);
+    expect(rows.length).toBe(4);
+    for (const r of rows) {
+      expect(r.split('|').slice(2, 5).every((c) => /^\d+(\.\d)?k?\/s$/.test(c.trim())), r).toBe(true);
+      expect(lastCell(r), r).toBe('0');
+    }
+    // CPU rows: every case, and the router reached every node of its pool
+    const cpu = tableRows(text, /^\| (uwsgi-rpc|uWSGI python3), /);
+    expect(cpu.length).toBe(12);
+    for (const r of cpu.filter((l) => /via rawrouter/.test(l))) {
+      const n = Number(r.match(/, (\d) nodes? via/)?.[1]);
+      const split = lastCell(r)?.split('/').map(Number) ?? [];
+      expect(split.length, r).toBe(n);
+      expect(split.every((v) => v > 0), r).toBe(true);
+    }
+    const written = readFileSync(md, 'utf8');
+    for (const h of ['## Calls/s', '## CPU over each measure window', '## Versions', '## Commands']) expect(written).toContain(h);
   }, 120_000);
 
   it('profile.mjs profiles our server and our client and prints their top frames', () => {
