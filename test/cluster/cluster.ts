@@ -3,7 +3,7 @@
 // and the caller fixture run from a client host. All of it lives in a netns lab
 // (test/helpers/netns.mjs): the test process cannot reach lab addresses, so everything that
 // talks to the cluster runs inside a lab host.
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { Lab, LabProcess } from '../helpers/netns.mjs';
@@ -170,4 +170,26 @@ export async function runCaller(lab: Lab, host: string, args: string[], timeoutM
   expect(answered, 'every ok call has an answer').toBe(result.ok);
   expect(errors, 'every failed call has an error code').toBe(result.failed);
   return result;
+}
+
+let untilFiles = 0;
+
+/**
+ * Runs the caller on `host` against the router until `during` is done (it gets the pool seen
+ * just before the caller started), then lets it finish and returns its counts.
+ */
+export async function callingDuring(
+  lab: Lab, host: string, router: Router, dir: string, concurrency: number,
+  during: (start: Map<string, PoolNode>) => Promise<void>, extra: string[] = [],
+): Promise<CallerResult> {
+  const until = join(dir, `until-${process.pid}-${++untilFiles}`);
+  const start = await router.pool();
+  const calling = runCaller(lab, host, ['--target', router.address, '--until-file', until, '--concurrency', String(concurrency), ...extra]);
+  calling.catch(() => {}); // awaited below; not unhandled meanwhile
+  try {
+    await during(start);
+  } finally {
+    writeFileSync(until, '');
+  }
+  return calling;
 }

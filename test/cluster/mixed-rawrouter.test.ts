@@ -7,14 +7,13 @@
 // Where the baseline shows a uWSGI node losing the calls in flight when it stops gracefully,
 // ours must lose none: it unsubscribes, keeps accepting for --unsubscribe-grace, then drains.
 import { execFileSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLab, netnsUnavailable, type Lab, type LabProcess } from '../helpers/netns.mjs';
 import { requirePeer } from '../helpers/peers.js';
 import { removeDir, tempDir } from '../helpers/processes.js';
 import {
-  type CallerResult, DIST_ENTRY, hasUwsgiPlugins, live, NODE_PORT, type PoolNode, type Router, runCaller, startOurNode, startRouter, startUwsgiNode,
+  type CallerResult, callingDuring, DIST_ENTRY, hasUwsgiPlugins, live, NODE_PORT, type PoolNode, type Router, runCaller, startOurNode, startRouter, startUwsgiNode,
 } from './cluster.js';
 
 const reason = netnsUnavailable();
@@ -31,7 +30,6 @@ describe.skipIf(!usable)('our nodes and a uWSGI node behind a uWSGI rawrouter, a
   let router: Router;
   let routerPid: number;
   const nodes = new Map<NodeName, LabProcess>();
-  let untilFiles = 0;
 
   const addr = (n: NodeName): string => `${lab.ip(n)}:${NODE_PORT}`;
   const requests = (pool: Map<string, PoolNode>, n: NodeName): number => pool.get(addr(n))?.requests ?? 0;
@@ -56,23 +54,9 @@ describe.skipIf(!usable)('our nodes and a uWSGI node behind a uWSGI rawrouter, a
     return router.waitPool((p) => NODES.every((n) => live(p, addr(n))), 'py, js1 and js2 live');
   }
 
-  /** Runs the caller until `during` is done, then lets it finish and returns its counts. */
-  async function callingDuring(during: (start: Map<string, PoolNode>) => Promise<void>, extra: string[] = []): Promise<CallerResult> {
-    const until = join(dir, `until-${++untilFiles}`);
-    const startPool = await router.pool();
-    const calling = runCaller(lab, 'client', ['--target', router.address, '--until-file', until, '--concurrency', String(CONCURRENCY), ...extra]);
-    calling.catch(() => {});
-    try {
-      await during(startPool);
-    } finally {
-      writeFileSync(until, '');
-    }
-    return calling;
-  }
-
   /** `n` leaves (how), while calls run; returns the caller's counts. */
   function leaving(n: NodeName, how: (p: LabProcess) => Promise<void>, extra: string[] = []): Promise<CallerResult> {
-    return callingDuring(async (s) => {
+    return callingDuring(lab, 'client', router, dir, CONCURRENCY, async (s) => {
       await router.waitPool((p) => NODES.every((x) => requests(p, x) >= requests(s, x) + 50), 'every node answering the caller');
       await how(nodes.get(n)!);
       const left = await router.waitPool((p) => !live(p, addr(n)), `${n} out of the pool`);

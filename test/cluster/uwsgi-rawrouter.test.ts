@@ -18,14 +18,13 @@
 //   killed node fail (4-8 of 8 in flight here). Killing only the master also kills its
 //   worker ("my master disconnected: i will kill myself"; at once with --no-orphans).
 import { execFileSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLab, netnsUnavailable, type Lab, type LabProcess } from '../helpers/netns.mjs';
 import { requirePeer } from '../helpers/peers.js';
 import { removeDir, tempDir } from '../helpers/processes.js';
 import {
-  type CallerResult, DIST_ENTRY, hasUwsgiPlugins, live, NODE_PORT, type PoolNode, type Router, runCaller, startRouter, startUwsgiNode,
+  type CallerResult, callingDuring as callingUntil, DIST_ENTRY, hasUwsgiPlugins, live, NODE_PORT, type PoolNode, type Router, runCaller, startRouter, startUwsgiNode,
 } from './cluster.js';
 
 const reason = netnsUnavailable();
@@ -45,7 +44,6 @@ describe.skipIf(!usable)('uWSGI rawrouter with subscribed uWSGI nodes, across ne
   let router: Router;
   let routerPid: number;
   const nodes = new Map<NodeName, LabProcess>();
-  let untilFiles = 0;
 
   const addr = (n: NodeName): string => `${lab.ip(n)}:${NODE_PORT}`;
   const requests = (pool: Map<string, PoolNode>, n: NodeName): number => pool.get(addr(n))?.requests ?? 0;
@@ -60,22 +58,8 @@ describe.skipIf(!usable)('uWSGI rawrouter with subscribed uWSGI nodes, across ne
     await router.waitPool((p) => NODES.every((n) => live(p, addr(n))), 'n1 and n2 live');
   }
 
-  /**
-   * Runs the caller until `during` is done (it gets the pool seen just before the caller
-   * started), then lets it finish and returns its counts.
-   */
-  async function callingDuring(during: (start: Map<string, PoolNode>) => Promise<void>): Promise<CallerResult> {
-    const until = join(dir, `until-${++untilFiles}`);
-    const start = await router.pool();
-    const calling = runCaller(lab, 'client', ['--target', router.address, '--until-file', until, '--concurrency', String(CONCURRENCY)]);
-    calling.catch(() => {}); // awaited below; not unhandled meanwhile
-    try {
-      await during(start);
-    } finally {
-      writeFileSync(until, '');
-    }
-    return calling;
-  }
+  const callingDuring = (during: (start: Map<string, PoolNode>) => Promise<void>): Promise<CallerResult> =>
+    callingUntil(lab, 'client', router, dir, CONCURRENCY, during);
 
   beforeAll(async () => {
     if (!existsSync(DIST_ENTRY)) throw new Error(`${DIST_ENTRY} is missing: run npm run build (the caller uses the built package)`);
