@@ -163,7 +163,8 @@ try {
   for (const c of cases) commands.push(`client: rpcload ${rpcloadFlags(c).join(' ')} -d ${secs} ${c.target} ${FUNC.join(' ')}   # ${caseLabel(c)}`);
   process.stderr.write(`bench cluster: ${cases.length} cases, ${rounds} rounds x ${secs}s, rpcload -c ${conns}, nodes --processes ${PROCESSES}, router processes ${routerProcesses}\n`);
 
-  if (!quick) for (const c of cases) await measure(c, 1); // warm-up (JIT, workers), not counted
+  // Warm-up: one whole round, not counted (JIT, workers; a first round ran 10-30% slower on every row, uWSGI's too).
+  if (!quick) for (const c of cases) await measure(c, secs);
   for (let r = 0; r < rounds; r++) {
     idle.push(await background(quick ? 0.2 : 1));
     progress(`round ${r + 1}/${rounds}: machine busy with the cluster idle: ${idle.at(-1).toFixed(0)}%`);
