@@ -40,8 +40,15 @@ interface Target {
   socket: dgram.Socket | null;
   /** The local address the connected socket sends from (for wildcard listen addresses). */
   local: string;
-  /** Last outcome logged, so a failing server is told once, not every round. */
-  state: 'new' | 'ok' | 'failed';
+  /** Told once: what is announced where. */
+  announced: boolean;
+  /**
+   * UDP has no answer: only errors tell (a send failing, or an ICMP "port unreachable"
+   * reported on the connected socket). `down` once one was logged, until a whole round
+   * passes without one, so a dead server is told once, not every round.
+   */
+  down: boolean;
+  errors: number;
 }
 
 /**
@@ -79,7 +86,7 @@ export class Subscriber {
     if (options.subscribeTo.length === 0) throw new RpcError('INVALID', 'no subscription server given');
     this.targets = options.subscribeTo.map((s) => {
       const spec = typeof s === 'string' ? parseSubscribeTo(s) : s;
-      return { spec, signKey: spec.sign ? loadSignKey(spec) : null, socket: null, local: '', state: 'new' };
+      return { spec, signKey: spec.sign ? loadSignKey(spec) : null, socket: null, local: '', announced: false, down: false, errors: 0 };
     });
   }
 
@@ -123,6 +130,11 @@ export class Subscriber {
 
   private async sendTo(t: Target, command: number, quiet: boolean): Promise<void> {
     const server = t.spec.server;
+    if (t.down && t.errors === 0 && command === SUBSCRIBE) {
+      this.log(`subscription server ${server}: announces go through again`);
+      t.down = false;
+    }
+    t.errors = 0;
     try {
       const keys = await this.keysOf(t);
       const socket = await this.socketFor(t);
@@ -140,17 +152,23 @@ export class Subscriber {
       }
       if (command === UNSUBSCRIBE) {
         if (!quiet) this.log(`unsubscribed from ${server} (${keys.map((k) => k.key).join(', ')})`);
-      } else if (t.state !== 'ok') {
-        this.log(`subscribed to ${server}: ${keys.map((k) => k.key).join(', ')} -> ${announced} (weight ${this.weight}, every ${this.freq} s)`);
+      } else if (!t.announced) {
+        t.announced = true;
+        this.log(`announcing to ${server}: ${keys.map((k) => k.key).join(', ')} -> ${announced} (weight ${this.weight}, every ${this.freq} s)`);
       }
-      t.state = 'ok';
     } catch (err) {
-      // a connected UDP socket reports an earlier ICMP "port unreachable" on a later send
-      t.socket?.close();
-      t.socket = null;
-      if (t.state !== 'failed' && !quiet) this.log(`subscription to ${server} failed: ${(err as Error).message}${command === SUBSCRIBE ? `; retrying every ${this.freq} s` : ''}`);
-      t.state = 'failed';
+      this.failed(t, err as Error, quiet);
     }
+  }
+
+  private failed(t: Target, err: Error, quiet: boolean): void {
+    t.errors++;
+    // a connected UDP socket that got an ICMP error keeps failing: start afresh next round
+    t.socket?.close();
+    t.socket = null;
+    if (t.down || quiet || this.stopped) return;
+    t.down = true;
+    this.log(`subscription server ${t.spec.server}: ${err.message}; still announcing every ${this.freq} s`);
   }
 
   private async keysOf(t: Target): Promise<{ key: string; modifier1: number }[]> {
@@ -158,7 +176,7 @@ export class Subscriber {
     if ('name' in k) return [{ key: k.name, modifier1: t.spec.modifier1 }];
     // read at every announce, as uWSGI does: editing the file changes the pools
     const { keys, bad } = parseKeyFile(await readFile(k.file, 'utf8'));
-    if (bad.length > 0 && t.state !== 'ok') this.log(`${k.file}: skipping lines that are not KEY[,MODIFIER1]: ${bad.map((l) => JSON.stringify(l)).join(', ')}`);
+    if (bad.length > 0 && !t.announced) this.log(`${k.file}: skipping lines that are not KEY[,MODIFIER1]: ${bad.map((l) => JSON.stringify(l)).join(', ')}`);
     return keys;
   }
 
@@ -175,8 +193,10 @@ export class Subscriber {
       socket.once('error', failed);
       socket.connect(port, host, () => {
         socket.off('error', failed);
-        // errors after this surface on the next send; keep them from being uncaught
-        socket.on('error', () => {});
+        // ICMP errors (nothing listens there) come back on the connected socket
+        socket.on('error', (err) => {
+          if (t.socket === socket) this.failed(t, err, false);
+        });
         t.local = socket.address().address;
         t.socket = socket;
         resolve(socket);

@@ -189,7 +189,7 @@ describe.runIf(requirePeer('uWSGI (fastrouter, python3 plugins) and nginx', have
     expect([...p.get('only.test')!.keys()]).toEqual([oursAddr]);
     // uWSGI's own node, for comparison: weight 1 unless --weight/--auto-weight
     expect(p.get('rpc.test')!.get(pyAddr)).toMatchObject({ name: pyAddr, cores: 1, weight: 1, modifier1: 0 });
-    expect(ours.logText()).toMatch(new RegExp(`subscribed to ${sub}: rpc.test -> ${oursAddr} \\(weight 2,`));
+    expect(ours.logText()).toMatch(new RegExp(`announcing to ${sub}: rpc.test -> ${oursAddr} \\(weight 2,`));
   });
 
   it('rpc.test: both nodes answer, shared by weight (2:1) as uWSGI\'s weighted round robin deals them', async () => {

@@ -151,9 +151,13 @@ describe.skipIf(!ok)('our nodes in a uWSGI rawrouter pool (loopback)', () => {
     await until('the node in the pool', () => live(router.stats, router.socket), (n) => n.length === 1);
     const { subscription, socket, stats } = router;
     await router.peer.stop();
+    // nothing listens on the subscription port now: the node says so once, and goes on announcing
+    await until('the node to notice', async () => ours.peer.logText(), (t) => /subscription server .*: .*ECONNREFUSED.*; still announcing every 1 s/.test(t));
     // same addresses, empty pools
     router = track({ ...router, peer: await startUwsgi('rawrouter', ['--rawrouter', socket, '--rawrouter-subscription-server', subscription, '--rawrouter-stats', stats], [stats], dir) });
     expect(await until('the node back', () => live(stats, socket), (n) => n.length === 1)).toEqual([ours.socket]);
+    await until('the node to tell', async () => ours.peer.logText(), (t) => /announces go through again/.test(t));
+    expect(ours.peer.logText().match(/ECONNREFUSED/g)).toHaveLength(1);
     expect((await callMany(socket, 5)).answers.get('js:b')).toBe(5);
   });
 
@@ -210,6 +214,6 @@ describe.skipIf(!ok)('our nodes in a uWSGI rawrouter pool (loopback)', () => {
     expect((await callMany(router.socket, 3)).answers.get('js:api')).toBe(3);
     await server.close();
     expect(await live(router.stats, router.socket)).toEqual([]);
-    expect(logs.join('\n')).toMatch(/subscribed to .* -> 127\.0\.0\.1:\d+ \(weight 5, every 10 s\)[\s\S]*unsubscribed from/);
+    expect(logs.join('\n')).toMatch(/announcing to .* -> 127\.0\.0\.1:\d+ \(weight 5, every 10 s\)[\s\S]*unsubscribed from/);
   });
 });
