@@ -97,22 +97,30 @@ describe('--processes', () => {
       const port = await freePort();
       const child = spawn(process.execPath, [BIN, 'serve', '--socket', `127.0.0.1:${port}`, '--processes', '2', '--import', join(dir, 'pid.mjs')], { cwd: ROOT, stdio: 'ignore' });
       const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-      // the first connection the port accepts: a call, so an unread one would also go unanswered
-      let pid = '';
-      const client = new RpcClient({ timeout: 5000 });
-      for (let i = 0; pid === '' && i < 2000; i++) {
-        pid = await client.call(`127.0.0.1:${port}`, 'pid').then((b) => Buffer.from(b).toString(), (err) => {
-          if ((err as { code?: string }).code !== 'REFUSED') throw err;
-          return '';
-        });
-        if (pid === '') await sleep(2);
+      try {
+        // the first connection the port accepts: a call, so an unread one would also go unanswered
+        let pid = '';
+        const client = new RpcClient({ timeout: 5000 });
+        for (let i = 0; pid === '' && i < 2000; i++) {
+          pid = await client.call(`127.0.0.1:${port}`, 'pid').then((b) => Buffer.from(b).toString(), (err) => {
+            if ((err as { code?: string }).code !== 'REFUSED') throw err;
+            return '';
+          });
+          if (pid === '') await sleep(2);
+        }
+        await client.close();
+        expect(pid).toMatch(/^\d+$/);
+        child.kill('SIGINT');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 8000);
+        expect(await exited, 'exit code (null: it hung and was killed)').toBe(0);
+        clearTimeout(timer);
+      } finally {
+        // a failed round must not leave the primary (nor, through it, its workers) running
+        if (child.exitCode === null && child.signalCode === null) {
+          child.kill('SIGTERM');
+          await exited;
+        }
       }
-      await client.close();
-      expect(pid).toMatch(/^\d+$/);
-      child.kill('SIGINT');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 8000);
-      expect(await exited, 'exit code (null: it hung and was killed)').toBe(0);
-      clearTimeout(timer);
     }
   });
 });
