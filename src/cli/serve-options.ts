@@ -4,7 +4,7 @@ import { ROUTE_OPTIONS } from '../routing/parse-rule.js';
 import type { RouteOption } from '../routing/router.js';
 import { type OptionSpecs, parseArgs } from './args.js';
 import { readIni } from './ini.js';
-import { type SubscribeTarget, parseSubscribeTo } from '../subscription/spec.js';
+import { type SubscribeTarget, parseSubscribe2, parseSubscribeTo } from '../subscription/spec.js';
 import { UsageError } from './usage.js';
 
 export interface ServeOptions {
@@ -29,7 +29,7 @@ export interface ServeOptions {
   allow?: string[];
   /** uWSGI's --processes: worker processes sharing the sockets (node:cluster). */
   processes: number;
-  /** uWSGI's --subscribe-to (alias --st, --subscribe): routers' subscription servers to announce this node to. */
+  /** uWSGI's --subscribe-to (alias --st, --subscribe) and --subscribe2: routers' subscription servers to announce this node to. */
   subscribeTo: SubscribeTarget[];
   /** --subscribe-freq seconds, --weight, --subscribe-with-modifier1, --unsubscribe-grace (seconds, as ms). */
   subscribeFreq?: number;
@@ -90,6 +90,7 @@ export const SERVE_OPTIONS: OptionSpecs = {
   'subscribe-to': value,
   st: value,
   subscribe: value,
+  subscribe2: value,
   'subscribe-freq': value,
   weight: value,
   'subscribe-with-modifier1': value,
@@ -139,8 +140,9 @@ function apply(entries: readonly [string, string][], o: ServeOptions, depth: num
       case 'subscribe-to':
       case 'st':
       case 'subscribe':
+      case 'subscribe2':
         try {
-          o.subscribeTo.push(parseSubscribeTo(v));
+          o.subscribeTo.push(name === 'subscribe2' ? parseSubscribe2(v) : parseSubscribeTo(v));
         } catch (err) {
           throw new UsageError((err as Error).message);
         }

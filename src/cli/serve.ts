@@ -43,6 +43,8 @@ async function serveHere(argv: readonly string[]): Promise<number> {
   if (subscribing && options.sockets.length === 0 && options.subscribeTo.some((t) => t.address === undefined)) {
     throw new UsageError('--subscribe-to announces the node\'s uwsgi socket: give a --socket (or ADDRESS=SERVER:PORT:KEY)');
   }
+  const numbered = options.subscribeTo.find((t) => t.socket !== undefined && t.socket >= options.sockets.length);
+  if (numbered !== undefined) throw new UsageError(`--subscribe2 ${numbered.text}: socket=${numbered.socket}, but there ${options.sockets.length === 1 ? 'is 1 --socket' : `are ${options.sockets.length} --socket`} (counted from 0)`);
   if (subscribing && !isWorker) usage(() => checkSubscribeTargets(options.subscribeTo));
   const subscription = {
     freq: options.subscribeFreq, weight: options.weight, modifier1: options.subscribeModifier1,
@@ -95,7 +97,7 @@ async function serveHere(argv: readonly string[]): Promise<number> {
     });
     for (const line of gateways.lines) await say(`${line}\n`);
     if (subscribing && !isWorker) {
-      await server.subscribe(options.subscribeTo, subscription).catch((err) => usage(() => { throw err; }));
+      await server.subscribe(bySocketNumber(options.subscribeTo, server.addresses), subscription).catch((err) => usage(() => { throw err; }));
     }
   } catch (err) {
     stop.cancel();
@@ -143,6 +145,11 @@ function usage<T>(f: () => T): T {
   }
 }
 
+/** --subscribe2 socket=N: the Nth --socket as bound (listened first, in order); as in uWSGI it wins over addr. */
+function bySocketNumber(targets: SubscribeTarget[], addresses: string[]): SubscribeTarget[] {
+  return targets.map((t) => (t.socket === undefined ? t : { ...t, address: addresses[t.socket] }));
+}
+
 /** --processes N: the primary announces the node (once its workers listen) and unsubscribes before stopping them. */
 function primarySubscriber(targets: SubscribeTarget[], options: SubscribeOptions): PrimaryHooks {
   let subscriber: Subscriber | null = null;
@@ -150,7 +157,7 @@ function primarySubscriber(targets: SubscribeTarget[], options: SubscribeOptions
     async ready(addresses) {
       // workers listen on the --socket values first: [0] is the first uwsgi socket, when there is one
       const address = addresses[0] ?? targets[0].address!;
-      subscriber = new Subscriber({ ...options, subscribeTo: targets, address });
+      subscriber = new Subscriber({ ...options, subscribeTo: bySocketNumber(targets, addresses), address });
       await subscriber.start();
     },
     async stopping() {

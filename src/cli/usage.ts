@@ -7,6 +7,7 @@ export const USAGE = `usage:
                   [--processes N] [--chmod-socket MODE] [--allow NET/BITS]...
                   [--ws-socket HOST:PORT [--ws-forward NODE]... [--ws-origin ORIGIN]...]
                   [--subscribe-to [ADDRESS=]SERVER:PORT:KEY[,MODIFIER1[,DIGEST:KEYFILE]]]...
+                  [--subscribe2 server=SERVER:PORT,key=KEY[,addr=..,socket=N,weight=N,modifier1=N,modifier2=N,..]]...
                   [--subscribe-freq S] [--weight N] [--subscribe-with-modifier1 N] [--unsubscribe-grace S]
   uwsgi-rpc call [--raw] [--timeout MS] HOST:PORT|PATH.sock FUNC [ARG...]
   uwsgi-rpc help
@@ -47,7 +48,9 @@ serve   serves the RPC functions that the --import modules register, on every --
         --socket (or ADDRESS) under KEY (a rawrouter's key is its own socket name; a fastrouter's
         a host name; SERVER:PORT:@FILE reads KEY[,MODIFIER1] lines), every --subscribe-freq
         seconds (10); --weight (default: --processes); DIGEST:KEYFILE signs them for a router
-        run with --subscriptions-sign-check. On SIGINT/SIGTERM the node unsubscribes, keeps
+        run with --subscriptions-sign-check. --subscribe2 takes uWSGI's key=value form (also
+        sign=, check=FILE: silent while FILE exists, sni_key/sni_crt/sni_ca; its weight applies
+        to that subscription only). On SIGINT/SIGTERM the node unsubscribes, keeps
         accepting --unsubscribe-grace seconds (1), then closes as above.
 call    calls FUNC on a node and writes the result bytes to stdout, exactly (no newline
         added). --raw asks for the bare result (modifier2 1); --timeout MS bounds the call.

@@ -1,6 +1,6 @@
 import { type KeyObject, createPrivateKey, sign as rsaSign } from 'node:crypto';
 import dgram from 'node:dgram';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { RpcError } from '../rpc-error.js';
 import { type Announcement, SUBSCRIBE, UNSUBSCRIBE, type SignOptions, encodeSubscription } from '../subscription/packet.js';
@@ -136,13 +136,16 @@ export class Subscriber {
     }
     t.errors = 0;
     try {
+      // uWSGI's --subscribe2 check=FILE: a node in maintenance says nothing while FILE exists
+      if (t.spec.check !== undefined && existsSync(t.spec.check)) return;
       const keys = await this.keysOf(t);
       const socket = await this.socketFor(t);
       const announced = t.spec.address ?? withHost(this.address, t.local);
       for (const { key, modifier1 } of keys) {
         const a: Announcement = {
-          key, address: announced, modifier1: this.modifier1 ?? modifier1, modifier2: 0,
-          cores: this.cores, load: Math.max(0, Math.floor(this.load())), weight: this.weight,
+          key, address: announced, modifier1: this.modifier1 ?? modifier1, modifier2: t.spec.modifier2 ?? 0,
+          cores: this.cores, load: Math.max(0, Math.floor(this.load())), weight: t.spec.weight ?? this.weight,
+          sniKey: t.spec.sni?.key, sniCrt: t.spec.sni?.crt, sniCa: t.spec.sni?.ca,
         };
         const signKey = t.signKey;
         const signing: SignOptions | undefined = signKey === null || t.spec.sign === undefined ? undefined
@@ -154,7 +157,7 @@ export class Subscriber {
         if (!quiet) this.log(`unsubscribed from ${server} (${keys.map((k) => k.key).join(', ')})`);
       } else if (!t.announced) {
         t.announced = true;
-        this.log(`announcing to ${server}: ${keys.map((k) => k.key).join(', ')} -> ${announced} (weight ${this.weight}, every ${this.freq} s)`);
+        this.log(`announcing to ${server}: ${keys.map((k) => k.key).join(', ')} -> ${announced} (weight ${t.spec.weight ?? this.weight}, every ${this.freq} s)`);
       }
     } catch (err) {
       this.failed(t, err as Error, quiet);

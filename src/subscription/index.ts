@@ -4,4 +4,4 @@ export {
   encodeSubscription, decodeSubscription,
   type Announcement, type SignFunction, type SignOptions, type DecodedSubscription,
 } from './packet.js';
-export { parseSubscribeTo, parseKeyFile, type SubscribeTarget } from './spec.js';
+export { parseSubscribeTo, parseSubscribe2, parseKeyFile, type SubscribeTarget } from './spec.js';

@@ -24,6 +24,10 @@ export interface Announcement {
   cores: number;
   load: number;
   weight: number;
+  /** For an SSL-terminating router (uWSGI's sni_key, sni_crt, sni_ca: file names on the router's host). */
+  sniKey?: string;
+  sniCrt?: string;
+  sniCa?: string;
   /** A unix datagram socket the router acknowledges new subscriptions to (uWSGI's `notify`). */
   notify?: string;
 }
@@ -60,6 +64,9 @@ export function encodeSubscription(a: Announcement, command: number, signing?: S
     ['load', number(a.load, 'load')],
     ['weight', number(a.weight, 'weight')],
   ];
+  if (a.sniKey !== undefined) pairs.push(['sni_key', a.sniKey]);
+  if (a.sniCrt !== undefined) pairs.push(['sni_crt', a.sniCrt]);
+  if (a.sniCa !== undefined) pairs.push(['sni_ca', a.sniCa]);
   if (a.notify !== undefined) pairs.push(['notify', a.notify]);
   if (signing !== undefined) {
     // An unsubscribe carries a later timestamp than the last subscribe of the same second.

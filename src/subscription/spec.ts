@@ -12,6 +12,13 @@ export interface SubscribeTarget {
   sign?: { digest: string; keyFile: string };
   /** `ADDRESS=SERVER:KEY`: announce this address instead of the node's first socket. */
   address?: string;
+  /** --subscribe2 only: announce the node's Nth socket (`socket=N`, from 0). */
+  socket?: number;
+  /** --subscribe2 only: modifier2, weight, a file that pauses announcing while it exists (`check`), SNI files for SSL routers. */
+  modifier2?: number;
+  weight?: number;
+  check?: string;
+  sni?: { key?: string; crt?: string; ca?: string };
   /** The value as given, for log lines. */
   text: string;
 }
@@ -66,6 +73,56 @@ export function parseSubscribeTo(text: string): SubscribeTarget {
     sign = { digest: spec.slice(0, colon), keyFile: spec.slice(colon + 1) };
   }
   return { server, key, modifier1, sign, address, text };
+}
+
+const SUBSCRIBE2_KEYS = new Set(['server', 'key', 'socket', 'addr', 'address', 'weight', 'modifier1', 'modifier2', 'sign', 'check', 'sni_key', 'sni_crt', 'sni_ca']);
+
+/**
+ * Parses uWSGI's --subscribe2 `key=value,...` form: server and key required; addr (or
+ * socket=N), weight, modifier1, modifier2, sign=DIGEST:KEYFILE, check=FILE, sni_key,
+ * sni_crt, sni_ca. A `\,` keeps a comma in a value. Unlike uWSGI, whose `weight` here
+ * changes the node's weight for every subscription, it applies to this one.
+ */
+export function parseSubscribe2(text: string): SubscribeTarget {
+  const bad = (why: string): never => {
+    throw new RpcError('INVALID', `--subscribe2 ${text}: ${why} (use server=HOST:PORT,key=KEY[,addr=...,weight=N,modifier1=N,modifier2=N,sign=DIGEST:KEYFILE,check=FILE])`);
+  };
+  if (typeof text !== 'string') return bad('not a string');
+  const kv = new Map<string, string>();
+  for (const part of text.trim().split(/(?<!\\),/)) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    if (eq <= 0) bad(`"${part}" is not key=value`);
+    const k = part.slice(0, eq);
+    if (!SUBSCRIBE2_KEYS.has(k)) bad(`unknown key "${k}"`);
+    kv.set(k === 'address' ? 'addr' : k, part.slice(eq + 1).replace(/\\,/g, ','));
+  }
+  const server = kv.get('server');
+  const key = kv.get('key');
+  if (server === undefined || server === '') return bad('no server');
+  if (key === undefined || key === '') return bad('no key');
+  const num = (name: string, max: number): number | undefined => {
+    const v = kv.get(name);
+    if (v === undefined) return undefined;
+    if (!/^\d+$/.test(v) || Number(v) > max) bad(`${name} "${v}" is not 0..${max}`);
+    return Number(v);
+  };
+  // the server and signing parts are read as --subscribe-to reads them
+  const sign = kv.get('sign');
+  const base = parseSubscribeTo(`${server}:${key}${sign === undefined ? '' : `,0,${sign}`}`);
+  if (base.key !== undefined && 'file' in base.key) bad('key files (@FILE) are --subscribe-to only');
+  const sni = { key: kv.get('sni_key'), crt: kv.get('sni_crt'), ca: kv.get('sni_ca') };
+  return {
+    ...base,
+    modifier1: num('modifier1', 255) ?? 0,
+    modifier2: num('modifier2', 255),
+    weight: num('weight', 1 << 30),
+    socket: num('socket', 1023),
+    address: kv.get('addr'),
+    check: kv.get('check'),
+    sni: sni.key === undefined && sni.crt === undefined && sni.ca === undefined ? undefined : sni,
+    text,
+  };
 }
 
 /** `KEY[,MODIFIER1]` lines of a `SERVER:@FILE` key file; `#` lines and blank lines skipped, bad lines returned apart. */

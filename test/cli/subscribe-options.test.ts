@@ -34,9 +34,17 @@ describe('serve subscription options', () => {
     }
   });
 
+  it('--subscribe2 (key=value form) joins the same list; socket=N must name a --socket', () => {
+    const o = serveOptions(['--socket', ':0', '--subscribe2', 'server=10.0.0.1:7000,key=k,modifier2=2,weight=4']);
+    expect(o.subscribeTo).toMatchObject([{ server: '10.0.0.1:7000', key: { name: 'k' }, modifier2: 2, weight: 4 }]);
+    const r = spawnSync(process.execPath, [BIN, 'serve', '--socket', '127.0.0.1:0', '--subscribe2', 'server=127.0.0.1:7000,key=k,socket=1'], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/socket=1, but there is 1 --socket \(counted from 0\)/);
+  });
+
   it('bad values are usage errors', () => {
     for (const bad of [['--subscribe-to', '10.0.0.1:7000'], ['--subscribe-to', '/run/sub.sock:k'], ['--subscribe-freq', '0'],
-      ['--subscribe-freq', '1.5'], ['--weight', '-1'], ['--subscribe-with-modifier1', '256'], ['--unsubscribe-grace', 'x']]) {
+      ['--subscribe-freq', '1.5'], ['--subscribe2', 'key=k'], ['--subscribe2', 'server=127.0.0.1:7000,key=k,x=1'], ['--weight', '-1'], ['--subscribe-with-modifier1', '256'], ['--unsubscribe-grace', 'x']]) {
       expect(() => serveOptions(bad), bad.join(' ')).toThrow(UsageError);
     }
   });

@@ -7,7 +7,7 @@ import { type Socket, createSocket } from 'node:dgram';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  SUBSCRIBE, UNSUBSCRIBE, decodeSubscription, encodeSubscription, parseKeyFile, parseSubscribeTo,
+  SUBSCRIBE, UNSUBSCRIBE, decodeSubscription, encodeSubscription, parseKeyFile, parseSubscribe2, parseSubscribeTo,
 } from '../../src/subscription/index.js';
 import { RpcError } from '../../src/rpc-error.js';
 import { requirePeer, which } from '../helpers/peers.js';
@@ -102,6 +102,16 @@ describe('--subscribe-to values', () => {
     expect(message('[::1:7000:k')).toMatch(/IPv6/);
   });
 
+  it('--subscribe2 key=value lists, as uWSGI\'s kvlist (\\, keeps a comma)', () => {
+    expect(parseSubscribe2('server=10.0.0.1:7000,key=rpc.example,addr=10.0.0.9:3031,weight=7,modifier1=5,modifier2=3,check=/run/maint,sni_key=/k\\,1.pem'))
+      .toMatchObject({ server: '10.0.0.1:7000', key: { name: 'rpc.example' }, address: '10.0.0.9:3031', weight: 7, modifier1: 5, modifier2: 3, check: '/run/maint', sni: { key: '/k,1.pem' } });
+    expect(parseSubscribe2('server=10.0.0.1:7000,key=k,socket=1,sign=sha256:/etc/node.pem')).toMatchObject({ socket: 1, sign: { digest: 'sha256', keyFile: '/etc/node.pem' } });
+    for (const [bad, why] of [['key=k', /no server/], ['server=10.0.0.1:7000', /no key/], ['server=10.0.0.1:7000,key=k,proto=x', /unknown key "proto"/],
+      ['server=10.0.0.1:7000,key=k,weight=x', /weight/], ['server=10.0.0.1:7000,key=k,modifier2=256', /modifier2/], ['server=10.0.0.1:7000,key=@f', /--subscribe-to only/], ['server=10.0.0.1:7000,key', /not key=value/]] as const) {
+      expect(() => parseSubscribe2(bad), bad).toThrow(why);
+    }
+  });
+
   it('key files: KEY[,MODIFIER1] lines, comments skipped, bad lines told apart', () => {
     expect(parseKeyFile('# pools\na.example\n\nb.example,173\nc.example,x\n')).toEqual({
       keys: [{ key: 'a.example', modifier1: 0 }, { key: 'b.example', modifier1: 173 }],
@@ -156,6 +166,18 @@ describe.skipIf(!hasUwsgi || !hasOpenssl)('the same bytes as a real uWSGI node',
     const ours = { key: '10.0.0.1:3060', address, modifier1: 0, modifier2: 0, cores: 2, load: 0, weight: 2 };
     expect(Buffer.from(encodeSubscription(ours, SUBSCRIBE)).equals(got[0])).toBe(true);
     expect(Buffer.from(encodeSubscription(ours, UNSUBSCRIBE)).equals(got.find((m) => m[3] === UNSUBSCRIBE)!)).toBe(true);
+  });
+
+  it('--subscribe2 with modifier2, weight and the SSL router\'s sni files', async () => {
+    received.length = 0;
+    const tcp = `127.0.0.1:${await freePort()}`;
+    const peer = await startUwsgi('python3,rpc', ['--socket', tcp, '--import', join(FIXTURES, 'rpc_functions.py'),
+      '--subscribe2', `server=127.0.0.1:${port},key=rpc.example,modifier1=5,modifier2=3,weight=7,sni_key=/etc/k.pem,sni_crt=/etc/c.pem,sni_ca=/etc/ca.pem`], [tcp], dir);
+    peers.push(peer);
+    await until(() => received.length >= 1);
+    await peer.stop();
+    const ours = { key: 'rpc.example', address: tcp, modifier1: 5, modifier2: 3, cores: 1, load: 0, weight: 7, sniKey: '/etc/k.pem', sniCrt: '/etc/c.pem', sniCa: '/etc/ca.pem' };
+    expect(Buffer.from(encodeSubscription(ours, SUBSCRIBE)).equals(received[0])).toBe(true);
   });
 
   it('with a modifier1 and a signature our decoder reads and the public key verifies', async () => {

@@ -202,6 +202,23 @@ describe.skipIf(!ok)('our nodes in a uWSGI rawrouter pool (loopback)', () => {
     expect(broken.logText()).toMatch(/cannot read a private key from .*missing\.pem/);
   });
 
+  it('--subscribe2: socket=N announces that socket, weight is per subscription, check=FILE pauses announcing while FILE exists', async () => {
+    const router = track(await startRouter(dir));
+    const maintenance = join(dir, 'maintenance');
+    writeFileSync(maintenance, '');
+    const second = `127.0.0.1:${await freePort()}`;
+    const ours = track(await startOurs(dir, 'd', ['--socket', second, '--subscribe-freq', '1',
+      '--subscribe2', `server=${router.subscription},key=${router.socket},socket=1,weight=3,check=${maintenance}`]));
+    // two announce rounds while the file exists: nothing sent
+    await new Promise((r) => setTimeout(r, 2200));
+    expect((await pools(router.stats)).get(router.socket)).toBeUndefined();
+    execFileSync('rm', [maintenance]);
+    const [node] = await until('the node', () => pools(router.stats).then((p) => p.get(router.socket) ?? []), (n) => n.length === 1);
+    expect(node).toMatchObject({ name: second, weight: 3 });
+    expect(ours.socket).not.toBe(second);
+    expect((await callMany(router.socket, 4)).answers.get('js:d')).toBe(4);
+  });
+
   it('RpcServer.subscribe(): announced at once, close() unsubscribes before it stops listening', async () => {
     const router = track(await startRouter(dir));
     const logs: string[] = [];
