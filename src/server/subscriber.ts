@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { RpcError } from '../rpc-error.js';
 import { type Announcement, SUBSCRIBE, UNSUBSCRIBE, type SignOptions, encodeSubscription } from '../subscription/packet.js';
 import { type SubscribeTarget, parseKeyFile, parseSubscribeTo } from '../subscription/spec.js';
+import { formatAddress, parseAddress } from './address.js';
 import { type LogLine, stderrLog } from './log.js';
 
 /** uWSGI's --subscribe-freq default: a router forgets a node not heard from in 17 s (--subscription-tolerance). */
@@ -119,8 +120,10 @@ export class Subscriber {
       await this.send(UNSUBSCRIBE, true);
       await sleep(graceMs / 2);
     }
-    for (const t of this.targets) t.socket?.close();
-    for (const t of this.targets) t.socket = null;
+    for (const t of this.targets) {
+      t.socket?.close();
+      t.socket = null;
+    }
   }
 
   private send(command: number, quiet = false): Promise<void> {
@@ -141,15 +144,17 @@ export class Subscriber {
       const keys = await this.keysOf(t);
       const socket = await this.socketFor(t);
       const announced = t.spec.address ?? withHost(this.address, t.local);
+      const weight = t.spec.weight ?? this.weight;
+      // the same for every key of this round
+      const node = {
+        address: announced, modifier2: t.spec.modifier2 ?? 0, cores: this.cores, load: Math.max(0, Math.floor(this.load())), weight,
+        sniKey: t.spec.sni?.key, sniCrt: t.spec.sni?.crt, sniCa: t.spec.sni?.ca,
+      };
+      const { signKey, spec } = t;
+      const signing: SignOptions | undefined = signKey === null || spec.sign === undefined ? undefined
+        : { now: Date.now() / 1000, sign: (base) => rsaSign(spec.sign!.digest, base, signKey) };
       for (const { key, modifier1 } of keys) {
-        const a: Announcement = {
-          key, address: announced, modifier1: this.modifier1 ?? modifier1, modifier2: t.spec.modifier2 ?? 0,
-          cores: this.cores, load: Math.max(0, Math.floor(this.load())), weight: t.spec.weight ?? this.weight,
-          sniKey: t.spec.sni?.key, sniCrt: t.spec.sni?.crt, sniCa: t.spec.sni?.ca,
-        };
-        const signKey = t.signKey;
-        const signing: SignOptions | undefined = signKey === null || t.spec.sign === undefined ? undefined
-          : { now: Date.now() / 1000, sign: (base) => rsaSign(t.spec.sign!.digest, base, signKey) };
+        const a: Announcement = { ...node, key, modifier1: this.modifier1 ?? modifier1 };
         const packet = encodeSubscription(a, command, signing);
         await new Promise<void>((resolve, reject) => socket.send(packet, (err) => (err ? reject(err) : resolve())));
       }
@@ -157,7 +162,7 @@ export class Subscriber {
         if (!quiet) this.log(`unsubscribed from ${server} (${keys.map((k) => k.key).join(', ')})`);
       } else if (!t.announced) {
         t.announced = true;
-        this.log(`announcing to ${server}: ${keys.map((k) => k.key).join(', ')} -> ${announced} (weight ${t.spec.weight ?? this.weight}, every ${this.freq} s)`);
+        this.log(`announcing to ${server}: ${keys.map((k) => k.key).join(', ')} -> ${announced} (weight ${weight}, every ${this.freq} s)`);
       }
     } catch (err) {
       this.failed(t, err as Error, quiet);
@@ -185,7 +190,8 @@ export class Subscriber {
 
   private socketFor(t: Target): Promise<dgram.Socket> {
     if (t.socket !== null) return Promise.resolve(t.socket);
-    const { host, port } = splitServer(t.spec.server);
+    // a parsed --subscribe-to server is always HOST:PORT or [V6]:PORT
+    const { host, port } = parseAddress(t.spec.server) as { host: string; port: number };
     const socket = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
     socket.unref();
     return new Promise((resolve, reject) => {
@@ -229,19 +235,11 @@ function loadSignKey(spec: SubscribeTarget): KeyObject {
   return key;
 }
 
-/** `host:port` or `[v6]:port` of a subscription server. */
-function splitServer(server: string): { host: string; port: number } {
-  const colon = server.lastIndexOf(':');
-  let host = server.slice(0, colon);
-  if (host.startsWith('[')) host = host.slice(1, -1);
-  return { host, port: Number(server.slice(colon + 1)) };
-}
-
 /** A listen address on every interface names no host a router can reach: use the one that reaches the router. */
 function withHost(address: string, local: string): string {
   const m = /^(0\.0\.0\.0|\[::\]|::):(\d+)$/.exec(address);
   if (m === null || local === '') return address;
-  return local.includes(':') ? `[${local}]:${m[2]}` : `${local}:${m[2]}`;
+  return formatAddress({ kind: 'tcp', host: local, port: Number(m[2]) });
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
