@@ -163,12 +163,7 @@ function apply(entries: readonly [string, string][], o: ServeOptions, depth: num
       case 'allow':
         (o.allow ??= []).push(v.trim());
         break;
-      case 'processes': {
-        const n = Number(v.trim());
-        if (!/^\d+$/.test(v.trim()) || n < 1 || n > 1024) throw new UsageError(`--processes ${v}: an integer 1..1024`);
-        o.processes = n;
-        break;
-      }
+      case 'processes': o.processes = integer(name, v, 1, 1024); break;
       case 'ini':
         if (depth >= MAX_INI_DEPTH) throw new UsageError(`--ini ${v}: ini files nested more than ${MAX_INI_DEPTH} deep`);
         apply(checkIni(v, readIni(v), o), o, depth + 1);

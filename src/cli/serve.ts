@@ -45,7 +45,13 @@ async function serveHere(argv: readonly string[]): Promise<number> {
   }
   const numbered = options.subscribeTo.find((t) => t.socket !== undefined && t.socket >= options.sockets.length);
   if (numbered !== undefined) throw new UsageError(`--subscribe2 ${numbered.text}: socket=${numbered.socket}, but there ${options.sockets.length === 1 ? 'is 1 --socket' : `are ${options.sockets.length} --socket`} (counted from 0)`);
-  if (subscribing && !isWorker) usage(() => checkSubscribeTargets(options.subscribeTo));
+  if (subscribing && !isWorker) {
+    try {
+      checkSubscribeTargets(options.subscribeTo);
+    } catch (err) {
+      asUsageError(err);
+    }
+  }
   const subscription = {
     freq: options.subscribeFreq, weight: options.weight, modifier1: options.subscribeModifier1,
     cores: options.processes, unsubscribeGrace: options.unsubscribeGrace,
@@ -60,8 +66,8 @@ async function serveHere(argv: readonly string[]): Promise<number> {
   try {
     server = new RpcServer({ engine: options.engine, routes: options.routes, ...options.limits, chmodSocket: options.chmodSocket, allow: options.allow });
   } catch (err) {
-    if (err instanceof RouteError || (err instanceof RpcError && err.code === 'INVALID')) throw new UsageError(err.message);
-    throw err;
+    if (err instanceof RouteError) throw new UsageError(err.message);
+    asUsageError(err);
   }
   // With --processes the primary unsubscribes before it stops the workers: a terminal's ^C
   // reaching the workers too must not close them first.
@@ -91,13 +97,10 @@ async function serveHere(argv: readonly string[]): Promise<number> {
       await say(`uwsgi-rpc: http socket on ${address}\n`);
     }
     const ws = { sockets: options.wsSockets, forward: options.wsForward, origins: options.wsOrigins };
-    gateways = await startGateways(server, ws, (line) => process.stderr.write(`uwsgi-rpc: ${line}\n`)).catch((err) => {
-      if (err instanceof RpcError && err.code === 'INVALID') throw new UsageError(err.message);
-      throw err;
-    });
+    gateways = await startGateways(server, ws, (line) => process.stderr.write(`uwsgi-rpc: ${line}\n`)).catch(asUsageError);
     for (const line of gateways.lines) await say(`${line}\n`);
     if (subscribing && !isWorker) {
-      await server.subscribe(bySocketNumber(options.subscribeTo, server.addresses), subscription).catch((err) => usage(() => { throw err; }));
+      await server.subscribe(bySocketNumber(options.subscribeTo, server.addresses), subscription).catch(asUsageError);
     }
   } catch (err) {
     stop.cancel();
@@ -135,14 +138,10 @@ function nextSignal(signals: NodeJS.Signals[]): { signal: Promise<NodeJS.Signals
   return { signal, cancel };
 }
 
-/** RpcError INVALID (a bad option value found late) as a usage error. */
-function usage<T>(f: () => T): T {
-  try {
-    return f();
-  } catch (err) {
-    if (err instanceof RpcError && err.code === 'INVALID') throw new UsageError(err.message);
-    throw err;
-  }
+/** Rethrows `err`, an RpcError INVALID (a bad option value found late) as a usage error. */
+function asUsageError(err: unknown): never {
+  if (err instanceof RpcError && err.code === 'INVALID') throw new UsageError(err.message);
+  throw err;
 }
 
 /** --subscribe2 socket=N: the Nth --socket as bound (listened first, in order); as in uWSGI it wins over addr. */
