@@ -22,7 +22,7 @@ import { createLab, netnsUnavailable } from '../test/helpers/netns.mjs';
 import { childrenCpu, cpuWindow } from './lib/cpu.mjs';
 import { machine, quick, table } from './lib/measure.mjs';
 import { arg, benchDir, has, median, parseRpcload, progress, rpcloadPath, version } from './lib/procs.mjs';
-import { startRouter, routerArgs } from './lib/rawrouter.mjs';
+import { startRouter, routerArgs } from '../test/helpers/rawrouter.mjs';
 
 const rounds = Number(arg('rounds', quick ? 1 : 5));
 const secs = Number(arg('secs', quick ? 0.3 : 3));

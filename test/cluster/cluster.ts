@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { Lab, LabProcess } from '../helpers/netns.mjs';
 import { which } from '../helpers/peers.js';
+import { startRouter as startSharedRouter } from '../helpers/rawrouter.mjs';
 
 export const FIXTURES = join(import.meta.dirname, 'fixtures');
 export const CALLER = join(FIXTURES, 'caller.mjs');
@@ -17,8 +18,6 @@ const PLUGIN_DIR = '/usr/lib/uwsgi/plugins';
 
 /** Ports every lab host uses (labs are isolated, so fixed ports cannot collide). */
 export const ROUTER_PORT = 3060;
-export const SUBSCRIPTION_PORT = 7000;
-export const STATS_PORT = 7001;
 export const NODE_PORT = 3031;
 
 /** The uWSGI binary and these plugins (Debian ships each as its own .so) are installed. */
@@ -60,33 +59,16 @@ export interface Router {
 }
 
 /**
- * A uWSGI rawrouter on `host`, balancing its own socket's key over subscribed nodes.
- * uWSGI 2.0.21's rawrouter SEGFAULTS when a client connects while its pool is empty (the
- * master respawns it): nothing may connect to `address` before a node is in the pool, so
- * readiness is read from the stats server, never by probing the router's socket.
+ * A uWSGI rawrouter on `host`, balancing its own socket's key over subscribed nodes
+ * (test/helpers/rawrouter.mjs starts it; nothing connects to `address` before a node is in
+ * the pool: this uWSGI's rawrouter segfaults on a connection to an empty pool).
  */
 export async function startRouter(lab: Lab, host: string, dir: string, extra: string[] = []): Promise<Router> {
-  const ip = lab.ip(host);
-  const address = `${ip}:${ROUTER_PORT}`;
-  const statsAt = `${ip}:${STATS_PORT}`;
-  const proc = lab.spawn(host, 'uwsgi', [
-    '--plugin', 'rawrouter', '--master', '--no-orphans',
-    '--rawrouter', address,
-    '--rawrouter-subscription-server', `${ip}:${SUBSCRIPTION_PORT}`,
-    '--rawrouter-stats', statsAt,
-    ...extra,
-  ], { log: join(dir, `${host}.log`), stopSignal: 'SIGINT' });
-  await lab.waitListening(host, statsAt, { child: proc.child });
-
-  async function stats(): Promise<RouterStats> {
-    // The stats server writes one JSON document on connect and closes.
-    const r = await lab.run(host, 'bash', ['-c', 'exec 3<>"/dev/tcp/$0/$1" && cat <&3', ip, String(STATS_PORT)], { timeoutMs: 5_000 });
-    if (r.code !== 0) throw new Error(`router stats at ${statsAt}: ${r.stderr || `exit ${r.code}`}`);
-    return JSON.parse(r.stdout) as RouterStats;
-  }
+  const address = `${lab.ip(host)}:${ROUTER_PORT}`;
+  const router = await startSharedRouter(lab, host, [address], join(dir, `${host}.log`), extra);
+  const stats = router.stats as () => Promise<RouterStats>;
   async function pool(): Promise<Map<string, PoolNode>> {
-    const slot = (await stats()).subscriptions.find((s) => s.key === address);
-    return new Map((slot?.nodes ?? []).map((n) => [n.name, n]));
+    return ((await router.pools()).get(address) as Map<string, PoolNode> | undefined) ?? new Map();
   }
   async function waitPool(ok: (p: Map<string, PoolNode>) => boolean, what: string, timeoutMs = 15_000): Promise<Map<string, PoolNode>> {
     const until = Date.now() + timeoutMs;
@@ -94,12 +76,12 @@ export async function startRouter(lab: Lab, host: string, dir: string, extra: st
       const p = await pool();
       if (ok(p)) return p;
       if (Date.now() > until) {
-        throw new Error(`router pool: ${what} not reached after ${timeoutMs} ms; pool: ${JSON.stringify([...p.values()])}\n--- router log ---\n${proc.logText()}`);
+        throw new Error(`router pool: ${what} not reached after ${timeoutMs} ms; pool: ${JSON.stringify([...p.values()])}\n--- router log ---\n${router.proc.logText()}`);
       }
       await new Promise((r) => setTimeout(r, 50));
     }
   }
-  return { proc, address, key: address, subscriptionServer: `${ip}:${SUBSCRIPTION_PORT}`, stats, pool, waitPool };
+  return { proc: router.proc, address, key: address, subscriptionServer: router.subscriptionServer, stats, pool, waitPool };
 }
 
 /** A node listed in the pool and not marked dead: the router may send it calls. */

@@ -1,8 +1,8 @@
-// A real uWSGI rawrouter inside a netns lab (test/helpers/netns.mjs), for the cluster suite:
-// one router process with several sockets. A rawrouter's subscription key is the socket the
-// client reached, so each socket is a pool of its own (one per node count and stack) and
-// every configuration is measured through the same router process, with every node kept
-// running across rounds. test/cluster/cluster.ts is the tests' twin (TypeScript, one socket).
+// A real uWSGI rawrouter inside a netns lab (test/helpers/netns.mjs), for the cluster tests
+// (test/cluster/cluster.ts: one socket) and the cluster benchmark (bench/cluster.bench.mjs:
+// one router process with several sockets). A rawrouter's subscription key is the socket the
+// client reached, so each socket is a pool of its own: the benchmark measures every
+// configuration through the same router process, with every node kept running across rounds.
 //
 // uWSGI 2.0.21's rawrouter SEGFAULTS when a client connects to a key whose pool is empty:
 // nothing may connect to a socket before waitPools() has seen its nodes, so readiness is
@@ -22,18 +22,23 @@ export const routerArgs = (ip, sockets, extra = []) => [
 
 /**
  * Starts the router on `host` serving `sockets` and returns { proc, subscriptionServer,
- * pools(), waitPools(want) }; pools() maps key -> node name ('IP:PORT') -> the stats' node.
+ * stats(), pools(), waitPools(want) }; pools() maps key -> node name ('IP:PORT') -> the stats' node.
  */
 export async function startRouter(lab, host, sockets, log, extra = []) {
   const ip = lab.ip(host);
   const proc = lab.spawn(host, 'uwsgi', routerArgs(ip, sockets, extra), { log, stopSignal: 'SIGINT' });
   await lab.waitListening(host, `${ip}:${STATS_PORT}`, { child: proc.child });
 
-  async function pools() {
+  /** The stats server's document: { pid, subscriptions: [{ key, nodes: [...] }], ... }. */
+  async function stats() {
+    // it writes one JSON document on connect and closes; the lab is out of the test process's reach
     const r = await lab.run(host, 'bash', ['-c', 'exec 3<>"/dev/tcp/$0/$1" && cat <&3', ip, String(STATS_PORT)], { timeoutMs: 5_000 });
     if (r.code !== 0) throw new Error(`router stats at ${ip}:${STATS_PORT}: ${r.stderr || `exit ${r.code}`}`);
-    const stats = JSON.parse(r.stdout);
-    return new Map(stats.subscriptions.map((s) => [s.key, new Map(s.nodes.map((n) => [n.name, n]))]));
+    return JSON.parse(r.stdout);
+  }
+
+  async function pools() {
+    return new Map((await stats()).subscriptions.map((s) => [s.key, new Map(s.nodes.map((n) => [n.name, n]))]));
   }
 
   /** Waits until every key in `want` (key -> node names) has exactly those nodes, none marked dead. */
@@ -54,5 +59,5 @@ export async function startRouter(lab, host, sockets, log, extra = []) {
     }
   }
 
-  return { proc, subscriptionServer: `${ip}:${SUBSCRIPTION_PORT}`, pools, waitPools };
+  return { proc, subscriptionServer: `${ip}:${SUBSCRIPTION_PORT}`, stats, pools, waitPools };
 }
