@@ -9,11 +9,11 @@ import { execFileSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import http from 'node:http';
 import { existsSync, mkdirSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Nginx, startNginx } from '../helpers/nginx.js';
 import { requirePeer, which } from '../helpers/peers.js';
+import { type RouterNode, type RouterStats, routerStats } from '../helpers/router-stats.js';
 import { type Peer, freePort, removeDir, startPeer, startUwsgi, tempDir } from '../helpers/processes.js';
 
 const ROOT = join(__dirname, '..', '..');
@@ -37,37 +37,16 @@ function freeUdpPort(): Promise<number> {
   });
 }
 
-interface StatsNode { name: string; modifier1: number; modifier2: number; cores: number; weight: number; requests: number; death_mark: number }
-interface Stats { pid: number; subscriptions: { key: string; nodes: StatsNode[] }[] }
-
-/** The fastrouter's stats server writes one JSON document to each connection, then closes. */
-function stats(address: string): Promise<Stats> {
-  const i = address.lastIndexOf(':');
-  return new Promise((resolve, reject) => {
-    const s = connect(Number(address.slice(i + 1)), address.slice(0, i));
-    const chunks: Buffer[] = [];
-    s.on('data', (c: Buffer) => chunks.push(c));
-    s.once('error', reject);
-    s.once('end', () => {
-      try {
-        resolve(JSON.parse(Buffer.concat(chunks).toString()) as Stats);
-      } catch (err) {
-        reject(err);
-      }
-    });
-  });
-}
-
 /** The live nodes of each pool, by key: name -> node. */
-function pools(st: Stats): Map<string, Map<string, StatsNode>> {
+function pools(st: RouterStats): Map<string, Map<string, RouterNode>> {
   return new Map(st.subscriptions.map((s) => [s.key, new Map(s.nodes.filter((n) => n.death_mark === 0).map((n) => [n.name, n]))]));
 }
 
 /** Polls the stats until `ok` holds (announces are UDP: there is nothing else to wait on), or `node` exits. */
-async function waitStats(address: string, ok: (p: Map<string, Map<string, StatsNode>>) => boolean, what: string, node: Peer): Promise<Stats> {
+async function waitStats(address: string, ok: (p: Map<string, Map<string, RouterNode>>) => boolean, what: string, node: Peer): Promise<RouterStats> {
   const until = Date.now() + 15_000;
   for (;;) {
-    const st = await stats(address);
+    const st = await routerStats(address);
     if (ok(pools(st))) return st;
     if (node.child.exitCode !== null || node.child.signalCode !== null) throw new Error(`the node exited:\n${node.logText()}`);
     if (Date.now() > until) throw new Error(`the fastrouter's pools never showed ${what}: ${JSON.stringify(st.subscriptions)}\n${node.logText()}`);
@@ -137,7 +116,7 @@ describe.runIf(requirePeer('uWSGI (fastrouter, python3 plugins) and nginx', have
     router = await startUwsgi('fastrouter', [
       '--fastrouter', fr, '--fastrouter-subscription-server', sub, '--fastrouter-stats', frStats,
     ], [fr, frStats], join(dir, 'router'));
-    routerPid = (await stats(frStats)).pid;
+    routerPid = (await routerStats(frStats)).pid;
     nginx = await startNginx(`
     location / {
       include /etc/nginx/uwsgi_params;
@@ -158,7 +137,7 @@ describe.runIf(requirePeer('uWSGI (fastrouter, python3 plugins) and nginx', have
     if (dir) removeDir(dir);
   });
 
-  const routerAlive = async () => expect((await stats(frStats)).pid).toBe(routerPid);
+  const routerAlive = async () => expect((await routerStats(frStats)).pid).toBe(routerPid);
 
   it('before any node subscribed: the fastrouter closes the connection without a byte (nginx: 502) and keeps running', async () => {
     expect(await get(nginx.address, 'rpc.test')).toMatchObject({ status: 502 });
@@ -193,11 +172,11 @@ describe.runIf(requirePeer('uWSGI (fastrouter, python3 plugins) and nginx', have
   });
 
   it('rpc.test: both nodes answer, shared by weight (2:1) as uWSGI\'s weighted round robin deals them', async () => {
-    const before = pools(await stats(frStats)).get('rpc.test')!;
+    const before = pools(await routerStats(frStats)).get('rpc.test')!;
     const counts = await tally(nginx.address, 'rpc.test', 60);
     // sequential requests meet the round robin's fixed cycle (ours twice, uWSGI once): any 60 are 40 + 20
     expect(counts).toEqual({ 'js:ours': 40, 'py:uwsgi': 20 });
-    const after = pools(await stats(frStats)).get('rpc.test')!;
+    const after = pools(await routerStats(frStats)).get('rpc.test')!;
     expect(after.get(oursAddr)!.requests - before.get(oursAddr)!.requests).toBe(40);
     expect(after.get(pyAddr)!.requests - before.get(pyAddr)!.requests).toBe(20);
   });
@@ -208,10 +187,10 @@ describe.runIf(requirePeer('uWSGI (fastrouter, python3 plugins) and nginx', have
   });
 
   it('an unknown host: the fastrouter closes the connection without a byte (nginx: 502), no node is asked', async () => {
-    const before = await stats(frStats);
+    const before = await routerStats(frStats);
     expect(await tally(nginx.address, 'nobody.test', 5)).toEqual({ 'HTTP 502': 5 });
-    const total = (st: Stats) => st.subscriptions.flatMap((s) => s.nodes).reduce((n, x) => n + x.requests, 0);
-    expect(total(await stats(frStats))).toBe(total(before));
+    const total = (st: RouterStats) => st.subscriptions.flatMap((s) => s.nodes).reduce((n, x) => n + x.requests, 0);
+    expect(total(await routerStats(frStats))).toBe(total(before));
     await routerAlive();
   });
 
@@ -219,7 +198,7 @@ describe.runIf(requirePeer('uWSGI (fastrouter, python3 plugins) and nginx', have
     expect(await get(nginx.address, 'psgi.test')).toMatchObject({ status: 502 });
     await waitLog(ours, /modifier1 5 is neither an RPC request \(173\) nor an HTTP request \(0\)/);
     // a node that answered nothing after connecting is not marked failed: it stays in the pool
-    expect(pools(await stats(frStats)).get('psgi.test')!.get(oursAddr)).toMatchObject({ death_mark: 0, modifier1: 5 });
+    expect(pools(await routerStats(frStats)).get('psgi.test')!.get(oursAddr)).toMatchObject({ death_mark: 0, modifier1: 5 });
   });
 
   it('SIGINT to our node: it unsubscribes and drains; calls running on it finish, and every request meanwhile and after is answered, then by uWSGI only', async () => {
@@ -272,7 +251,7 @@ describe.runIf(requirePeer('uWSGI (fastrouter, python3 plugins) and nginx', have
     expect(count('leaving')).toBeGreaterThan(0);
     expect(by('gone')).toEqual({ 'py:uwsgi': count('gone') });
     expect(ours.logText()).toMatch(/unsubscribed from .* \(rpc\.test\)/);
-    const p = pools(await stats(frStats));
+    const p = pools(await routerStats(frStats));
     expect([...p.get('rpc.test')!.keys()]).toEqual([pyAddr]);
     expect(p.has('only.test')).toBe(false);
   });

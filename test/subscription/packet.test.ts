@@ -12,6 +12,7 @@ import {
 import { RpcError } from '../../src/rpc-error.js';
 import { requirePeer, which } from '../helpers/peers.js';
 import { freePort, type Peer, removeDir, startUwsgi, tempDir } from '../helpers/processes.js';
+import { eventually } from '../helpers/router-stats.js';
 
 const PLUGIN_DIR = '/usr/lib/uwsgi/plugins';
 const FIXTURES = join(import.meta.dirname, '../interop/fixtures');
@@ -154,9 +155,9 @@ describe.skipIf(!hasUwsgi || !hasOpenssl)('the same bytes as a real uWSGI node',
     const tcp = `127.0.0.1:${await freePort()}`;
     const peer = await startUwsgi('python3,rpc', ['--socket', tcp, '--import', join(FIXTURES, 'rpc_functions.py'), '--subscribe-to', `127.0.0.1:${port}:${subscription}`, ...extra], [tcp], dir);
     peers.push(peer);
-    await until(() => received.length >= 1);
+    await eventually('a datagram', async () => received.length, (n) => n >= 1);
     await peer.stop();
-    await until(() => received.some((m) => m[3] === UNSUBSCRIBE));
+    await eventually('the unsubscribe', async () => received.some((m) => m[3] === UNSUBSCRIBE), (seen) => seen);
     return [...received];
   }
 
@@ -174,7 +175,7 @@ describe.skipIf(!hasUwsgi || !hasOpenssl)('the same bytes as a real uWSGI node',
     const peer = await startUwsgi('python3,rpc', ['--socket', tcp, '--import', join(FIXTURES, 'rpc_functions.py'),
       '--subscribe2', `server=127.0.0.1:${port},key=rpc.example,modifier1=5,modifier2=3,weight=7,sni_key=/etc/k.pem,sni_crt=/etc/c.pem,sni_ca=/etc/ca.pem`], [tcp], dir);
     peers.push(peer);
-    await until(() => received.length >= 1);
+    await eventually('a datagram', async () => received.length, (n) => n >= 1);
     await peer.stop();
     const ours = { key: 'rpc.example', address: tcp, modifier1: 5, modifier2: 3, cores: 1, load: 0, weight: 7, sniKey: '/etc/k.pem', sniCrt: '/etc/c.pem', sniCa: '/etc/ca.pem' };
     expect(Buffer.from(encodeSubscription(ours, SUBSCRIBE)).equals(received[0])).toBe(true);
@@ -200,11 +201,3 @@ describe.skipIf(!hasUwsgi || !hasOpenssl)('the same bytes as a real uWSGI node',
     expect(Buffer.from(ours).equals(got[0])).toBe(true);
   });
 });
-
-async function until(ok: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error('timed out waiting for a datagram');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

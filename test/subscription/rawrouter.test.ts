@@ -4,7 +4,6 @@
 // RpcServer.subscribe() API. The cross-host versions are in test/cluster/.
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RpcClient } from '../../src/client/index.js';
@@ -12,6 +11,7 @@ import { RpcServer } from '../../src/server/index.js';
 import { Registry } from '../../src/server/registry.js';
 import { requirePeer, which } from '../helpers/peers.js';
 import { type Peer, freePort, removeDir, startPeer, startUwsgi, tempDir, waitListening } from '../helpers/processes.js';
+import { type RouterNode, eventually, routerStats } from '../helpers/router-stats.js';
 
 const PLUGIN_DIR = '/usr/lib/uwsgi/plugins';
 const ROOT = join(import.meta.dirname, '../..');
@@ -23,34 +23,14 @@ const ok = requirePeer(
   'apt-get install uwsgi-core uwsgi-plugin-python3 openssl',
 );
 
-interface PoolNode { name: string; weight: number; cores: number; modifier1: number; death_mark: number; requests: number }
-
-/** The pools a router's stats server reports (it writes one JSON document and closes). */
-function pools(stats: string): Promise<Map<string, PoolNode[]>> {
-  return new Promise((resolve, reject) => {
-    const [host, port] = [stats.slice(0, stats.lastIndexOf(':')), Number(stats.slice(stats.lastIndexOf(':') + 1))];
-    const s = connect(port, host);
-    let text = '';
-    s.setEncoding('utf8').on('data', (d) => (text += d)).on('error', reject).on('end', () => {
-      const doc = JSON.parse(text) as { subscriptions: { key: string; nodes: PoolNode[] }[] };
-      resolve(new Map(doc.subscriptions.map((p) => [p.key, p.nodes])));
-    });
-  });
+/** The pools a router's stats server reports, by key. */
+async function pools(stats: string): Promise<Map<string, RouterNode[]>> {
+  return new Map((await routerStats(stats)).subscriptions.map((p) => [p.key, p.nodes]));
 }
 
 /** Live (not death-marked) node names of pool `key`, sorted. */
 async function live(stats: string, key: string): Promise<string[]> {
   return ((await pools(stats)).get(key) ?? []).filter((n) => n.death_mark === 0).map((n) => n.name).sort();
-}
-
-async function until<T>(what: string, f: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (done(v)) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 interface Router { peer: Peer; socket: string; subscription: string; stats: string }
@@ -121,7 +101,7 @@ describe.skipIf(!ok)('our nodes in a uWSGI rawrouter pool (loopback)', () => {
     const pySocket = `127.0.0.1:${await freePort()}`;
     peers.push(await startUwsgi('python3,rpc', ['--socket', pySocket, '--import', py, '--subscribe-to', `${router.subscription}:${key}`], [pySocket], dir));
     const ours = track(await startOurs(dir, 'a', ['--processes', '2', '--subscribe-to', `${router.subscription}:${key}`]));
-    await until('both nodes in the pool', () => live(router.stats, key), (n) => n.length === 2);
+    await eventually('both nodes in the pool', () => live(router.stats, key), (n) => n.length === 2);
     const node = (await pools(router.stats)).get(key)!.find((n) => n.name === ours.socket)!;
     expect(node).toMatchObject({ weight: 2, cores: 2, modifier1: 0 });
 
@@ -148,15 +128,15 @@ describe.skipIf(!ok)('our nodes in a uWSGI rawrouter pool (loopback)', () => {
   it('announce again every --subscribe-freq seconds: a restarted router gets the node back', async () => {
     let router = track(await startRouter(dir));
     const ours = track(await startOurs(dir, 'b', ['--subscribe-freq', '1', '--subscribe-to', `${router.subscription}:${router.socket}`]));
-    await until('the node in the pool', () => live(router.stats, router.socket), (n) => n.length === 1);
+    await eventually('the node in the pool', () => live(router.stats, router.socket), (n) => n.length === 1);
     const { subscription, socket, stats } = router;
     await router.peer.stop();
     // nothing listens on the subscription port now: the node says so once, and goes on announcing
-    await until('the node to notice', async () => ours.peer.logText(), (t) => /subscription server .*: .*ECONNREFUSED.*; still announcing every 1 s/.test(t));
+    await eventually('the node to notice', async () => ours.peer.logText(), (t) => /subscription server .*: .*ECONNREFUSED.*; still announcing every 1 s/.test(t));
     // same addresses, empty pools
     router = track({ ...router, peer: await startUwsgi('rawrouter', ['--rawrouter', socket, '--rawrouter-subscription-server', subscription, '--rawrouter-stats', stats], [stats], dir) });
-    expect(await until('the node back', () => live(stats, socket), (n) => n.length === 1)).toEqual([ours.socket]);
-    await until('the node to tell', async () => ours.peer.logText(), (t) => /announces go through again/.test(t));
+    expect(await eventually('the node back', () => live(stats, socket), (n) => n.length === 1)).toEqual([ours.socket]);
+    await eventually('the node to tell', async () => ours.peer.logText(), (t) => /announces go through again/.test(t));
     expect(ours.peer.logText().match(/ECONNREFUSED/g)).toHaveLength(1);
     expect((await callMany(socket, 5)).answers.get('js:b')).toBe(5);
   });
@@ -174,7 +154,7 @@ describe.skipIf(!ok)('our nodes in a uWSGI rawrouter pool (loopback)', () => {
     const signed = track(await startOurs(dir, 'signed', ['--subscribe-freq', '1', '--subscribe-to', `${router.subscription}:${router.socket},0,sha256:${good}`]));
     const forged = track(await startOurs(dir, 'forged', ['--subscribe-freq', '1', '--subscribe-to', `${router.subscription}:${router.socket},0,sha256:${bad}`]));
     const unsigned = track(await startOurs(dir, 'unsigned', ['--subscribe-freq', '1', '--subscribe-to', `${router.subscription}:${router.socket}`]));
-    await until('the signed node', () => live(router.stats, router.socket), (n) => n.length === 1);
+    await eventually('the signed node', () => live(router.stats, router.socket), (n) => n.length === 1);
     // two more announce rounds of the others: still refused
     await new Promise((r) => setTimeout(r, 2200));
     expect(await live(router.stats, router.socket)).toEqual([signed.socket]);
@@ -190,11 +170,11 @@ describe.skipIf(!ok)('our nodes in a uWSGI rawrouter pool (loopback)', () => {
     const file = join(dir, 'keys.txt');
     writeFileSync(file, `# pools\n${a.socket}\nnot-a-router.example,173\n`);
     const ours = track(await startOurs(dir, 'c', ['--subscribe-to', `${a.subscription}:@${file}`, '--subscribe-to', `${b.subscription}:${b.socket}`]));
-    await until('pools of a', () => pools(a.stats), (p) => p.size === 2);
+    await eventually('pools of a', () => pools(a.stats), (p) => p.size === 2);
     const p = await pools(a.stats);
     expect(p.get(a.socket)!.map((n) => n.name)).toEqual([ours.socket]);
     expect(p.get('not-a-router.example')!.map((n) => n.modifier1)).toEqual([173]);
-    expect(await until('pool of b', () => live(b.stats, b.socket), (n) => n.length === 1)).toEqual([ours.socket]);
+    expect(await eventually('pool of b', () => live(b.stats, b.socket), (n) => n.length === 1)).toEqual([ours.socket]);
 
     const broken = startPeer(process.execPath, [BIN, 'serve', '--socket', '127.0.0.1:0', '--subscribe-to', `${a.subscription}:k,0,sha1:${join(dir, 'missing.pem')}`], join(dir, 'broken.log'), 'SIGINT');
     const code = await new Promise((r) => broken.child.once('exit', r));
@@ -213,7 +193,7 @@ describe.skipIf(!ok)('our nodes in a uWSGI rawrouter pool (loopback)', () => {
     await new Promise((r) => setTimeout(r, 2200));
     expect((await pools(router.stats)).get(router.socket)).toBeUndefined();
     execFileSync('rm', [maintenance]);
-    const [node] = await until('the node', () => pools(router.stats).then((p) => p.get(router.socket) ?? []), (n) => n.length === 1);
+    const [node] = await eventually('the node', () => pools(router.stats).then((p) => p.get(router.socket) ?? []), (n) => n.length === 1);
     expect(node).toMatchObject({ name: second, weight: 3 });
     expect(ours.socket).not.toBe(second);
     expect((await callMany(router.socket, 4)).answers.get('js:d')).toBe(4);
@@ -226,7 +206,7 @@ describe.skipIf(!ok)('our nodes in a uWSGI rawrouter pool (loopback)', () => {
     server.register('who', () => 'js:api');
     const address = await server.listen('127.0.0.1:0');
     await server.subscribe(`${router.subscription}:${router.socket}`, { weight: 5, unsubscribeGrace: 200 });
-    const [node] = await until('the node', () => pools(router.stats).then((p) => p.get(router.socket) ?? []), (n) => n.length === 1);
+    const [node] = await eventually('the node', () => pools(router.stats).then((p) => p.get(router.socket) ?? []), (n) => n.length === 1);
     expect(node).toMatchObject({ name: address, weight: 5, cores: 1 });
     expect((await callMany(router.socket, 3)).answers.get('js:api')).toBe(3);
     await server.close();
