@@ -1,14 +1,14 @@
 // fanout (the same call on several nodes) and Splitter (a list of calls spread over
 // nodes, per-node concurrency, failover only where the call never left).
 import type { Socket } from 'node:net';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { RpcClient, Splitter } from '../../src/client/index.js';
 import type { Codec } from '../../src/codec/index.js';
 import { RpcError } from '../../src/rpc-error.js';
 import { Registry } from '../../src/server/registry.js';
 import { codecFor, ENGINES } from '../helpers/engines.js';
 import { freePort } from '../helpers/processes.js';
-import { answer, sleep, type SeenRequest, type TinyServer, tinyServer } from './helpers/tiny-server.js';
+import { answer, sleep, type SeenRequest, tinyServersPerTest } from './helpers/tiny-server.js';
 
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
 
@@ -27,22 +27,13 @@ for (const engine of ENGINES) {
     let codec: Codec;
     let client: RpcClient;
     let down: string;
-    const servers: TinyServer[] = [];
-    const serve = async (...a: Parameters<typeof tinyServer>): Promise<TinyServer> => {
-      const s = await tinyServer(...a);
-      servers.push(s);
-      return s;
-    };
+    const serve = tinyServersPerTest();
 
     beforeAll(async () => {
       codec = await codecFor(engine);
       const registry = new Registry().register('who', (...args) => `local:${args.join(',')}`);
       client = new RpcClient({ codec, registry, timeout: 5_000 });
       down = `127.0.0.1:${await freePort()}`;
-    });
-
-    afterEach(async () => {
-      await Promise.all(servers.splice(0).map((s) => s.close()));
     });
 
     it('fanout: every node at once, results in node order, each failure its own', async () => {

@@ -5,7 +5,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RpcClient } from '../../src/client/index.js';
 import type { Codec } from '../../src/codec/index.js';
 import { codecFor, ENGINES } from '../helpers/engines.js';
-import { answer, sleep, type SeenRequest, type TinyServer, tinyServer, until } from './helpers/tiny-server.js';
+import { answer, sleep, type SeenRequest, tinyServersPerTest, until } from './helpers/tiny-server.js';
 import { rejection } from '../helpers/rejection.js';
 
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
@@ -45,13 +45,9 @@ const seq = (n: number): string[] => Array.from({ length: n }, (_, i) => String(
 for (const engine of ENGINES) {
   describe(`keepAlive (${engine} engine)`, () => {
     let codec: Codec;
-    const servers: TinyServer[] = [];
+    // before the afterEach below: the clients close first, then the servers
+    const serve = tinyServersPerTest();
     const clients: RpcClient[] = [];
-    const serve = async (...a: Parameters<typeof tinyServer>): Promise<TinyServer> => {
-      const s = await tinyServer(...a);
-      servers.push(s);
-      return s;
-    };
     const make = (o: ConstructorParameters<typeof RpcClient>[0] = {}): RpcClient => {
       const c = new RpcClient({ codec, keepAlive: true, probation: 30, ...o });
       clients.push(c);
@@ -64,7 +60,6 @@ for (const engine of ENGINES) {
 
     afterEach(async () => {
       await Promise.all(clients.splice(0).map((c) => c.close()));
-      await Promise.all(servers.splice(0).map((s) => s.close()));
     });
 
     it('a server that keeps connections: proven after one answer, then one connection serves every call', async () => {

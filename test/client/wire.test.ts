@@ -1,12 +1,12 @@
 // The client's wire behaviour against tiny node:net servers, for what no real peer does on
 // demand (malformed answers, hangs, 1-byte writes...). Real uWSGI: uwsgi-interop.test.ts.
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { RpcClient, wasNeverSent } from '../../src/client/index.js';
 import type { Codec } from '../../src/codec/index.js';
 import { codecFor, ENGINES } from '../helpers/engines.js';
 import { freePort, removeDir, tempDir } from '../helpers/processes.js';
-import { answer, sleep, type TinyServer, tinyServer } from './helpers/tiny-server.js';
+import { answer, sleep, tinyServersPerTest } from './helpers/tiny-server.js';
 import { rejection } from '../helpers/rejection.js';
 
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
@@ -27,20 +27,11 @@ for (const engine of ENGINES) {
   describe(`client wire behaviour (${engine} engine)`, () => {
     let codec: Codec;
     let client: RpcClient;
-    const servers: TinyServer[] = [];
-    const serve = async (...a: Parameters<typeof tinyServer>): Promise<TinyServer> => {
-      const s = await tinyServer(...a);
-      servers.push(s);
-      return s;
-    };
+    const serve = tinyServersPerTest();
 
     beforeAll(async () => {
       codec = await codecFor(engine);
       client = new RpcClient({ codec, timeout: 5_000 });
-    });
-
-    afterEach(async () => {
-      await Promise.all(servers.splice(0).map((s) => s.close()));
     });
 
     it('sends exactly what uWSGI expects and reads a plain answer', async () => {

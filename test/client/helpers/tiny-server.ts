@@ -1,4 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import { afterEach } from 'vitest';
 import { createCodecSync } from '../../../src/codec/index.js';
 
 const codec = createCodecSync();
@@ -101,6 +102,23 @@ export function tinyServer(handler: Handler, options: { path?: string } = {}): P
     if (options.path) server.listen(options.path, ready);
     else server.listen(0, '127.0.0.1', ready);
   });
+}
+
+/**
+ * tinyServer() for the tests of one describe(): every server started through the returned
+ * function is closed after each test. Call it before registering other afterEach hooks that
+ * must run first (vitest runs after-hooks in reverse order of registration).
+ */
+export function tinyServersPerTest(): (...a: Parameters<typeof tinyServer>) => Promise<TinyServer> {
+  const servers: TinyServer[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+  return async (...a) => {
+    const s = await tinyServer(...a);
+    servers.push(s);
+    return s;
+  };
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
