@@ -1,9 +1,9 @@
 // Bad input, one kind at a time: each gets a closed connection and exactly one log line,
 // and the server goes on answering.
 import { afterEach, describe, expect, it } from 'vitest';
-import { Registry } from '../../src/server/registry.js';
 import { RpcServer, type RpcServerOptions } from '../../src/server/server.js';
 import { Wire, answers, req, stillServes as serves } from './wire.js';
+import { startServer } from './start.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -16,14 +16,12 @@ afterEach(async () => {
 });
 
 async function start(options: RpcServerOptions = {}) {
-  logs = [];
-  const registry = new Registry();
-  registry.register('echo', (x) => x ?? 'none');
-  registry.register('count', (...a) => String(a.length));
-  registry.register('later', async (x) => { await sleep(30); return x; });
-  registry.register('huge', () => Buffer.alloc(64 << 20, 3));
-  server = new RpcServer({ registry, engine: 'ts', log: (l) => logs.push(l), ...options });
-  address = await server.listen('127.0.0.1:0');
+  ({ server, address, logs } = await startServer({
+    echo: (x) => x ?? 'none',
+    count: (...a) => String(a.length),
+    later: async (x) => { await sleep(30); return x; },
+    huge: () => Buffer.alloc(64 << 20, 3),
+  }, options));
 }
 
 const stillServes = () => serves(address);

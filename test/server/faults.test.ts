@@ -7,6 +7,7 @@ import { RpcError } from '../../src/rpc-error.js';
 import { Registry } from '../../src/server/registry.js';
 import { RpcServer, type RpcServerOptions } from '../../src/server/server.js';
 import { Wire, answers, req, stillServes as serves } from './wire.js';
+import { startServer } from './start.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -26,11 +27,7 @@ afterEach(async () => {
 });
 
 async function start(options: RpcServerOptions = {}) {
-  logs = [];
-  registry = new Registry();
-  registry.register('echo', (x) => x ?? 'none');
-  server = new RpcServer({ registry, engine: 'ts', log: (l) => logs.push(l), ...options });
-  address = await server.listen('127.0.0.1:0');
+  ({ server, address, logs, registry } = await startServer({ echo: (x) => x ?? 'none' }, options));
 }
 
 const stillServes = () => serves(address);

@@ -8,6 +8,7 @@ import { DEFAULT_LIMITS } from '../../src/server/limits.js';
 import { Registry } from '../../src/server/registry.js';
 import { RpcServer, type RpcServerOptions } from '../../src/server/server.js';
 import { Wire, answers, req } from './wire.js';
+import { startServer } from './start.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -21,13 +22,11 @@ afterEach(async () => {
 });
 
 async function start(options: RpcServerOptions = {}) {
-  logs = [];
-  registry = new Registry();
-  registry.register('hello', () => 'Hello World');
-  registry.register('echo', (x) => x ?? 'none');
-  registry.register('hang', () => new Promise<string>(() => {}));
-  server = new RpcServer({ registry, engine: 'ts', log: (l) => logs.push(l), ...options });
-  address = await server.listen('127.0.0.1:0');
+  ({ server, address, logs, registry } = await startServer({
+    hello: () => 'Hello World',
+    echo: (x) => x ?? 'none',
+    hang: () => new Promise<string>(() => {}),
+  }, options));
 }
 
 /** One good call on its own connection: the other connections' troubles must not show here. */

@@ -10,6 +10,7 @@ import { Registry } from '../../src/server/registry.js';
 import { RpcServer } from '../../src/server/server.js';
 import { sized } from '../../src/server/sized.js';
 import { Wire } from './wire.js';
+import { startServer } from './start.js';
 import { CHUNK, generated, producer } from '../helpers/generated.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -31,9 +32,7 @@ async function all(it: AsyncIterable<Uint8Array>): Promise<Uint8Array[]> {
 }
 
 async function start(registry: Registry, harakiri?: number, socketTimeout?: number): Promise<void> {
-  logs = [];
-  server = new RpcServer({ registry, engine: 'ts', log: (l) => logs.push(l), ...(harakiri ? { harakiri } : {}), ...(socketTimeout ? { socketTimeout } : {}) });
-  address = await server.listen('127.0.0.1:0');
+  ({ server, address, logs } = await startServer({}, { registry, ...(harakiri ? { harakiri } : {}), ...(socketTimeout ? { socketTimeout } : {}) }));
 }
 
 /** Reads a whole connection to its end, chunk by chunk (nothing kept but a hash), pausing at first. */
