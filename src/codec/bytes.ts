@@ -13,7 +13,7 @@ export function isInput(v: unknown): v is Input {
 }
 
 export function checkInput(v: unknown, what: string): asserts v is Input {
-  if (!isInput(v)) throw new CodecError('INVALID_INPUT', `${what} is ${v === null ? 'null' : typeof v}`);
+  if (!isInput(v)) throw new CodecError('INVALID_INPUT', `${what} is ${v === null ? 'null' : `a ${typeof v}`}, not a string or a Uint8Array`);
 }
 
 export function checkInputs(items: unknown, what: string): asserts items is readonly Input[] {
