@@ -8,7 +8,9 @@ import { DEFAULT_UNSUBSCRIBE_GRACE, Subscriber, checkSubscribeTargets } from '..
 import type { SubscribeTarget } from '../subscription/spec.js';
 import { importModules } from './imports.js';
 import { serveOptions } from './serve-options.js';
-import { USAGE, UsageError } from './usage.js';
+import { wantsHelp } from './args.js';
+import { SERVE_HELP } from './serve-help.js';
+import { UsageError } from './usage.js';
 
 const write = (stream: NodeJS.WriteStream, text: string) => new Promise<void>((r) => stream.write(text, () => r()));
 
@@ -27,11 +29,11 @@ export async function serve(argv: readonly string[]): Promise<number> {
 }
 
 async function serveHere(argv: readonly string[]): Promise<number> {
-  const options = serveOptions(argv);
-  if (options.help) {
-    await write(process.stdout, USAGE);
+  if (wantsHelp(argv)) {
+    await write(process.stdout, SERVE_HELP);
     return 0;
   }
+  const options = serveOptions(argv);
   if (options.sockets.length === 0 && options.httpSockets.length === 0 && options.wsSockets.length === 0) {
     throw new UsageError('serve needs at least one --socket, --http-socket or --ws-socket');
   }
