@@ -327,6 +327,34 @@ describe('uwsgi-rpc serve', () => {
     expect(await s.stop()).toBe(0);
   });
 
+  it('the examples check their args: a bad call gets NO_ANSWER, the log line names the function and the problem', async () => {
+    const tcp = `127.0.0.1:${await freePort()}`;
+    const s = await serve(['--socket', tcp, '--import', 'examples/functions.mjs'], 1);
+    started.push(s);
+    const bad: [string[], string][] = [
+      [['version', 'x'], 'version: takes no arguments, got 1'],
+      [['hello', 'x'], 'hello: takes no arguments, got 1'],
+      [['echo'], 'echo: needs at least 1 argument (the texts to join), got 0'],
+      [['upper'], 'upper: needs 1 argument (the text), got 0'],
+      [['upper', 'a', 'b'], 'upper: needs 1 argument (the text), got 2'],
+      [['sum', '1', 'x'], 'sum: "x" is not a number'],
+      [['sleep', 'soon'], 'sleep: MS is a whole number 0..10000, got "soon"'],
+      [['sleep', '1', '2'], 'sleep: takes at most 1 argument (MS), got 2'],
+    ];
+    for (const [args, why] of bad) {
+      const r = await run(['call', tcp, ...args]);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stdout.length).toBe(0);
+      expect(r.stderr).toMatch(/^uwsgi-rpc: NO_ANSWER: [^\n]+\n$/);
+      const line = `function "${args[0]}" failed: Error: ${why}`;
+      // the server's stderr reaches this process on its own schedule
+      for (let i = 0; i < 100 && !s.err().includes(line); i++) await new Promise((res) => setTimeout(res, 20));
+      expect(s.err()).toContain(line);
+    }
+    expect(s.err()).not.toContain('TypeError');
+    expect(await s.stop()).toBe(0);
+  });
+
   it.each([
     [['--import', 'test/cli/fixtures/default-style.mjs'], /serve needs at least one --socket/],
     [['--http-socket', '127.0.0.1:0', '--http-socket-modifier1', '173', '--http-socket-modifier2', '7'], /use 173 with 2 \(PATH_INFO\)/],
