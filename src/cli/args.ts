@@ -15,6 +15,15 @@ export interface ParsedArgs {
 
 const NUMBER = /^-\d/;
 
+/** `--help` or `-h` before any `--`: the command's help wins over every other option and mistake. */
+export function wantsHelp(argv: readonly string[]): boolean {
+  for (const a of argv) {
+    if (a === '--') return false;
+    if (a === '--help' || a === '-h') return true;
+  }
+  return false;
+}
+
 /**
  * GNU-style long options anywhere on the line; `--` ends them. A lone `-` and negative
  * numbers are positional, so `call host:port sum -3 4` needs no `--`.

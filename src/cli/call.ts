@@ -1,9 +1,10 @@
 import { RpcClient } from '../client/index.js';
 import { RpcError } from '../rpc-error.js';
-import { type OptionSpecs, parseArgs } from './args.js';
-import { USAGE, UsageError } from './usage.js';
+import { type OptionSpecs, parseArgs, wantsHelp } from './args.js';
+import { CALL_HELP } from './call-help.js';
+import { UsageError } from './usage.js';
 
-const CALL_OPTIONS: OptionSpecs = {
+export const CALL_OPTIONS: OptionSpecs = {
   raw: { value: false },
   timeout: { value: true },
   help: { value: false },
@@ -14,14 +15,14 @@ const CALL_OPTIONS: OptionSpecs = {
  * `uwsgi-rpc: CODE: message` on stderr (exit 1).
  */
 export async function call(argv: readonly string[]): Promise<number> {
+  if (wantsHelp(argv)) {
+    await writeOut(CALL_HELP);
+    return 0;
+  }
   const { entries, positional } = parseArgs(argv, CALL_OPTIONS);
   let raw = false;
   let timeout: number | undefined;
   for (const [name, value] of entries) {
-    if (name === 'help') {
-      await writeOut(USAGE);
-      return 0;
-    }
     if (name === 'raw') raw = true;
     if (name === 'timeout') {
       if (!/^\d+$/.test(value)) throw new UsageError(`--timeout ${value}: use a whole number of milliseconds (0: none)`);

@@ -1,6 +1,11 @@
 import { call } from './call.js';
+import { CALL_HELP } from './call-help.js';
 import { serve } from './serve.js';
-import { USAGE, UsageError } from './usage.js';
+import { SERVE_HELP } from './serve-help.js';
+import { type Command, USAGE, UsageError } from './usage.js';
+import { packageVersion } from './version.js';
+
+const HELP: Readonly<Record<Command, string>> = { serve: SERVE_HELP, call: CALL_HELP };
 
 /**
  * The `uwsgi-rpc` command (bin/uwsgi-rpc.js). Returns the exit code: 0 ok, 1 failure,
@@ -17,7 +22,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'help':
       case '--help':
       case '-h':
-        process.stdout.write(USAGE);
+        return help(rest[0]);
+      case 'version':
+      case '--version':
+      case '-v':
+        process.stdout.write(`${packageVersion()}\n`);
         return 0;
       case undefined:
         process.stderr.write(USAGE);
@@ -27,12 +36,21 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`uwsgi-rpc: ${err.message}\n(uwsgi-rpc --help shows the usage)\n`);
+      const where = command === 'serve' || command === 'call' ? `uwsgi-rpc ${command} --help` : 'uwsgi-rpc --help';
+      process.stderr.write(`uwsgi-rpc: ${err.message}\n(${where} shows the usage)\n`);
       return 2;
     }
     process.stderr.write(`uwsgi-rpc: ${oneLine(err)}\n`);
     return 1;
   }
+}
+
+/** `help`, `help serve`, `help call`. */
+function help(topic: string | undefined): number {
+  if (topic === undefined) process.stdout.write(USAGE);
+  else if (topic === 'serve' || topic === 'call') process.stdout.write(HELP[topic]);
+  else throw new UsageError(`no help on "${topic}": use serve or call`);
+  return 0;
 }
 
 function oneLine(err: unknown): string {

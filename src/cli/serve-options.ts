@@ -38,7 +38,6 @@ export interface ServeOptions {
   unsubscribeGrace?: number;
   /** uWSGI-only ini keys skipped (see UWSGI_ONLY), as `FILE: key`, for one warning line. */
   ignored: string[];
-  help: boolean;
 }
 
 /**
@@ -59,7 +58,7 @@ const UWSGI_ONLY = new Set([
  * Limit options: uWSGI's names where it has one. Times are seconds on the command line
  * (as uWSGI), ms in RpcServer's options.
  */
-const LIMIT_OPTIONS: Readonly<Record<string, { key: keyof ServerLimits; seconds: boolean }>> = {
+export const LIMIT_OPTIONS: Readonly<Record<string, { key: keyof ServerLimits; seconds: boolean }>> = {
   listen: { key: 'backlog', seconds: false },
   'max-conns': { key: 'maxConns', seconds: false },
   'socket-timeout': { key: 'socketTimeout', seconds: true },
@@ -69,6 +68,10 @@ const LIMIT_OPTIONS: Readonly<Record<string, { key: keyof ServerLimits; seconds:
   'max-inflight': { key: 'maxInFlight', seconds: false },
   'max-pending-bytes': { key: 'maxPendingBytes', seconds: false },
 };
+
+/** What serve does without --engine and --processes. */
+export const DEFAULT_ENGINE: EngineChoice = 'auto';
+export const DEFAULT_PROCESSES = 1;
 
 const value = { value: true } as const;
 
@@ -111,7 +114,7 @@ export function serveOptions(argv: readonly string[]): ServeOptions {
   const { entries, positional } = parseArgs(argv, SERVE_OPTIONS);
   if (positional.length > 0) throw new UsageError(`serve takes no arguments, got "${positional[0]}"`);
   const options: ServeOptions = {
-    sockets: [], httpSockets: [], wsSockets: [], wsForward: [], wsOrigins: [], httpModifier1: 0, httpModifier2: 0, routes: [], imports: [], engine: 'auto', limits: {}, processes: 1, subscribeTo: [], ignored: [], help: false,
+    sockets: [], httpSockets: [], wsSockets: [], wsForward: [], wsOrigins: [], httpModifier1: 0, httpModifier2: 0, routes: [], imports: [], engine: DEFAULT_ENGINE, limits: {}, processes: DEFAULT_PROCESSES, subscribeTo: [], ignored: [],
   };
   apply(entries, options, 0);
   return options;
@@ -151,7 +154,7 @@ function apply(entries: readonly [string, string][], o: ServeOptions, depth: num
       case 'weight': o.weight = integer(name, v, 0, 1 << 30); break;
       case 'subscribe-with-modifier1': o.subscribeModifier1 = modifier(name, v); break;
       case 'unsubscribe-grace': o.unsubscribeGrace = limitValue(name, v, true); break;
-      case 'help': o.help = true; break;
+      case 'help': break; // answered before parsing (wantsHelp)
       case 'engine':
         if (!ENGINES.has(v)) throw new UsageError(`--engine ${v}: use auto, wasm or ts`);
         o.engine = v as EngineChoice;

@@ -8,7 +8,9 @@ import { DEFAULT_UNSUBSCRIBE_GRACE, Subscriber, checkSubscribeTargets } from '..
 import type { SubscribeTarget } from '../subscription/spec.js';
 import { importModules } from './imports.js';
 import { serveOptions } from './serve-options.js';
-import { USAGE, UsageError } from './usage.js';
+import { wantsHelp } from './args.js';
+import { SERVE_HELP } from './serve-help.js';
+import { UsageError } from './usage.js';
 
 const write = (stream: NodeJS.WriteStream, text: string) => new Promise<void>((r) => stream.write(text, () => r()));
 
@@ -27,11 +29,11 @@ export async function serve(argv: readonly string[]): Promise<number> {
 }
 
 async function serveHere(argv: readonly string[]): Promise<number> {
-  const options = serveOptions(argv);
-  if (options.help) {
-    await write(process.stdout, USAGE);
+  if (wantsHelp(argv)) {
+    await write(process.stdout, SERVE_HELP);
     return 0;
   }
+  const options = serveOptions(argv);
   if (options.sockets.length === 0 && options.httpSockets.length === 0 && options.wsSockets.length === 0) {
     throw new UsageError('serve needs at least one --socket, --http-socket or --ws-socket');
   }
@@ -69,9 +71,10 @@ async function serveHere(argv: readonly string[]): Promise<number> {
     if (err instanceof RouteError) throw new UsageError(err.message);
     asUsageError(err);
   }
-  // With --processes the primary unsubscribes before it stops the workers: a terminal's ^C
-  // reaching the workers too must not close them first.
-  const stop = nextSignal(isWorker && subscribing ? ['SIGTERM'] : ['SIGINT', 'SIGTERM']);
+  // Before the first await: from here on a signal is ours, at any point of start-up, the
+  // moment a ready line is out included. With --processes the primary unsubscribes before it
+  // stops the workers: a terminal's ^C reaching the workers too must not close them first.
+  const stop = onSignals(isWorker && subscribing ? ['SIGTERM'] : ['SIGINT', 'SIGTERM']);
   let gateways: Awaited<ReturnType<typeof startGateways>> | null = null;
   try {
     await importModules(options.imports, server);
@@ -111,30 +114,34 @@ async function serveHere(argv: readonly string[]): Promise<number> {
   else if (process.env.npm_lifecycle_event === 'start') await write(process.stdout, tryLines(server));
   const signal = await stop.signal;
   process.stderr.write(`uwsgi-rpc: ${isWorker ? `worker ${process.pid}: ` : ''}${signal}: closing (running calls may finish)\n`);
-  // a second signal gives up waiting for running calls
-  const force = () => process.exit(1);
-  process.once('SIGINT', force).once('SIGTERM', force);
   await Promise.all([server.close(), gateways?.close()]);
-  process.off('SIGINT', force).off('SIGTERM', force);
+  stop.cancel();
   return 0;
 }
 
-/** The first of `signals` from now on (they no longer kill the process at once; the others are ignored). */
-function nextSignal(signals: NodeJS.Signals[]): { signal: Promise<NodeJS.Signals>; cancel: () => void } {
-  let on!: (s: NodeJS.Signals) => void;
+/**
+ * `signals` from now on no longer kill the process: the first resolves `signal`; a second
+ * one, however soon, gives up on running calls and exits (code 1). The other of
+ * SIGINT/SIGTERM is ignored. cancel() gives them back.
+ */
+function onSignals(signals: NodeJS.Signals[]): { signal: Promise<NodeJS.Signals>; cancel: () => void } {
+  let first: ((s: NodeJS.Signals) => void) | null = null;
+  const signal = new Promise<NodeJS.Signals>((resolve) => {
+    first = resolve;
+  });
+  const on = (s: NodeJS.Signals) => {
+    if (first === null) process.exit(1);
+    first(s);
+    first = null;
+  };
   const ignore = () => {};
   const ignored = (['SIGINT', 'SIGTERM'] as const).filter((s) => !signals.includes(s));
+  for (const s of signals) process.on(s, on);
+  for (const s of ignored) process.on(s, ignore);
   const cancel = () => {
     for (const s of signals) process.off(s, on);
+    for (const s of ignored) process.off(s, ignore);
   };
-  for (const s of ignored) process.on(s, ignore);
-  const signal = new Promise<NodeJS.Signals>((resolve) => {
-    on = (s) => {
-      cancel();
-      resolve(s);
-    };
-    for (const s of signals) process.on(s, on);
-  });
   return { signal, cancel };
 }
 

@@ -13,7 +13,15 @@ export function isInput(v: unknown): v is Input {
 }
 
 export function checkInput(v: unknown, what: string): asserts v is Input {
-  if (!isInput(v)) throw new CodecError('INVALID_INPUT', `${what} is ${v === null ? 'null' : typeof v}`);
+  if (!isInput(v)) throw new CodecError('INVALID_INPUT', `${what} is ${kind(v)}, not a string or a Uint8Array`);
+}
+
+/** What a wrong input is, for a message: "null", "an object", "a number". */
+function kind(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (Array.isArray(v)) return 'an array';
+  const t = typeof v;
+  return `${/^[aeiou]/.test(t) ? 'an' : 'a'} ${t}`;
 }
 
 export function checkInputs(items: unknown, what: string): asserts items is readonly Input[] {

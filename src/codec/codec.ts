@@ -1,10 +1,10 @@
 import { type Bytes, type Input, checkInput, checkInputs, toBytes } from './bytes.js';
-import { CODES } from './codes.js';
 import { HEADER_SIZE, MAX_BODY } from './constants.js';
 import { type DecoderOptions, FrameDecoder, type ViewClass } from './decoder.js';
-import { CodecError, fail } from './errors.js';
+import { CodecError } from './errors.js';
 import type { Kernel } from './kernel.js';
 import { HEAD } from './layout.js';
+import { refusedArray, refusedDecode, refusedHeader, refusedRequest, refusedResponse, refusedVars, shortHeader } from './refusals.js';
 
 export type Engine = 'wasm' | 'ts';
 
@@ -40,7 +40,7 @@ export interface EnginePlan {
 
 function checkModifier(m: unknown, what: string): asserts m is number {
   if (typeof m !== 'number' || !Number.isInteger(m) || m < 0 || m > 255) {
-    throw new CodecError('INVALID_MODIFIER', `${what} ${String(m)}`);
+    throw new CodecError('INVALID_MODIFIER', `${what} ${String(m)} is not an integer 0..255`);
   }
 }
 
@@ -67,14 +67,18 @@ export class Codec {
   encodeHeader(modifier1: number, datasize: number, modifier2: number): Bytes {
     checkModifier(modifier1, 'modifier1');
     checkModifier(modifier2, 'modifier2');
-    if (!Number.isInteger(datasize) || datasize < 0) throw new CodecError('INVALID_INPUT', `datasize ${datasize}`);
-    return this.k.encodeHeader(modifier1, datasize, modifier2);
+    if (!Number.isInteger(datasize) || datasize < 0) throw new CodecError('INVALID_INPUT', `datasize ${datasize} is not an integer >= 0`);
+    try {
+      return this.k.encodeHeader(modifier1, datasize, modifier2);
+    } catch (err) {
+      throw refusedHeader(err, datasize);
+    }
   }
 
   decodeHeader(bytes: Input): Header {
     const b = toBytes(bytes);
     const r = this.k.decodeHeader(b);
-    if (r < 0) fail(r, `${b.length} bytes`);
+    if (r < 0) throw refusedDecode(r, b, true);
     const t = this.k.table();
     return { modifier1: t[1], datasize: t[2], modifier2: t[3] };
   }
@@ -84,7 +88,11 @@ export class Codec {
     checkInput(name, 'name');
     checkInputs(args, 'args');
     checkModifier(modifier2, 'modifier2');
-    return this.k.encodeRequest(name, args, modifier2);
+    try {
+      return this.k.encodeRequest(name, args, modifier2);
+    } catch (err) {
+      throw refusedRequest(err, name, args);
+    }
   }
 
   decodeRequest(packet: Input): DecodedRequest {
@@ -92,7 +100,7 @@ export class Codec {
     const b = toBytes(packet);
     const k = this.k;
     const n = k.decodeRequest(b);
-    if (n < 0) fail(n, detail(n, b));
+    if (n < 0) throw refusedDecode(n, b, true);
     const t = k.table();
     const args: Bytes[] = new Array(n - 1);
     for (let i = 1, e = HEAD + 2; i < n; i++, e += 2) args[i - 1] = view(b, t[e], t[e + 1]);
@@ -107,33 +115,44 @@ export class Codec {
   encodeResponse(result: Input, modifier2 = 0): Bytes {
     checkInput(result, 'result');
     checkModifier(modifier2, 'modifier2');
-    return this.k.encodeResponse(result, modifier2);
+    try {
+      return this.k.encodeResponse(result, modifier2);
+    } catch (err) {
+      throw refusedResponse(err, modifier2);
+    }
   }
 
   /** Only what precedes a result of `size` bytes, to write header and body apart (writev). */
   encodeResponseHeader(size: number, modifier2 = 0): Bytes {
-    if (!Number.isSafeInteger(size) || size < 0) throw new CodecError('INVALID_INPUT', `size ${size}`);
+    if (!Number.isSafeInteger(size) || size < 0) throw new CodecError('INVALID_INPUT', `size ${size} is not an integer >= 0`);
     checkModifier(modifier2, 'modifier2');
-    return this.k.encodeResponseHeader(size, modifier2);
+    try {
+      return this.k.encodeResponseHeader(size, modifier2);
+    } catch (err) {
+      throw refusedResponse(err, modifier2);
+    }
   }
 
   /** One complete framed answer (plain or 64-bit form); nothing may follow it. */
   decodeResponse(packet: Input): DecodedResponse {
     checkInput(packet, 'packet');
     const b = toBytes(packet);
-    if (b.length < HEADER_SIZE) fail(CODES.SHORT_HEADER, `${b.length} bytes`);
+    if (b.length < HEADER_SIZE) throw shortHeader(b.length);
     const d = this.createDecoder({ response: true, maxFrame: Math.max(b.length, MAX_BODY) });
     const frames = d.push(b);
-    if (frames.length !== 1 || d.buffered !== 0) {
-      fail(CODES.SIZE_MISMATCH, frames.length === 0 ? 'the answer is cut short' : 'bytes follow the answer');
-    }
+    if (frames.length === 0) throw new CodecError('SIZE_MISMATCH', `the answer is cut short: its header announces more than the ${b.length} bytes given`);
+    if (frames.length > 1 || d.buffered !== 0) throw new CodecError('SIZE_MISMATCH', 'more bytes follow the answer its header announces');
     const f = frames[0];
     return { modifier1: f.modifier1, modifier2: f.modifier2, result: f.body };
   }
 
   encodeArray(items: readonly Input[]): Bytes {
     checkInputs(items, 'items');
-    return this.k.encodeArray(items);
+    try {
+      return this.k.encodeArray(items);
+    } catch (err) {
+      throw refusedArray(err, items);
+    }
   }
 
   /** Items as views over `body` (zero-length items skipped), made by `as` if given. */
@@ -142,7 +161,7 @@ export class Codec {
     const b = toBytes(body);
     const k = this.k;
     const n = k.decodeArray(b);
-    if (n < 0) fail(n, detail(n, b));
+    if (n < 0) throw refusedDecode(n, b, false);
     const t = k.table();
     const items: V[] = new Array(n);
     const Ctor = (as ?? Uint8Array) as ViewClass<V>;
@@ -160,7 +179,11 @@ export class Codec {
       checkInput(p[0], `pairs[${i}][0]`);
       checkInput(p[1], `pairs[${i}][1]`);
     }
-    return this.k.encodeVars(pairs);
+    try {
+      return this.k.encodeVars(pairs);
+    } catch (err) {
+      throw refusedVars(err, pairs);
+    }
   }
 
   decodeVars(body: Input): [Bytes, Bytes][] {
@@ -168,7 +191,7 @@ export class Codec {
     const b = toBytes(body);
     const k = this.k;
     const n = k.decodeVars(b);
-    if (n < 0) fail(n, detail(n, b));
+    if (n < 0) throw refusedDecode(n, b, false);
     const t = k.table();
     const pairs: [Bytes, Bytes][] = new Array(n);
     for (let i = 0, e = HEAD; i < n; i++, e += 4) pairs[i] = [view(b, t[e], t[e + 1]), view(b, t[e + 2], t[e + 3])];
@@ -181,12 +204,6 @@ export class Codec {
     const pick = batch === single || options.items !== true ? () => single : (len: number) => (len >= batchThreshold ? batch : single);
     return new FrameDecoder<V>(pick, this.k, options);
   }
-}
-
-function detail(n: number, b: Uint8Array): string {
-  if (n === CODES.SIZE_MISMATCH && b.length >= 4) return `datasize ${b[1] | (b[2] << 8)}, ${b.length - 4} bytes follow`;
-  if (n === CODES.BODY_TOO_LARGE) return `${b.length} > ${MAX_BODY}`;
-  return `${b.length} bytes`;
 }
 
 export type { ViewClass };

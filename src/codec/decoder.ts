@@ -1,4 +1,4 @@
-import { CODES, type CodecErrorCode, codeName } from './codes.js';
+import { CODES, type CodecErrorCode, MESSAGES, codeName } from './codes.js';
 import { CONTENT_LENGTH, DEFAULT_MAX_FRAME, DEFAULT_MAX_RESPONSE, MODIFIER2 } from './constants.js';
 import { CodecError, fail } from './errors.js';
 import type { Kernel } from './kernel.js';
@@ -64,10 +64,10 @@ export class FrameDecoder<V extends Uint8Array = Uint8Array> {
     this.dictKernel = dictKernel;
     this.response = options.response === true;
     this.items = options.items === true;
-    if (this.items && this.response) throw new CodecError('INVALID_INPUT', 'items and response do not go together');
+    if (this.items && this.response) throw new CodecError('INVALID_INPUT', 'the options items: true and response: true do not go together');
     this.itemClass = (options.itemClass ?? Uint8Array) as ViewClass<V>;
     const max = options.maxFrame ?? (this.response ? DEFAULT_MAX_RESPONSE : DEFAULT_MAX_FRAME);
-    if (!Number.isSafeInteger(max) || max < 0) throw new CodecError('INVALID_INPUT', `maxFrame ${max}`);
+    if (!Number.isSafeInteger(max) || max < 0) throw new CodecError('INVALID_INPUT', `maxFrame ${String(max)} is not an integer >= 0`);
     this.maxFrame = max;
   }
 
@@ -86,7 +86,7 @@ export class FrameDecoder<V extends Uint8Array = Uint8Array> {
   }
 
   push(chunk: Uint8Array): Frame<V>[] {
-    if (this.failed !== null) throw new CodecError('DECODER_FAILED', this.failed.code);
+    if (this.failed !== null) throw new CodecError('DECODER_FAILED', `the stream decoder already failed (${this.failed.code}); reset() it or make a new one`);
     if (!(chunk instanceof Uint8Array)) throw new CodecError('INVALID_INPUT', 'chunk is not a Uint8Array');
     const frames: Frame<V>[] = [];
     try {
@@ -122,7 +122,7 @@ export class FrameDecoder<V extends Uint8Array = Uint8Array> {
     }
     if (r < 0) {
       const head = chunk.subarray(off + consumed, off + consumed + 4);
-      fail(r, `datasize ${head[1] | (head[2] << 8)} > maxFrame ${this.maxFrame}`);
+      fail(r, this.tooLarge(`a frame's datasize is ${head[1] | (head[2] << 8)} bytes`));
     }
     off += consumed;
     if (status === SCAN_FULL) return off;
@@ -162,7 +162,7 @@ export class FrameDecoder<V extends Uint8Array = Uint8Array> {
     }
     if (r < 0) {
       const head = chunk.subarray(off + consumed, off + consumed + 4);
-      fail(r, `datasize ${head[1] | (head[2] << 8)} > maxFrame ${this.maxFrame}`);
+      fail(r, this.tooLarge(`a frame's datasize is ${head[1] | (head[2] << 8)} bytes`));
     }
     off += consumed;
     if (status === SCAN_FULL) return off;
@@ -197,7 +197,7 @@ export class FrameDecoder<V extends Uint8Array = Uint8Array> {
     }
     const size = this.pending[1] | (this.pending[2] << 8);
     const dict = this.response && this.pending[3] === MODIFIER2.DICT;
-    if (!dict && size > this.maxFrame) fail(CODES.FRAME_TOO_LARGE, `datasize ${size} > maxFrame ${this.maxFrame}`);
+    if (!dict && size > this.maxFrame) fail(CODES.FRAME_TOO_LARGE, this.tooLarge(`a frame's datasize is ${size} bytes`));
     const take = Math.min(4 + size - this.pendingLen, chunk.length - off);
     this.keep(chunk.subarray(off, off + take));
     off += take;
@@ -210,6 +210,11 @@ export class FrameDecoder<V extends Uint8Array = Uint8Array> {
       frames.push(this.items ? this.withItems(frame) : frame);
     }
     return off;
+  }
+
+  /** FRAME_TOO_LARGE's sentence: what came, and this decoder's limit. */
+  private tooLarge(what: string): string {
+    return `${what}; this decoder's maxFrame is ${this.maxFrame}`;
   }
 
   private keep(bytes: Uint8Array): void {
@@ -226,7 +231,7 @@ export class FrameDecoder<V extends Uint8Array = Uint8Array> {
   /** A 64-bit-form header + dict at b[off..]: read CONTENT_LENGTH, then gather the result. */
   private startRaw(b: Uint8Array, off: number, size: number, frames: Frame<V>[]): void {
     const length = contentLength(this.dictKernel, b.subarray(off + 4, off + 4 + size));
-    if (length > this.maxFrame) fail(CODES.FRAME_TOO_LARGE, `CONTENT_LENGTH ${length} > maxFrame ${this.maxFrame}`);
+    if (length > this.maxFrame) fail(CODES.FRAME_TOO_LARGE, this.tooLarge(`the answer's CONTENT_LENGTH is ${length} bytes`));
     const m1 = b[off];
     if (length === 0) {
       frames.push({ modifier1: m1, modifier2: MODIFIER2.DICT, body: new Uint8Array(0) });
@@ -253,7 +258,7 @@ export class FrameDecoder<V extends Uint8Array = Uint8Array> {
 /** CONTENT_LENGTH of a 64-bit-form dict: plain decimal digits, a safe integer. */
 export function contentLength(k: Kernel, dict: Uint8Array): number {
   const n = k.decodeVars(dict);
-  if (n < 0) fail(n, 'in the 64-bit response dict');
+  if (n < 0) fail(n, `the 64-bit answer's dict is malformed: ${MESSAGES[codeName(n)]}`);
   const t = k.table();
   for (let i = 0, e = HEAD; i < n; i++, e += 4) {
     if (t[e + 1] !== CL_BYTES.length || !same(dict, t[e], CL_BYTES)) continue;
@@ -263,7 +268,7 @@ export function contentLength(k: Kernel, dict: Uint8Array): number {
     let v = 0;
     for (let j = 0; j < vl; j++) {
       const c = dict[vo + j] - 48;
-      if (c < 0 || c > 9) fail(CODES.BAD_CONTENT_LENGTH, 'not a decimal number');
+      if (c < 0 || c > 9) fail(CODES.BAD_CONTENT_LENGTH, "the 64-bit answer's CONTENT_LENGTH is not a decimal number");
       v = v * 10 + c;
     }
     if (!Number.isSafeInteger(v)) break;

@@ -2,22 +2,25 @@ import { type CodecErrorCode, CODES, MESSAGES, codeName } from './codes.js';
 
 export type { CodecErrorCode };
 
-/** The only error the codec throws. `code` is stable; `message` adds the numbers involved. */
+/**
+ * The only error the codec throws. `code` is stable; `message` is one sentence, with the
+ * numbers involved where the codec knows them (MESSAGES[code] where it does not).
+ */
 export class CodecError extends Error {
   readonly code: CodecErrorCode;
   /** Complete frames a stream decoder had found before the fault, in order. */
   frames?: unknown[];
 
-  constructor(code: CodecErrorCode, detail?: string) {
-    super(detail ? `${MESSAGES[code]}: ${detail}` : MESSAGES[code]);
+  constructor(code: CodecErrorCode, message?: string) {
+    super(message ?? MESSAGES[code]);
     this.name = 'CodecError';
     this.code = code;
   }
 }
 
-/** Throws the CodecError for a kernel's negative return code. */
-export function fail(n: number, detail?: string): never {
-  throw new CodecError(codeName(n), detail);
+/** Throws the CodecError for a kernel's negative return code (`message`: see CodecError). */
+export function fail(n: number, message?: string): never {
+  throw new CodecError(codeName(n), message);
 }
 
 export { CODES };

@@ -197,7 +197,7 @@ export class TsKernel implements Kernel {
 
   encodeHeader(m1: number, size: number, m2: number): Uint8Array {
     if (m1 > 255 || m2 > 255) fail(INVALID_MODIFIER);
-    if (size > MAX_BODY) fail(BODY_TOO_LARGE, `${size} > ${MAX_BODY}`);
+    if (size > MAX_BODY) fail(BODY_TOO_LARGE);
     const out = this.slab.alloc(4);
     out[0] = m1;
     out[1] = size & 0xff;
@@ -252,16 +252,16 @@ export class TsKernel implements Kernel {
       }
       if (i < 0) {
         if (len === 0) fail(EMPTY_NAME);
-        if (len > MAX_NAME || len < 0) fail(NAME_TOO_LONG, `${len < 0 ? byteLength(it) : len} bytes`);
-        if (n > MAX_ITEMS) fail(TOO_MANY_ARGS, `${n - 1} args`);
+        if (len > MAX_NAME || len < 0) fail(NAME_TOO_LONG);
+        if (n > MAX_ITEMS) fail(TOO_MANY_ARGS);
       }
-      if (len < 0 || len > MAX_BODY) fail(BODY_TOO_LARGE, `more than ${MAX_BODY} bytes`);
+      if (len < 0 || len > MAX_BODY) fail(BODY_TOO_LARGE);
       buf[pos] = len & 0xff;
       buf[pos + 1] = len >>> 8;
       pos += 2 + len;
     }
     const size = pos - body;
-    if (size > MAX_BODY) fail(BODY_TOO_LARGE, `${size} > ${MAX_BODY}`);
+    if (size > MAX_BODY) fail(BODY_TOO_LARGE);
     if (header) {
       buf[at] = m1;
       buf[at + 1] = size & 0xff;
@@ -277,9 +277,9 @@ export class TsKernel implements Kernel {
     let size = 0;
     for (let i = 0; i < n; i++) {
       size += 4 + byteLength(pairs[i][0]) + byteLength(pairs[i][1]);
-      if (size > MAX_BODY) fail(BODY_TOO_LARGE, `more than ${MAX_BODY} bytes`);
+      if (size > MAX_BODY) fail(BODY_TOO_LARGE);
     }
-    for (let i = 0; i < n; i++) if (byteLength(pairs[i][0]) === 0) fail(EMPTY_KEY, `pair ${i}`);
+    for (let i = 0; i < n; i++) if (byteLength(pairs[i][0]) === 0) fail(EMPTY_KEY);
     const slab = this.slab;
     const total = size;
     const at = slab.reserve(total);
@@ -324,7 +324,7 @@ export class TsKernel implements Kernel {
 
   encodeResponseHeader(size: number, m2: number): Uint8Array {
     if (m2 === MODIFIER2.RAW) return this.slab.alloc(0);
-    if (m2 !== MODIFIER2.UWSGI && m2 !== MODIFIER2.DICT) fail(INVALID_MODIFIER, `response modifier2 ${m2}`);
+    if (m2 !== MODIFIER2.UWSGI && m2 !== MODIFIER2.DICT) fail(INVALID_MODIFIER);
     if (m2 === MODIFIER2.UWSGI && size <= MAX_BODY) {
       const out = this.slab.alloc(4);
       out[0] = RPC_MODIFIER1;

@@ -1,4 +1,5 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer, validateHeaderName, validateHeaderValue } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { hostname } from 'node:os';
 import type { Bridge } from '../http/dispatcher.js';
 import { varsFromHttp } from '../http/http-vars.js';
@@ -10,10 +11,12 @@ import type { LogLine } from './log.js';
  * `--http-socket`: a node:http server whose requests become uWSGI-style vars and go through
  * the same routes and bridges as nginx's. `bridge` is what uWSGI's
  * --http-socket-modifier1 173 --http-socket-modifier2 N selects (0: routes only).
+ * `bufferSize` bounds the request line and headers, as uWSGI's --buffer-size bounds its
+ * --http-socket request head (instead of node's own 16 KB); more gets 431.
  */
-export function createHttpFront(service: HttpService, bridge: Bridge, log: LogLine): Server {
+export function createHttpFront(service: HttpService, bridge: Bridge, log: LogLine, bufferSize: number): Server {
   const serverName = hostname();
-  const server = createServer((req, res) => {
+  const server = createServer({ maxHeaderSize: bufferSize }, (req, res) => {
     handle(service, bridge, serverName, req, res, log).catch((err) => {
       log(`HTTP ${req.method} ${req.url}: ${err instanceof Error ? err.message : String(err)}`);
       if (!res.headersSent) {
@@ -24,7 +27,30 @@ export function createHttpFront(service: HttpService, bridge: Bridge, log: LogLi
       }
     });
   });
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => clientError(err, socket, bufferSize, log));
   return server;
+}
+
+/** What node:http answers a request it cannot parse (its own texts), by error code. */
+const CLIENT_ERROR_ANSWERS: Readonly<Record<string, string>> = {
+  HPE_HEADER_OVERFLOW: 'HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n',
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: 'HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\n\r\n',
+  ERR_HTTP_REQUEST_TIMEOUT: 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n',
+};
+const BAD_REQUEST = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n';
+
+/**
+ * node:http's own answer to a request it cannot parse, plus the one log line a limit
+ * reached gets: a head over --buffer-size (uWSGI closes without an answer there).
+ */
+function clientError(err: NodeJS.ErrnoException, socket: Duplex, bufferSize: number, log: LogLine): void {
+  if (err.code === 'HPE_HEADER_OVERFLOW') {
+    const peer = socket as Duplex & { remoteAddress?: string; remotePort?: number };
+    log(`${peer.remoteAddress}:${peer.remotePort}: buffer-size: an HTTP request head larger than ${bufferSize} bytes: 431`);
+  }
+  const s = socket as Duplex & { bytesWritten?: number };
+  if (s.writable && (s.bytesWritten ?? 0) === 0) s.write(CLIENT_ERROR_ANSWERS[err.code ?? ''] ?? BAD_REQUEST);
+  s.destroy();
 }
 
 async function handle(service: HttpService, bridge: Bridge, serverName: string, req: IncomingMessage, res: ServerResponse, log: LogLine): Promise<void> {

@@ -24,7 +24,10 @@ export interface ServerLimits {
   keepaliveTimeout: number;
   /** A call running longer is abandoned: its connection closes without an answer (uWSGI --harakiri). 0: never. */
   harakiri: number;
-  /** Largest request packet body accepted (uWSGI --buffer-size); the u16 header caps it at 65535. */
+  /**
+   * Largest request packet body accepted (uWSGI --buffer-size); the u16 header caps it at
+   * 65535. On an HTTP socket: the most the request line and headers may take (431 above).
+   */
   bufferSize: number;
   /** Calls running or waiting to be answered on one connection before it stops reading. */
   maxInFlight: number;

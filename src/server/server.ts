@@ -186,7 +186,7 @@ export class RpcServer {
       throw new RpcError('INVALID', `http modifier1 ${m1} modifier2 ${m2}: use modifier1 0, or 173 with modifier2 2 (PATH_INFO), 3 (XML-RPC) or 4 (JSON-RPC)`);
     }
     const where = parseAddress(address);
-    const server = createHttpFront(this.http, isBridge(bridge) ? bridge : 0, this.log);
+    const server = createHttpFront(this.http, isBridge(bridge) ? bridge : 0, this.log, this.limits.bufferSize);
     server.maxConnections = this.limits.maxConns;
     const port = await bind(server, where, this.limits.backlog);
     const bound = formatAddress(where.kind === 'tcp' ? { ...where, port } : where);

@@ -113,6 +113,16 @@ describe.runIf(canRun)('a web page calls RPC functions through the gateway (Chro
       await demo.fill('#args', 'one\ntwo');
       await demo.click('button[type=submit]');
       await demo.waitForFunction(() => document.getElementById('answer')?.textContent === 'one|two');
+      // A result that is not UTF-8: its hex and length, not U+FFFD garbage; UTF-8 stays text.
+      await demo.fill('#fn', 'jsbytes');
+      await demo.fill('#args', '');
+      await demo.click('button[type=submit]');
+      await demo.waitForFunction(() => document.getElementById('answer')?.textContent !== 'one|two' && document.getElementById('answer')?.textContent !== '…');
+      expect(await demo.textContent('#answer')).toBe('5 bytes, not UTF-8 text (hex): 00 ff 10 80 41');
+      await demo.fill('#fn', 'jsecho');
+      await demo.fill('#args', 'é€\u0001');
+      await demo.click('button[type=submit]');
+      await demo.waitForFunction(() => document.getElementById('answer')?.textContent === 'é€\u0001');
       if (process.env.DEMO_SCREENSHOT) await demo.screenshot({ path: process.env.DEMO_SCREENSHOT, fullPage: true });
     } finally {
       await demo.close();

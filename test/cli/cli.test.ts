@@ -1,9 +1,13 @@
 // The CLI as a user runs it: `node bin/uwsgi-rpc.js ...` child processes, after the build.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { type Server, createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CALL_OPTIONS } from '../../src/cli/call.js';
+import { LIMIT_OPTIONS, SERVE_OPTIONS } from '../../src/cli/serve-options.js';
+import { DEFAULT_TIMEOUT } from '../../src/client/options.js';
+import { DEFAULT_LIMITS } from '../../src/server/limits.js';
 import { ENGINES } from '../helpers/engines.js';
 import { freePort, removeDir, tempDir } from '../helpers/processes.js';
 
@@ -76,17 +80,73 @@ afterAll(async () => {
   removeDir(dir);
 });
 
-describe('uwsgi-rpc help', () => {
-  it.each([['--help'], ['help'], ['-h'], ['serve', '--help'], ['call', '--help']])('%s prints the usage, exit 0', async (...args) => {
+describe('uwsgi-rpc help and version', () => {
+  /** Every option a command accepts is written `--name` somewhere in its help (not only as a prefix of a longer one). */
+  const missing = (help: string, specs: Readonly<Record<string, unknown>>) =>
+    Object.keys(specs).filter((name) => !new RegExp(`(^|[^\\w-])--${name}(?![\\w-])`).test(help));
+  /** The help line (with its wrapped continuation) that describes `--name`. */
+  const entry = (help: string, name: string) => {
+    const lines = help.split('\n');
+    const i = lines.findIndex((l) => l.startsWith(`  --${name} `));
+    let text = lines[i] ?? '';
+    for (let j = i + 1; i >= 0 && j < lines.length && /^ {20,}\S/.test(lines[j]); j++) text += ` ${lines[j].trim()}`;
+    return text;
+  };
+
+  it.each([['--help'], ['help'], ['-h']])('%s: the overview, pointing at each command\'s help, exit 0', async (...args) => {
     const r = await run(args);
     expect(r.code).toBe(0);
-    expect(r.stdout.toString()).toContain('uwsgi-rpc serve --socket HOST:PORT');
-    expect(r.stdout.toString()).toContain('uwsgi-rpc call [--raw] [--timeout MS] HOST:PORT|PATH.sock FUNC [ARG...]');
+    const out = r.stdout.toString();
+    expect(out).toContain('uwsgi-rpc serve --help');
+    expect(out).toContain('uwsgi-rpc call --help');
+    expect(out).not.toContain('--max-pending-bytes');
   });
+
+  it.each([['serve', '--help'], ['serve', '-h'], ['help', 'serve'], ['serve', '--socket', ':0', '--bogus', '--help']])('%s %s: serve\'s own help, exit 0', async (...args) => {
+    const r = await run(args);
+    expect(r.code).toBe(0);
+    const help = r.stdout.toString();
+    expect(help).toMatch(/^usage: uwsgi-rpc serve /);
+    expect(help).toContain('\n  npx uwsgi-rpc serve --socket 127.0.0.1:3031 --import examples/functions.mjs\n');
+    expect(missing(help, SERVE_OPTIONS)).toEqual([]);
+    expect(help).not.toContain('uwsgi-rpc call [--raw]');
+    for (const [name, { key, seconds }] of Object.entries(LIMIT_OPTIONS)) {
+      const want = seconds ? DEFAULT_LIMITS[key] / 1000 : DEFAULT_LIMITS[key];
+      expect(entry(help, name), name).toMatch(new RegExp(`\\(default ${want}\\b`));
+    }
+  });
+
+  it.each([['call', '--help'], ['call', '-h'], ['help', 'call'], ['call', '127.0.0.1:1', 'f', '--help']])('%s %s: call\'s own help, exit 0', async (...args) => {
+    const r = await run(args);
+    expect(r.code).toBe(0);
+    const help = r.stdout.toString();
+    expect(help).toMatch(/^usage: uwsgi-rpc call \[--raw\] \[--timeout MS\] NODE FUNC \[ARG\.\.\.\]\n/);
+    expect(help).toMatch(/\n {2}npx uwsgi-rpc call \S+ /);
+    expect(missing(help, CALL_OPTIONS)).toEqual([]);
+    expect(entry(help, 'timeout')).toContain(`(default ${DEFAULT_TIMEOUT};`);
+    expect(help).not.toContain('--socket');
+  });
+
+  it.each([['--version'], ['-v'], ['version']])('%s prints the version of package.json, exit 0', async (arg) => {
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(await run([arg])).toEqual({ code: 0, stdout: Buffer.from(`${version}\n`), stderr: '' });
+  });
+
   it('no command: usage on stderr, exit 2', async () => {
     const r = await run([]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('usage:');
+  });
+
+  it.each([
+    [['serve', '--bogus'], 'uwsgi-rpc serve --help'],
+    [['call', '127.0.0.1:1'], 'uwsgi-rpc call --help'],
+    [['frobnicate'], 'uwsgi-rpc --help'],
+    [['help', 'frobnicate'], 'uwsgi-rpc --help'],
+  ])('a usage error %j points at %s, exit 2', async (args, where) => {
+    const r = await run(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n').at(-2)).toBe(`(${where} shows the usage)`);
   });
 });
 
@@ -168,6 +228,15 @@ describe('uwsgi-rpc call', () => {
     } finally {
       raw.close();
     }
+  });
+
+  it('a call over the uwsgi size limit: TOO_LARGE in one sentence with its size and the limit, exit 1, nothing sent', async () => {
+    const r = await run(['call', `127.0.0.1:${await freePort()}`, 'f', 'a'.repeat(70000)]);
+    expect(r).toEqual({
+      code: 1,
+      stdout: Buffer.alloc(0),
+      stderr: 'uwsgi-rpc: TOO_LARGE: cannot send the call: the request body would be 70005 bytes; the uwsgi limit is 65535\n',
+    });
   });
 
   it('connection refused: REFUSED, exit 1', async () => {
@@ -255,6 +324,34 @@ describe('uwsgi-rpc serve', () => {
     for (const [args, want] of calls) expect((await run(['call', tcp, ...args])).stdout.toString()).toBe(want);
     expect((await run(['call', tcp, 'sha256', 'abc'])).stdout.toString('hex')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
     expect((await run(['call', tcp, 'sum', 'x'])).code).toBe(1);
+    expect(await s.stop()).toBe(0);
+  });
+
+  it('the examples check their args: a bad call gets NO_ANSWER, the log line names the function and the problem', async () => {
+    const tcp = `127.0.0.1:${await freePort()}`;
+    const s = await serve(['--socket', tcp, '--import', 'examples/functions.mjs'], 1);
+    started.push(s);
+    const bad: [string[], string][] = [
+      [['version', 'x'], 'version: takes no arguments, got 1'],
+      [['hello', 'x'], 'hello: takes no arguments, got 1'],
+      [['echo'], 'echo: needs at least 1 argument (the texts to join), got 0'],
+      [['upper'], 'upper: needs 1 argument (the text), got 0'],
+      [['upper', 'a', 'b'], 'upper: needs 1 argument (the text), got 2'],
+      [['sum', '1', 'x'], 'sum: "x" is not a number'],
+      [['sleep', 'soon'], 'sleep: MS is a whole number 0..10000, got "soon"'],
+      [['sleep', '1', '2'], 'sleep: takes at most 1 argument (MS), got 2'],
+    ];
+    for (const [args, why] of bad) {
+      const r = await run(['call', tcp, ...args]);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stdout.length).toBe(0);
+      expect(r.stderr).toMatch(/^uwsgi-rpc: NO_ANSWER: [^\n]+\n$/);
+      const line = `function "${args[0]}" failed: Error: ${why}`;
+      // the server's stderr reaches this process on its own schedule
+      for (let i = 0; i < 100 && !s.err().includes(line); i++) await new Promise((res) => setTimeout(res, 20));
+      expect(s.err()).toContain(line);
+    }
+    expect(s.err()).not.toContain('TypeError');
     expect(await s.stop()).toBe(0);
   });
 

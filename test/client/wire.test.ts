@@ -216,6 +216,9 @@ for (const engine of ENGINES) {
         const err = await rejection(client.call(s.node, name, args));
         expect(err.code, `${name.length} ${args.length}`).toBe('TOO_LARGE');
       }
+      // one sentence with the size the call would take and the limit
+      expect((await rejection(client.call(s.node, 'f', ['a'.repeat(70000)]))).message)
+        .toBe('cannot send the call: the request body would be 70005 bytes; the uwsgi limit is 65535');
       expect(text(await client.call(s.node, 'f', [new Uint8Array(65535 - 3 - 2)]))).toBe('x');
       expect(text(await client.call(s.node, 'f', Array.from({ length: 254 }, () => 'a')))).toBe('x');
       for (const bad of [() => client.call(s.node, 'f', [3 as unknown as string]), () => client.call(s.node, 7 as unknown as string, []), () => client.call('nohost', 'f', [])]) {

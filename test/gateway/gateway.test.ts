@@ -1,6 +1,7 @@
 // The WebSocket gateway with the universal client, in Node (the `ws` package's WebSocket):
 // ordering of many calls in flight, error frames, limits, origins, forwarding to a real
 // server over TCP, timeouts, abort and reconnect. Chromium runs the same client in test/browser.
+import { connect } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createCodecSync } from '../../src/codec/index.js';
@@ -243,4 +244,27 @@ describe('the WebSocket gateway', () => {
     expect((await rejection(c.call('echo', 'x'.repeat(70000)))).code).toBe('TOO_LARGE');
     expect(c.state).toBe('idle');
   });
+});
+
+describe('closing the gateway', () => {
+  it('drops a page that never answers its close frame after closeHandshakeTimeout (ws alone waits 30 s)', async () => {
+    const g = new RpcGateway({ registry: new Registry(), demo: false, closeHandshakeTimeout: 200 });
+    const address = await g.listen('127.0.0.1:0');
+    const [host, port] = [address.slice(0, address.lastIndexOf(':')), Number(address.slice(address.lastIndexOf(':') + 1))];
+    // A hand-made handshake, then nothing read or written: a stuck or suspended page.
+    const peer = connect(port, host);
+    try {
+      const ended = new Promise<void>((r) => peer.once('close', () => r()));
+      peer.write(`GET / HTTP/1.1\r\nHost: ${address}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+      const head = await new Promise<string>((r) => peer.once('data', (d: Buffer) => r(d.toString('latin1'))));
+      expect(head).toMatch(/^HTTP\/1\.1 101 /);
+      peer.pause();
+      await g.close();
+      // the page wakes up to a connection the gateway has dropped
+      peer.resume();
+      await ended;
+    } finally {
+      peer.destroy();
+    }
+  }, 10_000);
 });

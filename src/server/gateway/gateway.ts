@@ -5,7 +5,7 @@ import { RpcClient } from '../../client/index.js';
 import { parseAddress, formatAddress } from '../address.js';
 import { RpcError } from '../../rpc-error.js';
 import { builtBundle, demoPage } from './demo-assets.js';
-import { DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_IN_FLIGHT, type GatewayOptions, MAX_MESSAGE } from './options.js';
+import { DEFAULT_CLOSE_HANDSHAKE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_IN_FLIGHT, type GatewayOptions, MAX_MESSAGE } from './options.js';
 import { originAllowed } from './origin.js';
 import { GatewaySession } from './session.js';
 import { resolveTarget } from './target.js';
@@ -65,10 +65,18 @@ export class RpcGateway {
     return `ws://${this.address}/`;
   }
 
-  /** Stops accepting, closes every connection (1001 going away), and the forwarding client if ours. */
+  /**
+   * Stops accepting, closes every connection (1001 going away; dropped if the page has not
+   * answered within closeHandshakeTimeout), and the forwarding client if ours.
+   */
   async close(): Promise<void> {
     for (const ws of this.wss.clients) ws.close(1001, 'gateway closing');
-    await new Promise<void>((r) => this.wss.close(() => r()));
+    const closed = new Promise<void>((r) => this.wss.close(() => r()));
+    const late = setTimeout(() => {
+      for (const ws of this.wss.clients) ws.terminate();
+    }, this.options.closeHandshakeTimeout ?? DEFAULT_CLOSE_HANDSHAKE_TIMEOUT);
+    await closed;
+    clearTimeout(late);
     this.http.closeAllConnections();
     await new Promise<void>((r) => this.http.close(() => r()));
     if (this.ownClient) await this.client.close();

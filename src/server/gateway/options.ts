@@ -24,6 +24,12 @@ export interface GatewayOptions {
   maxInFlight?: number;
   /** Most WebSocket connections at once; more are refused at the handshake (503). Default DEFAULT_MAX_CONNECTIONS. */
   maxConnections?: number;
+  /**
+   * ms close() waits for a page to answer its close frame before dropping the connection
+   * (ws alone would wait 30 s for a stuck or suspended peer, holding a SIGINT'd serve).
+   * Default DEFAULT_CLOSE_HANDSHAKE_TIMEOUT.
+   */
+  closeHandshakeTimeout?: number;
   /** ms for a forwarded call (see RpcClient's timeout). Default the client's. */
   timeout?: number;
   /** Client for forwarded calls; default one made here (closed with the gateway). */
@@ -40,3 +46,5 @@ export interface GatewayOptions {
 export const MAX_MESSAGE = 4 + MAX_BODY;
 export const DEFAULT_MAX_IN_FLIGHT = 64;
 export const DEFAULT_MAX_CONNECTIONS = 1024;
+/** A live page answers a close frame at once: one that has not within this is gone or stuck. */
+export const DEFAULT_CLOSE_HANDSHAKE_TIMEOUT = 1000;
