@@ -156,6 +156,7 @@ struct conn {
 static struct conn *pool;
 static int epfd;
 static uint64_t calls, errors, bytes_read;
+static int retrying; /* connections in state RETRY: the main loop looks for them only then */
 static unsigned char readbuf[READ_BUF];
 
 static uint64_t now_us(void)
@@ -182,13 +183,19 @@ static void close_conn(struct conn *c)
     c->state = IDLE;
 }
 
+static void retry_later(struct conn *c)
+{
+    c->state = RETRY;
+    c->retry_at = now_us() + RETRY_MS * 1000;
+    retrying++;
+}
+
 /* A failed connection: one error, and the slot tries again a little later. */
 static void fail_conn(struct conn *c, const char *what, int err)
 {
     report_error(c, what, err);
     close_conn(c);
-    c->state = RETRY;
-    c->retry_at = now_us() + RETRY_MS * 1000;
+    retry_later(c);
 }
 
 static int set_events(struct conn *c, int out)
@@ -260,8 +267,7 @@ static void start_conn(struct conn *c)
         /* a unix listener's full backlog: not an error of the server, try again soon */
         if (unix_path && errno == EAGAIN) {
             close_conn(c);
-            c->state = RETRY;
-            c->retry_at = now_us() + RETRY_MS * 1000;
+            retry_later(c);
             return;
         }
         fail_conn(c, "connect", errno);
@@ -603,11 +609,13 @@ int main(int argc, char **argv)
     }
     uint64_t t = t0;
     while (t < deadline) {
-        int retrying = 0;
-        for (int i = 0; i < conns; i++) {
+        for (int i = 0, waiting = retrying; i < conns && waiting > 0; i++) {
             if (pool[i].state == RETRY) {
-                if (pool[i].retry_at <= t) start_conn(&pool[i]);
-                else retrying = 1;
+                waiting--;
+                if (pool[i].retry_at <= t) {
+                    retrying--;
+                    start_conn(&pool[i]); /* may count it again */
+                }
             }
         }
         uint64_t wait_us = deadline - t;
