@@ -55,7 +55,8 @@ export function spawnGroup(cmd, args, options = {}, { stopSignal = 'SIGTERM', gr
   let done = false;
   const exited = new Promise((resolve) => {
     child.once('exit', (code, signal) => { done = true; resolve({ code, signal }); });
-    child.once('error', (error) => { done = true; resolve({ code: null, signal: null, error }); });
+    // could not be spawned (no 'exit' follows); an 'error' of a running child (a failed kill) is not an exit
+    child.on('error', (error) => { if (child.pid === undefined) { done = true; resolve({ code: null, signal: null, error }); } });
   });
   const resource = {
     graceMs,
