@@ -1,14 +1,16 @@
 // bench/browser: both codec engines' decode/encode ops/s inside headless Chromium (Debian's
 // chromium, driven by playwright-core), next to the same bundle and cases in this Node.
 //   node bench/browser.bench.mjs [--quick] [--json FILE]
-import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+// Chromium and its profile folder are gone when this ends, however it ends (lib/cleanup.mjs;
+// playwright's own signal handlers are off so that the order is ours: browser, then folder).
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
 import { Bench } from 'tinybench';
+import { register, removeDir, tempDir } from './lib/cleanup.mjs';
 import { fmt, machine, quick, ratio, table } from './lib/measure.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -36,15 +38,16 @@ const server = createServer((req, res) => {
 await new Promise((r) => server.listen(0, '127.0.0.1', r));
 const url = `http://127.0.0.1:${server.address().port}/`;
 
-const profile = mkdtempSync(join(tmpdir(), 'uwsgi-rpc-bench-chromium-'));
+const profile = tempDir('uwsgi-rpc-bench-chromium-');
 let browserRows;
 let browserVersion;
 try {
   const ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM, headless: true,
+    executablePath: CHROMIUM, headless: true, handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+  const forget = register({ stop: () => ctx.close(), kill: () => {} }); // on exit() playwright kills it itself
   try {
     browserVersion = ctx.browser()?.version() ?? 'chromium';
     const page = await ctx.newPage();
@@ -55,9 +58,10 @@ try {
     ({ rows: browserRows } = await page.evaluate((o) => globalThis.runBench(o), opts));
   } finally {
     await ctx.close();
+    forget();
   }
 } finally {
-  rmSync(profile, { recursive: true, force: true });
+  removeDir(profile);
   server.close();
 }
 

@@ -13,12 +13,15 @@
 // each node, rpcload, and the rest (the kernel's softirq work outside those processes and
 // anything else running), so the table says where the limit is.
 //   node bench/cluster.bench.mjs [--rounds N] [--secs S] [--conns C] [--router-processes P]
-//                                [--quick] [--json FILE] [--md FILE]
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+//                                [--quick] [--json FILE] [--md FILE] [--rpcload PATH]
+// --rpcload PATH: another load generator instead of bench/rpcload.c (see e2e.bench.mjs).
+// The lab (namespaces and all that runs in them) and its log folder are gone when this ends,
+// however it ends (lib/cleanup.mjs); on a failure the logs' tails are printed first.
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { createLab, netnsUnavailable } from '../test/helpers/netns.mjs';
+import { register, removeDir, stopping, tempDir } from './lib/cleanup.mjs';
 import { childrenCpu, cpuWindow } from './lib/cpu.mjs';
 import { machine, quick, table } from './lib/measure.mjs';
 import { arg, benchDir, has, median, parseRpcload, progress, rpcloadPath, version } from './lib/procs.mjs';
@@ -33,6 +36,7 @@ const root = join(benchDir, '..');
 const BIN = join(root, 'bin', 'uwsgi-rpc.js');
 const servers = join(benchDir, 'servers');
 const PLUGINS = '/usr/lib/uwsgi/plugins';
+const LOG_TAIL = 20; // lines of each log printed when the run fails
 const skip = (why) => { process.stderr.write(`skipped: ${why}; the cluster suite is left out\n`); process.exit(0); };
 
 const reason = netnsUnavailable();
@@ -51,16 +55,23 @@ const STACK = { ours: 'uwsgi-rpc', uwsgi: 'uWSGI python3' };
 const MODES = { percall: 'connection per call', keepalive: 'keep-alive' };
 const FUNC = ['echo', 'aaa', 'bbbbb'];
 
+rpcloadPath(); // built (or its absence reported) before the lab is made
 const lab = createLab(['router', ...NODES, 'client']);
-const logs = mkdtempSync(join(os.tmpdir(), 'bench-cluster-'));
+const forgetLab = register({ stop: () => lab.destroy(), kill: () => lab.destroyNow() });
+const logs = tempDir('bench-cluster-');
 const ipOf = (h) => lab.ip(h);
 const key = (stack, n) => `${ipOf('router')}:${routerPort(stack, n)}`;
 const nodeName = (stack, h) => `${ipOf(h)}:${stack === 'ours' ? OUR_PORT : PY_PORT}`;
 const pids = {}; // label -> pid, for the CPU windows
 let router;
-let failed = false;
-const stopAll = async () => { await lab.destroy(); if (!failed) rmSync(logs, { recursive: true, force: true }); };
-process.on('SIGINT', () => { failed = true; stopAll().finally(() => process.exit(130)); });
+
+/** The last lines of every log, for a failed run (the folder goes with the run). */
+function printLogs() {
+  for (const f of readdirSync(logs)) {
+    const lines = readFileSync(join(logs, f), 'utf8').trimEnd().split('\n').slice(-LOG_TAIL);
+    process.stderr.write(`--- ${f} (last ${lines.length} lines) ---\n${lines.join('\n')}\n`);
+  }
+}
 
 const ourArgs = (h, keys, sub) => [BIN, 'serve', '--socket', nodeName('ours', h), '--import', join(servers, 'functions.mjs'),
   '--processes', String(PROCESSES), ...keys.flatMap((k) => ['--subscribe-to', `${sub}:${k}`])];
@@ -175,11 +186,13 @@ try {
     }
   }
 } catch (e) {
-  failed = true;
-  process.stderr.write(`cluster bench failed; logs kept in ${logs}\n`);
+  await lab.destroy(); // stopped first: the logs are whole
+  if (!stopping()) printLogs(); // on a signal the folder may be gone already
   throw e;
 } finally {
-  await stopAll();
+  await lab.destroy();
+  forgetLab();
+  removeDir(logs);
 }
 const loadAfter = os.loadavg();
 const endedAt = new Date();
@@ -230,7 +243,7 @@ const versions = [
   ['uWSGI', `${version('uwsgi', ['--version'])} (python3 plugin ${version('dpkg-query', ['-W', '-f', '${Version}', 'uwsgi-plugin-python3'])})`],
   ['Python', version('python3', ['--version'], /Python \S+/)],
   ['kernel', `${os.type()} ${os.release()}`],
-  ['rpcload', '../shared/tools/rpcload.c, cc -O2'],
+  ['rpcload', 'bench/rpcload.c, cc -O2'],
 ];
 const md = arg('md');
 // The run's own options, without the output files run.mjs adds.

@@ -1,13 +1,18 @@
-// Server suite (`npm run bench -- server`, alias e2e), driven by ../shared/tools/rpcload.c so the
+// Server suite (`npm run bench -- server`, alias e2e), driven by bench/rpcload.c so the
 // client is never the bottleneck: our server (1 process, and --processes 2 through the CLI), a
 // minimal hand-written Node server, real uWSGI (python3 and lua, 1 and 2 processes), on the same
 // echo call, in the same run, paired rounds (every server once per round, medians reported).
 // Also 4 KB args and a 1 MB result, and RSS idle / under load / after each round (growth).
-//   node bench/e2e.bench.mjs [--rounds N] [--secs S] [--quick] [--json FILE]
+//   node bench/e2e.bench.mjs [--rounds N] [--secs S] [--quick] [--json FILE] [--rpcload PATH]
+// --rpcload PATH: another load generator with rpcload's arguments and output line instead of
+// bench/rpcload.c built into bench/.out/ (the cleanup test gives one that fails half-way).
+// Servers run in process groups of their own, stopped however the run ends (lib/cleanup.mjs).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { machine, quick, ratio, table } from './lib/measure.mjs';
-import { arg, benchDir, freePort, has, median, progress, rpcload, rssTree, settle, start } from './lib/procs.mjs';
+import { arg, benchDir, freePort, has, median, progress, rpcload, rpcloadPath, rssTree, settle, start } from './lib/procs.mjs';
+
+rpcloadPath(); // built (or its absence reported) before any server starts
 
 const rounds = Number(arg('rounds', quick ? 1 : 3));
 const secs = Number(arg('secs', quick ? 0.3 : 3));

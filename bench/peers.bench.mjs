@@ -3,14 +3,17 @@
 // as our server and the minimal Node server (rpcload -k -c 16), paired rounds:
 //   node:http + JSON body {a,b} -> wrk -t 1 -c 16 with baselines/wrk-post.lua
 //   @grpc/grpc-js unary (baselines/echo.proto) -> h2load -c 16 -m 1 with one length-prefixed message
-//   node bench/peers.bench.mjs [--rounds N] [--secs S] [--quick] [--json FILE]
+//   node bench/peers.bench.mjs [--rounds N] [--secs S] [--quick] [--json FILE] [--rpcload PATH]
+// --rpcload PATH: another load generator instead of bench/rpcload.c (see e2e.bench.mjs).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import grpc from '@grpc/grpc-js';
 import { grpcEchoBody } from './baselines/grpc-request.mjs';
 import { loadEcho } from './baselines/grpc-server.mjs';
 import { machine, quick, ratio, table } from './lib/measure.mjs';
-import { arg, benchDir, drive, freePort, has, median, outDir, progress, rpcload, rssTree, settle, start } from './lib/procs.mjs';
+import { arg, benchDir, drive, freePort, has, median, outDir, progress, rpcload, rpcloadPath, rssTree, settle, start } from './lib/procs.mjs';
+
+rpcloadPath(); // built (or its absence reported) before any server starts
 
 const rounds = Number(arg('rounds', quick ? 1 : 3));
 const secs = Number(arg('secs', quick ? 0.3 : 3));

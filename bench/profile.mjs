@@ -4,6 +4,7 @@
 //   node bench/profile.mjs client-keepalive|client-percall [--secs S] [--top N] [--client FILE]
 //     our client (or --client FILE) driving 16 calls in flight against the minimal server
 // The .cpuprofile stays in bench/.out/prof/MODE/ (open it in Chrome DevTools for the call tree).
+// --rpcload PATH: another load generator instead of bench/rpcload.c (see e2e.bench.mjs).
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { arg, benchDir, drive, freePort, outDir, rpcload, start } from './lib/procs.mjs';

@@ -1,15 +1,18 @@
 // Soak: N minutes of mixed load against our server (a child `uwsgi-rpc serve`), printing the
 // server's RSS every 10 s and a final line with min/max/last. Not part of npm test or CI.
-//   node bench/soak.mjs [--minutes N]        (default 10)
-// Load, in turns of 10 s: ../shared/tools/rpcload.c keep-alive, pipelined, connection per
-// call, raw, and 64-bit-form answers; all along: bad packets on their own connections and
-// 64 MB streamed answers read by our client's stream().
-import { execFileSync, spawn } from 'node:child_process';
+//   node bench/soak.mjs [--minutes N] [--rpcload PATH]        (default 10 minutes)
+// Load, in turns of 10 s: bench/rpcload.c keep-alive, pipelined, connection per call, raw, and
+// 64-bit-form answers; all along: bad packets on their own connections and 64 MB streamed
+// answers read by our client's stream(). The server and rpcload are stopped however the run
+// ends (lib/cleanup.mjs). --rpcload PATH: another load generator (see e2e.bench.mjs).
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawnGroup } from './lib/cleanup.mjs';
+import { freePort, rpcloadPath } from './lib/procs.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -19,18 +22,13 @@ if (!(minutes > 0)) throw new Error('--minutes N: N > 0');
 const TURN = 10;
 
 execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs'), '--if-needed'], { stdio: 'inherit' });
-const out = join(here, '.out');
-mkdirSync(out, { recursive: true });
-const rpcload = join(out, 'rpcload');
-if (!existsSync(rpcload)) execFileSync('cc', ['-O2', '-o', rpcload, join(root, '..', 'shared', 'tools', 'rpcload.c')], { stdio: 'inherit' });
+const rpcload = rpcloadPath();
 const { RpcClient } = await import('../dist/src/index.js');
 
-const port = await new Promise((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
-});
+const port = await freePort();
 const addr = `127.0.0.1:${port}`;
-const server = spawn(process.execPath, [join(root, 'bin', 'uwsgi-rpc.js'), 'serve', '--socket', addr, '--import', join(here, 'soak-functions.mjs')],
-  { stdio: ['ignore', 'pipe', 'pipe'], cwd: root });
+const server = spawnGroup(process.execPath, [join(root, 'bin', 'uwsgi-rpc.js'), 'serve', '--socket', addr, '--import', join(here, 'soak-functions.mjs')],
+  { stdio: ['ignore', 'pipe', 'pipe'], cwd: root }, { stopSignal: 'SIGINT' });
 let logLines = 0;
 let lastLog = '';
 server.stderr.setEncoding('utf8').on('data', (t) => {
@@ -73,7 +71,7 @@ const loadRuns = (async () => {
     const secs = Math.min(TURN, Math.max(1, (deadline - Date.now()) / 1000));
     mode = name;
     const line = await new Promise((resolve) => {
-      const p = spawn(rpcload, [...flags, '-d', String(secs), addr, ...call], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const p = spawnGroup(rpcload, [...flags, '-d', String(secs), addr, ...call], { stdio: ['ignore', 'pipe', 'inherit'] });
       let text = '';
       p.stdout.setEncoding('utf8').on('data', (t) => { text += t; });
       p.on('close', () => resolve(text.trim()));
@@ -130,8 +128,7 @@ await Promise.all([loadRuns, badRuns, bigRuns]);
 clearInterval(sampler);
 sample();
 await client.close();
-server.kill('SIGINT');
-await new Promise((r) => server.once('exit', r));
+await server.stop();
 const min = Math.min(...rss);
 const max = Math.max(...rss);
 console.log(`soak ${minutes} min: rpcload calls=${totals.calls} errors=${totals.errors}; bad packets=${bad}; 64 MB streamed answers=${big} (failed ${bigFailed}); server log lines=${logLines}`);

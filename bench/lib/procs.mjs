@@ -1,9 +1,11 @@
 // Shared by the end-to-end suites: start/stop servers, drive rpcload, measure RSS of a process tree.
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+// Every process goes through lib/cleanup.mjs: nothing outlives the script, however it ends.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BenchError, spawnGroup } from './cleanup.mjs';
 
 export const benchDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const outDir = join(benchDir, '.out');
@@ -21,16 +23,38 @@ export function has(cmd, why = '') {
   }
 }
 
+let rpcloadBin;
+/**
+ * The load generator: bench/rpcload.c built with `cc -O2` into bench/.out/rpcload when the
+ * binary is missing or older than the source; `--rpcload PATH` runs another program instead
+ * (bench-cleanup.test.ts gives one that fails half-way).
+ */
 export function rpcloadPath() {
+  if (rpcloadBin) return rpcloadBin;
+  const other = arg('rpcload');
+  if (other) return (rpcloadBin = other);
+  const src = join(benchDir, 'rpcload.c');
   const bin = join(outDir, 'rpcload');
-  if (!existsSync(bin)) execFileSync('cc', ['-O2', '-o', bin, join(benchDir, '..', '..', 'shared', 'tools', 'rpcload.c')], { stdio: 'inherit' });
-  return bin;
+  if (!existsSync(bin) || statSync(bin).mtimeMs < statSync(src).mtimeMs) {
+    // built aside and renamed: a bench running at the same time never runs a half-written binary
+    const tmp = `${bin}.${process.pid}.tmp`;
+    try {
+      execFileSync('cc', ['-O2', '-o', tmp, src], { stdio: ['ignore', 'inherit', 'inherit'] });
+      renameSync(tmp, bin);
+    } catch (e) {
+      rmSync(tmp, { force: true });
+      if (e.code === 'ENOENT') throw new BenchError('NO_CC', 'a C compiler is needed to build the load generator bench/rpcload.c: `cc` was not found (apt-get install gcc)');
+      throw new BenchError('CC_FAILED', `cc -O2 bench/rpcload.c failed (exit ${e.status})`);
+    }
+  }
+  return (rpcloadBin = bin);
 }
 
 export const freePort = () => new Promise((res) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); }); });
 
-async function waitPort(port) {
+async function waitPort(port, child) {
   for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`exited (${child.exitCode ?? child.signalCode}) before listening on port ${port}`);
     const ok = await new Promise((res) => { const s = net.connect(port, '127.0.0.1'); s.on('connect', () => { s.destroy(); res(true); }); s.on('error', () => res(false)); });
     if (ok) return;
     await new Promise((r) => setTimeout(r, 50));
@@ -38,14 +62,16 @@ async function waitPort(port) {
   throw new Error(`nothing on port ${port}`);
 }
 
-/** Starts a server listening on 127.0.0.1:port; stop() sends `signal` (uWSGI: SIGINT) and waits. */
+/**
+ * Starts a server listening on 127.0.0.1:port, in a process group of its own; stop() sends
+ * `signal` (uWSGI: SIGINT, as SIGTERM reloads it), SIGKILL to the group after a grace, and waits.
+ */
 export async function start(name, port, cmd, args, signal = 'SIGINT') {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawnGroup(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] }, { stopSignal: signal });
   let err = '';
   child.stderr.on('data', (d) => { err += d; });
-  try { await waitPort(port); } catch (e) { child.kill('SIGINT'); throw new Error(`${name}: ${e.message}\n${err}`); }
-  const exited = new Promise((r) => child.once('exit', r));
-  return { name, port, child, stop: () => { child.kill(signal); return exited; } };
+  try { await waitPort(port, child); } catch (e) { await child.stop(); throw new Error(`${name}: ${e.message}\n${err}`); }
+  return { name, port, child, stop: () => child.stop() };
 }
 
 /**
@@ -77,13 +103,14 @@ export function rssTree(pid) {
  */
 export function drive(cmd, args, secs, pid, parse) {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnGroup(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '', err = '';
     child.stdout.on('data', (d) => { out += d; });
     child.stderr.on('data', (d) => { err += d; });
     let loadedRss = NaN;
     const t = setTimeout(() => { loadedRss = rssTree(pid); }, Math.max(50, secs * 500));
     // 'close', not 'exit': the output may still be in the pipe when the process has exited.
+    child.on('error', (e) => { clearTimeout(t); reject(new Error(`${cmd}: ${e.message}`)); });
     child.on('close', (code) => {
       clearTimeout(t);
       if (code !== 0) return reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err}${out}`));

@@ -26,7 +26,7 @@ export function versions() {
     ['wrk', version('wrk', ['-v'], /wrk \S+/)],
     ['h2load', version('h2load', ['--version'], /nghttp2\/\S+/)],
     ['@grpc/grpc-js', pkgVersion('@grpc/grpc-js')],
-    ['rpcload', '../shared/tools/rpcload.c, cc -O2'],
+    ['rpcload', 'bench/rpcload.c, cc -O2'],
   ];
 }
 

@@ -35,8 +35,11 @@ export async function launchChromium(): Promise<Chromium> {
   return {
     browser,
     async close() {
-      await browser.close();
-      rmSync(profile, { recursive: true, force: true });
+      try {
+        await browser.close();
+      } finally {
+        rmSync(profile, { recursive: true, force: true });
+      }
     },
   };
 }

@@ -2,6 +2,8 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
+/** A serve that neither gets ready nor exits by then is killed: nothing outlives a failed start. */
+const READY_TIMEOUT_MS = 30_000;
 
 export interface Served {
   child: ChildProcess;
@@ -19,6 +21,7 @@ export async function serveCli(args: string[], expect: number): Promise<Served> 
   let err = '';
   child.stderr!.on('data', (d) => { err += d; });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  let timer: NodeJS.Timeout | undefined;
   const lines = await new Promise<string[]>((resolve, reject) => {
     child.stdout!.on('data', (d) => {
       out += d;
@@ -26,7 +29,11 @@ export async function serveCli(args: string[], expect: number): Promise<Served> 
       if (l.length >= expect) resolve(l);
     });
     child.once('exit', (code) => reject(new Error(`serve exited (${code}) before it was ready: ${err}`)));
-  });
+    timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`serve was not ready after ${READY_TIMEOUT_MS} ms (killed): ${err}`));
+    }, READY_TIMEOUT_MS);
+  }).finally(() => clearTimeout(timer));
   return {
     child, lines, stderr: () => err,
     async stop() {

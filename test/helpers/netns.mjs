@@ -42,6 +42,7 @@ const STALE = /^urpc-(\d+)-\d+-/;
  * @property {(host: string, cmd: string, args: string[], opts?: { timeoutMs?: number, env?: NodeJS.ProcessEnv }) => Promise<{ code: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string }>} run
  * @property {(host: string, target: string, opts?: { child?: import('node:child_process').ChildProcess, timeoutMs?: number }) => Promise<void>} waitListening
  * @property {() => Promise<void>} destroy
+ * @property {() => void} destroyNow synchronous destroy for a process on its way out: SIGKILL instead of each stopSignal
  */
 
 /** @param {string[]} args */
@@ -255,6 +256,11 @@ export function createLab(hostNames, options = {}) {
       if (destroyed) return;
       destroyed = true;
       await Promise.all([...running].map((p) => p.stop()));
+      for (const ns of made) removeNamespace(ns);
+    },
+    destroyNow() {
+      destroyed = true;
+      for (const p of running) if (p.child.pid) killGroup(p.child.pid, 'SIGKILL');
       for (const ns of made) removeNamespace(ns);
     },
   };

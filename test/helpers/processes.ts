@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, rmSync, closeSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, readdirSync, rmSync, closeSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,8 +42,52 @@ export interface Peer {
   log: string;
   /** The log's text so far (for assertions and failure messages). */
   logText(): string;
-  /** Stops the process with `signal` and waits for it to exit (SIGKILL after 10 s). */
+  /**
+   * Stops the process with `signal` and waits for it to exit (SIGKILL after 10 s); then
+   * SIGKILLs what is left of the processes it had started (workers that outlived it).
+   */
   stop(): Promise<void>;
+}
+
+/** pid -> start time (clock ticks since boot) of every process now; empty where there is no /proc. */
+function processTable(): Map<number, { ppid: number; start: string }> {
+  const all = new Map<number, { ppid: number; start: string }>();
+  let names: string[];
+  try { names = readdirSync('/proc'); } catch { return all; }
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try { stat = readFileSync(`/proc/${name}/stat`, 'utf8'); } catch { continue; } // exited meanwhile
+    // the command (field 2) may hold spaces and parentheses: split after its last ')'
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    all.set(Number(name), { ppid: Number(f[1]), start: f[19] });
+  }
+  return all;
+}
+
+/** The descendants of `pid` now, each with its start time (a pid reused later is not theirs). */
+function descendants(pid: number): Map<number, string> {
+  const all = processTable();
+  const found = new Map<number, string>();
+  const stack = [pid];
+  while (stack.length) {
+    const parent = stack.pop()!;
+    for (const [p, { ppid, start }] of all) {
+      if (ppid === parent && !found.has(p)) { found.set(p, start); stack.push(p); }
+    }
+  }
+  return found;
+}
+
+/** SIGKILL to each of `family` that still runs as the same process. */
+function killLeft(family: Map<number, string>): void {
+  if (family.size === 0) return;
+  const now = processTable();
+  for (const [pid, start] of family) {
+    if (now.get(pid)?.start === start) {
+      try { process.kill(pid, 'SIGKILL'); } catch { /* exited meanwhile */ }
+    }
+  }
 }
 
 /**
@@ -52,19 +96,26 @@ export interface Peer {
  */
 export function startPeer(cmd: string, args: string[], log: string, stopSignal: NodeJS.Signals): Peer {
   const fd = openSync(log, 'a');
+  // Not a process group of its own: a Ctrl-C on the test run still reaches the peer.
   const child = spawn(cmd, args, { stdio: ['ignore', fd, fd] });
   closeSync(fd);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let failed = false; // could not be started at all: no 'exit' comes
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.once('error', () => { failed = true; resolve(); });
+  });
   return {
     child,
     log,
     logText: () => { try { return readFileSync(log, 'utf8'); } catch { return ''; } },
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
+      if (failed || child.exitCode !== null || child.signalCode !== null || !child.pid) return;
+      const family = descendants(child.pid);
       child.kill(stopSignal);
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;
       clearTimeout(timer);
+      killLeft(family);
     },
   };
 }

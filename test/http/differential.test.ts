@@ -141,10 +141,16 @@ describe.runIf(requirePeer('uwsgi', which('uwsgi') !== null, 'apt-get install uw
   }, 120_000);
 
   afterAll(async () => {
-    for (const o of ours) expect(await o.stop()).toBe(0);
-    ours = [];
-    for (const p of peers) await p.stop();
-    for (const d of dirs) removeDir(d);
+    // everything stopped and removed before the exit codes are checked: a failed check leaves nothing running
+    const codes: (number | null)[] = [];
+    try {
+      for (const o of ours) codes.push(await o.stop());
+      ours = [];
+      for (const p of peers) await p.stop();
+    } finally {
+      for (const d of dirs) removeDir(d);
+    }
+    for (const code of codes) expect(code).toBe(0);
   });
 
   async function both(address: { u: string; o: string }, path: string, headers: [string, string][]) {

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'uwsgi-rpc.js');
+/** A serve that neither gets ready nor exits by then is killed: nothing outlives a failed start. */
+const READY_TIMEOUT_MS = 30_000;
 
 /** The CLI runs from dist/: build it from the current sources first (once per file). */
 export function buildOnce(): void {
@@ -33,12 +35,17 @@ export function serveOurs(args: string[], lines: number): Promise<Ours> {
       return code;
     },
   };
-  return new Promise((resolve, reject) => {
+  let timer: NodeJS.Timeout | undefined;
+  return new Promise<Ours>((resolve, reject) => {
     child.stdout.on('data', (c: Buffer) => {
       out += c.toString();
       if ((out.match(/ on /g) ?? []).length >= lines) resolve(ours);
     });
     child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
     child.once('exit', (code) => reject(new Error(`serve exited (${code}) before it was ready\nstdout: ${out}\nstderr: ${err}`)));
-  });
+    timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`serve was not ready after ${READY_TIMEOUT_MS} ms (killed)\nstdout: ${out}\nstderr: ${err}`));
+    }, READY_TIMEOUT_MS);
+  }).finally(() => clearTimeout(timer));
 }

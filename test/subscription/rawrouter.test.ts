@@ -50,7 +50,12 @@ async function startOurs(dir: string, name: string, args: string[]): Promise<{ p
   const mod = join(dir, `${name}.mjs`);
   writeFileSync(mod, `export default (rpc) => rpc.register('who', () => 'js:${name}');\n`);
   const peer = startPeer(process.execPath, [BIN, 'serve', '--socket', socket, '--import', mod, ...args], join(dir, `${name}.log`), 'SIGINT');
-  await waitListening(socket, peer.child);
+  try {
+    await waitListening(socket, peer.child);
+  } catch (err) {
+    await peer.stop(); // not tracked yet: stopped here
+    throw err;
+  }
   return { peer, socket };
 }
 
