@@ -2,7 +2,8 @@ import cluster, { type Worker } from 'node:cluster';
 
 /** What a worker tells the primary once it listens. */
 export interface ReadyMessage {
-  uwsgiRpcReady: { lines: string[]; addresses: string[] };
+  /** ownPorts: the worker bound its TCP sockets itself, with SO_REUSEPORT. */
+  uwsgiRpcReady: { lines: string[]; addresses: string[]; ownPorts: boolean };
 }
 
 /** What the primary does around its workers' lives (the subscriptions, which it alone sends). */
@@ -27,8 +28,8 @@ export function leaveCluster(): void {
 }
 
 /** Tells the primary this worker listens (lines: the "uwsgi socket on ..." lines to print once). */
-export function reportReady(lines: string[], addresses: string[]): void {
-  const m: ReadyMessage = { uwsgiRpcReady: { lines, addresses } };
+export function reportReady(lines: string[], addresses: string[], ownPorts: boolean): void {
+  const m: ReadyMessage = { uwsgiRpcReady: { lines, addresses, ownPorts } };
   process.send?.(m);
 }
 
@@ -37,7 +38,8 @@ const STARTUP_FAILURE = 'exited before it was ready';
 
 /**
  * uWSGI's master for `--processes N`: forks N workers (node:cluster, so they share every
- * listening socket, unix ones too), prints the listening lines once all are ready,
+ * listening socket, unix ones too; where the runtime has SO_REUSEPORT each worker binds its
+ * own TCP sockets instead, see serve.ts), prints the listening lines once all are ready,
  * restarts a worker that dies, and on SIGINT/SIGTERM asks every worker to close
  * gracefully (a second signal kills them). Resolves with the exit code.
  */
@@ -56,9 +58,10 @@ export function runPrimary(processes: number, write: (text: string) => Promise<v
         ready.add(w);
         if (!printed && ready.size === processes) {
           printed = true;
-          const { lines, addresses } = m.uwsgiRpcReady;
+          const { lines, addresses, ownPorts } = m.uwsgiRpcReady;
+          const spread = ownPorts ? 'TCP connections spread by the kernel (SO_REUSEPORT)' : 'connections handed out by the primary';
           void write(lines.join(''))
-            .then(() => log(`${processes} workers ready (pids ${[...ready].map((x) => x.process.pid).join(', ')})`))
+            .then(() => log(`${processes} workers ready (pids ${[...ready].map((x) => x.process.pid).join(', ')}; ${spread})`))
             .then(() => (stopping ? undefined : hooks.ready?.(addresses)));
         }
       });

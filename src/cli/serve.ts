@@ -2,6 +2,8 @@ import { RouteError } from '../routing/rule.js';
 import { RpcError } from '../rpc-error.js';
 import { startGateways } from '../server/gateway/serve.js';
 import { RpcServer } from '../server/index.js';
+import { parseAddress } from '../server/address.js';
+import { runtimeFeatures } from '../server/runtime.js';
 import { type PrimaryHooks, isFirstWorker, isWorker, leaveCluster, reportReady, runPrimary } from './cluster.js';
 import { type SubscribeOptions } from '../server/server.js';
 import { DEFAULT_UNSUBSCRIBE_GRACE, Subscriber, checkSubscribeTargets } from '../server/subscriber.js';
@@ -76,6 +78,8 @@ async function serveHere(argv: readonly string[]): Promise<number> {
   // stops the workers: a terminal's ^C reaching the workers too must not close them first.
   const stop = onSignals(isWorker && subscribing ? ['SIGTERM'] : ['SIGINT', 'SIGTERM']);
   let gateways: Awaited<ReturnType<typeof startGateways>> | null = null;
+  /** Some TCP socket of this worker was bound with SO_REUSEPORT (told to the primary). */
+  let ownPorts = false;
   try {
     await importModules(options.imports, server);
     const names = server.registry.names();
@@ -85,14 +89,25 @@ async function serveHere(argv: readonly string[]): Promise<number> {
     if (!isWorker || isFirstWorker()) process.stderr.write(names.length === 0
       ? 'uwsgi-rpc: no functions registered (load some with --import FILE.mjs)\n'
       : `uwsgi-rpc: ${names.length} function${names.length === 1 ? '' : 's'}: ${names.join(', ')}\n`);
+    // --processes on a runtime with SO_REUSEPORT: each worker binds its own socket and the
+    // kernel spreads connections, instead of the primary accepting and handing each over.
+    // Port 0 stays shared: workers binding their own would each get a different port.
+    const canReuse = isWorker && (await runtimeFeatures()).reusePort;
+    const reusable = (socket: string) => {
+      if (!canReuse) return false;
+      const a = parseAddress(socket);
+      const own = a.kind === 'tcp' && a.port !== 0;
+      if (own) ownPorts = true;
+      return own;
+    };
     for (const socket of options.sockets) {
-      const address = await server.listen(socket);
+      const address = await server.listen(socket, { reusePort: reusable(socket) });
       await say(`uwsgi-rpc: uwsgi socket on ${address}\n`);
     }
     for (const socket of options.httpSockets) {
       let address: string;
       try {
-        address = await server.listenHttp(socket, http);
+        address = await server.listenHttp(socket, { ...http, reusePort: reusable(socket) });
       } catch (err) {
         if (err instanceof RpcError && err.code === 'INVALID') throw new UsageError(`--http-socket ${socket}: ${err.message}`);
         throw err;
@@ -110,7 +125,7 @@ async function serveHere(argv: readonly string[]): Promise<number> {
     await server.close();
     throw err;
   }
-  if (isWorker) reportReady(lines, server.addresses);
+  if (isWorker) reportReady(lines, server.addresses, ownPorts);
   else if (process.env.npm_lifecycle_event === 'start') await write(process.stdout, tryLines(server));
   const signal = await stop.signal;
   process.stderr.write(`uwsgi-rpc: ${isWorker ? `worker ${process.pid}: ` : ''}${signal}: closing (running calls may finish)\n`);

@@ -150,6 +150,11 @@ export class RpcClient {
     await Promise.all([...this.pools.values()].map((p) => p.close()));
   }
 
+  /** `await using client = new RpcClient()`: close() at the end of the block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
   private send(address: NodeAddress, label: string, packet: Uint8Array, raw: boolean, timeout: number, signal: AbortSignal | undefined): Promise<Uint8Array> {
     let pool = this.pools.get(address.key);
     if (pool === undefined) {

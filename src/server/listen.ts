@@ -1,9 +1,21 @@
 import { lstatSync, unlinkSync } from 'node:fs';
-import { type Server, connect } from 'node:net';
+import { type ListenOptions, type Server, connect } from 'node:net';
 import { type ListenAddress } from './address.js';
 
+/** How a socket is bound. */
+export interface BindOptions {
+  /** listen()'s backlog (--listen). */
+  backlog?: number;
+  /**
+   * A TCP socket of this process's own with SO_REUSEPORT (see runtimeFeatures()): in a
+   * --processes worker, the kernel then spreads connections over the workers, instead of the
+   * primary accepting each one and handing it over.
+   */
+  reusePort?: boolean;
+}
+
 /** Binds `server` to `address`; resolves with the port actually bound (0 for unix sockets). */
-export async function bind(server: Server, address: ListenAddress, backlog?: number): Promise<number> {
+export async function bind(server: Server, address: ListenAddress, { backlog, reusePort = false }: BindOptions = {}): Promise<number> {
   if (address.kind === 'unix') await removeStaleSocket(address.path);
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error) => reject(err);
@@ -13,6 +25,7 @@ export async function bind(server: Server, address: ListenAddress, backlog?: num
       resolve();
     };
     if (address.kind === 'unix') server.listen({ path: address.path, backlog }, done);
+    else if (reusePort) server.listen({ port: address.port, host: address.host, backlog, exclusive: true, reusePort } as ListenOptions, done);
     else server.listen({ port: address.port, host: address.host, backlog }, done);
   });
   const bound = server.address();

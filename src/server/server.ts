@@ -4,7 +4,8 @@ import { type Server, type Socket, createServer } from 'node:net';
 import { type AllowList, allowList } from './allow.js';
 import { type Bytes, type Codec, type EngineChoice, type Input, createCodec } from '../codec/index.js';
 import { RpcError } from '../rpc-error.js';
-import { formatAddress, parseAddress } from './address.js';
+import { type ListenAddress, formatAddress, parseAddress } from './address.js';
+import { runtimeFeatures } from './runtime.js';
 import { isBridge } from '../http/dispatcher.js';
 import type { Router, RouteOption } from '../routing/router.js';
 import { Connection, type ConnectionHost } from './connection.js';
@@ -54,6 +55,16 @@ export interface HttpListenOptions {
   modifier1?: number;
   /** With modifier1 173: 2 PATH_INFO, 3 XML-RPC, 4 JSON-RPC. */
   modifier2?: number;
+}
+
+/** How listen() and listenHttp() bind. */
+export interface ListenOptions {
+  /**
+   * A TCP socket of this process's own, with SO_REUSEPORT, so that several processes can
+   * listen on one port and the kernel spreads connections over them. Throws INVALID where the
+   * runtime cannot (runtimeFeatures().reusePort is false: Node 20) or for unix sockets.
+   */
+  reusePort?: boolean;
 }
 
 export const DEFAULT_CLOSE_TIMEOUT = 10_000;
@@ -138,9 +149,10 @@ export class RpcServer {
    * a stale socket file nothing answers on is replaced). Call it again for more sockets.
    * Resolves with the bound address (the real port when 0 was asked).
    */
-  async listen(address: string | number): Promise<string> {
+  async listen(address: string | number, options: ListenOptions = {}): Promise<string> {
     if (this.closing) throw new RpcError('INVALID', 'the server is closed');
     const where = parseAddress(address);
+    const reusePort = await checkReusePort(where, options);
     const host = await this.connectionHost();
     const server = createServer({ noDelay: true, allowHalfOpen: true });
     const allowed = where.kind === 'tcp' ? this.allowed : null;
@@ -159,7 +171,7 @@ export class RpcServer {
       else if (this.connections.size >= this.limits.maxConns) this.refuseConnection(socket, bound);
       else this.connections.add(new Connection(socket, host, bound));
     });
-    const port = await bind(server, where, this.limits.backlog);
+    const port = await bind(server, where, { backlog: this.limits.backlog, reusePort });
     bound = formatAddress(where.kind === 'tcp' ? { ...where, port } : where);
     if (this.closing) {
       server.close();
@@ -177,7 +189,7 @@ export class RpcServer {
    * through the routes, then (modifier1 173) the bridge of `modifier2`; with no bridge, a
    * request no route answered gets 404. Resolves with the bound address.
    */
-  async listenHttp(address: string | number, options: HttpListenOptions = {}): Promise<string> {
+  async listenHttp(address: string | number, options: HttpListenOptions & ListenOptions = {}): Promise<string> {
     if (this.closing) throw new RpcError('INVALID', 'the server is closed');
     const m1 = options.modifier1 ?? 0;
     const m2 = options.modifier2 ?? 0;
@@ -186,9 +198,10 @@ export class RpcServer {
       throw new RpcError('INVALID', `http modifier1 ${m1} modifier2 ${m2}: use modifier1 0, or 173 with modifier2 2 (PATH_INFO), 3 (XML-RPC) or 4 (JSON-RPC)`);
     }
     const where = parseAddress(address);
+    const reusePort = await checkReusePort(where, options);
     const server = createHttpFront(this.http, isBridge(bridge) ? bridge : 0, this.log, this.limits.bufferSize);
     server.maxConnections = this.limits.maxConns;
-    const port = await bind(server, where, this.limits.backlog);
+    const port = await bind(server, where, { backlog: this.limits.backlog, reusePort });
     const bound = formatAddress(where.kind === 'tcp' ? { ...where, port } : where);
     if (this.closing) {
       server.close();
@@ -233,6 +246,11 @@ export class RpcServer {
   close(): Promise<void> {
     this.closing ??= this.shutdown();
     return this.closing;
+  }
+
+  /** `await using server = new RpcServer()`: close() at the end of the block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   /**
@@ -318,4 +336,12 @@ export class RpcServer {
     };
     return this.host;
   }
+}
+
+/** options.reusePort, refused where it cannot be had. */
+async function checkReusePort(where: ListenAddress, options: ListenOptions): Promise<boolean> {
+  if (options.reusePort !== true) return false;
+  if (where.kind !== 'tcp') throw new RpcError('INVALID', `reusePort is for TCP sockets, not ${formatAddress(where)}`);
+  if (!(await runtimeFeatures()).reusePort) throw new RpcError('INVALID', `reusePort: this runtime (Node ${process.versions.node}) cannot share a port between processes (Node 22.12+ can)`);
+  return true;
 }

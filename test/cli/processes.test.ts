@@ -1,7 +1,7 @@
 // --processes N: workers on node:cluster share the TCP and unix sockets; a dead worker is
 // replaced (as uWSGI's master does); SIGTERM/SIGINT to the primary stops them all gracefully.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RpcClient } from '../../src/client/client.js';
@@ -31,6 +31,28 @@ function start(args: string[]): Promise<{ child: ChildProcess; out: string; err:
     });
     child.once('exit', (code) => reject(new Error(`serve exited (${code}): ${err}`)));
   });
+}
+
+/** Pids holding a listening TCP socket on 127.0.0.1:port (Linux /proc: the sockets' inodes, then whose fds point at them). */
+function listeningOwners(port: number): number[] {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  const inodes = new Set(readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f[1] === `0100007F:${hexPort}` && f[3] === '0A')
+    .map((f) => `socket:[${f[9]}]`));
+  const owners: number[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    let fds: string[];
+    try { fds = readdirSync(`/proc/${pid}/fd`); } catch { continue; }
+    if (fds.some((fd) => { try { return inodes.has(readlinkSync(`/proc/${pid}/fd/${fd}`)); } catch { return false; } })) owners.push(Number(pid));
+  }
+  return owners.sort((a, b) => a - b);
+}
+
+/** Node lines whose net.Server takes reusePort (22.12+, 23.1+); Node 20 ignores it. */
+function nodeHasReusePort(): boolean {
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  return major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12);
 }
 
 describe('--processes', () => {
@@ -80,6 +102,34 @@ describe('--processes', () => {
     expect(await exited).toBe(0);
     expect(s.err()).toMatch(/SIGTERM: stopping 2 workers/);
     expect(existsSync(sock)).toBe(false);
+  });
+
+  it(`TCP sockets: ${nodeHasReusePort() ? 'each worker binds its own with SO_REUSEPORT and the kernel spreads connections' : 'the primary holds the socket and hands connections out'} (Node ${process.versions.node})`, async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, [BIN, 'serve', '--socket', `127.0.0.1:${port}`, '--processes', '2', '--import', join(dir, 'pid.mjs')], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    let err = '';
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stderr!.on('data', (c: Buffer) => { err += c.toString(); if (/workers ready/.test(err)) resolve(); });
+        child.once('exit', (code) => reject(new Error(`serve exited (${code}): ${err}`)));
+      });
+      const client = new RpcClient({ engine: 'ts' });
+      const workers = new Set<number>();
+      for (let i = 0; i < 200 && workers.size < 2; i++) workers.add(Number(Buffer.from(await client.call(`127.0.0.1:${port}`, 'pid')).toString()));
+      await client.close();
+      expect(workers.size).toBe(2);
+      if (nodeHasReusePort()) {
+        expect(listeningOwners(port)).toEqual([...workers].sort((a, b) => a - b));
+        expect(err).toContain('TCP connections spread by the kernel (SO_REUSEPORT)');
+      } else {
+        expect(listeningOwners(port)).toEqual([child.pid]);
+        expect(err).toContain('connections handed out by the primary');
+      }
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
   });
 
   it('a worker that cannot start (bad import) stops the primary with exit 1 instead of respawning forever', async () => {
