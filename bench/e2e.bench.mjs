@@ -3,7 +3,11 @@
 // minimal hand-written Node server, real uWSGI (python3 and lua, 1 and 2 processes), on the same
 // echo call, in the same run, paired rounds (every server once per round, medians reported).
 // Also 4 KB args and a 1 MB result, and RSS idle / under load / after each round (growth).
-//   node bench/e2e.bench.mjs [--rounds N] [--secs S] [--quick] [--json FILE] [--rpcload PATH]
+// The same echo cases also run our server (1 and 2 processes) and the minimal server on every
+// other runtime found (lib/runtimes.mjs: the Node lines of .ci/runtimes, Bun), in the same
+// rounds, for a table per runtime.
+//   node bench/e2e.bench.mjs [--rounds N] [--secs S] [--quick] [--json FILE] [--rpcload PATH] [--node PATH]...
+// --node PATH (repeatable): the other runtimes to run (default: every one found).
 // --rpcload PATH: another load generator with rpcload's arguments and output line instead of
 // bench/rpcload.c built into bench/.out/ (the cleanup test gives one that fails half-way).
 // Servers run in process groups of their own, stopped however the run ends (lib/cleanup.mjs).
@@ -11,6 +15,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { machine, quick, ratio, table } from './lib/measure.mjs';
 import { arg, benchDir, freePort, has, median, progress, rpcload, rpcloadPath, rssTree, settle, start } from './lib/procs.mjs';
+import { runtimes } from './lib/runtimes.mjs';
 
 rpcloadPath(); // built (or its absence reported) before any server starts
 
@@ -26,6 +31,16 @@ const specs = [
   { name: 'uwsgi-rpc --processes 2', node: true, cmd: node, args: (p) => [join(benchDir, '..', 'bin', 'uwsgi-rpc.js'), 'serve', '--socket', `127.0.0.1:${p}`, '--import', join(servers, 'functions.mjs'), '--processes', '2', '--listen', '1024'] },
   { name: 'minimal Node', node: true, gcOnSignal: true, cmd: node, args: (p) => ['--expose-gc', join(benchDir, 'baselines', 'minimal-server.mjs'), String(p)] },
 ];
+// The other runtimes: the same three servers (no RSS-after-GC: Bun has no --expose-gc).
+const [here, ...others] = runtimes();
+const ourCli = (p) => [join(benchDir, '..', 'bin', 'uwsgi-rpc.js'), 'serve', '--socket', `127.0.0.1:${p}`, '--import', join(servers, 'functions.mjs'), '--processes', '2', '--listen', '1024'];
+for (const r of others) {
+  specs.push(
+    { name: `uwsgi-rpc · ${r.label}`, runtime: r.label, node: true, cmd: r.cmd, args: (p) => [join(servers, 'ours.mjs'), String(p)] },
+    { name: `uwsgi-rpc --processes 2 · ${r.label}`, runtime: r.label, node: true, cmd: r.cmd, args: ourCli },
+    { name: `minimal Node · ${r.label}`, runtime: r.label, node: true, cmd: r.cmd, args: (p) => [join(benchDir, 'baselines', 'minimal-server.mjs'), String(p)] },
+  );
+}
 if (has('uwsgi', 'apt-get install uwsgi-core uwsgi-plugin-python3 uwsgi-plugin-lua5.2')) {
   for (const n of [1, 2]) {
     specs.push({ name: `uWSGI python3 x${n}`, cmd: 'uwsgi', args: (p) => ['--plugin', 'python3,rpc', ...uwsgiArgs(p, n), '--python-path', servers, '--import', 'echo'] });
@@ -36,15 +51,18 @@ if (has('uwsgi', 'apt-get install uwsgi-core uwsgi-plugin-python3 uwsgi-plugin-l
 const a2k = 'a'.repeat(2048), b2k = 'b'.repeat(2048);
 // [label, rpcload flags, function, args, who runs it]: uWSGI closes after each answer, so it only
 // takes the per-connection cases.
+// Servers on the other runtimes take the first three (echo) cases.
+const main = (s) => s.runtime === undefined;
 const cases = [
   ['connection per call', ['-c', '16'], 'echo', ['aaa', 'bbbbb'], () => true],
   ['keep-alive', ['-k', '-c', '16'], 'echo', ['aaa', 'bbbbb'], (s) => s.node],
   ['pipelined 16x16', ['-c', '16', '-p', '16'], 'echo', ['aaa', 'bbbbb'], (s) => s.node],
-  ['4 KB args, connection per call', ['-c', '16'], 'echo', [a2k, b2k], () => true],
-  ['4 KB args, keep-alive', ['-k', '-c', '16'], 'echo', [a2k, b2k], (s) => s.node],
-  ['1 MB result, connection per call', ['-c', '16'], 'big', ['1048576'], () => true],
-  ['1 MB result, keep-alive', ['-k', '-c', '16'], 'big', ['1048576'], (s) => s.node],
+  ['4 KB args, connection per call', ['-c', '16'], 'echo', [a2k, b2k], main],
+  ['4 KB args, keep-alive', ['-k', '-c', '16'], 'echo', [a2k, b2k], (s) => s.node && main(s)],
+  ['1 MB result, connection per call', ['-c', '16'], 'big', ['1048576'], main],
+  ['1 MB result, keep-alive', ['-k', '-c', '16'], 'big', ['1048576'], (s) => s.node && main(s)],
 ];
+const RUNTIME_CASES = cases.slice(0, 3).map((c) => c[0]);
 
 const running = [];
 const results = {}; // server -> case -> [{rate, errors, p99, rss}]
@@ -80,14 +98,23 @@ try {
 const med = (name, label) => median((results[name]?.[label] ?? []).map((x) => x.rate));
 const errs = (name, label) => (results[name]?.[label] ?? []).reduce((n, x) => n + x.errors, 0);
 const cell = (v) => (Number.isFinite(v) ? `${Math.round(v)}/s` : 'closes');
-const names = running.map((s) => s.name);
+const names = running.filter(main).map((s) => s.name);
 const rows = cases.map(([label]) => [label, ...names.map((n) => cell(med(n, label))),
   ratio(med('uwsgi-rpc', label), med('minimal Node', label)), String(names.reduce((k, n) => k + errs(n, label), 0))]);
 const md = table(['case', ...names, 'ours / minimal', 'errors'], rows);
 const memMd = table(['server', 'RSS idle (MB)', 'RSS under load (MB)', 'RSS after each round (MB)', 'growth round 1 -> last (MB)'],
-  running.map((s) => { const m = mem[s.name]; return [s.name, m.idle.toFixed(1), m.load.toFixed(1), m.after.map((v) => v.toFixed(1)).join(', '), (m.after.at(-1) - m.after[0]).toFixed(1)]; }));
-console.log(`\n### Servers, driven by rpcload -c 16 (${machine()}; medians of ${rounds} paired rounds of ${secs}s)\n\n${md}\n\nMemory (process tree: uWSGI master + workers, cluster primary + workers; "after each round" follows a forced GC in uwsgi-rpc and minimal Node, both run with --expose-gc):\n\n${memMd}\n`);
+  running.filter(main).map((s) => { const m = mem[s.name]; return [s.name, m.idle.toFixed(1), m.load.toFixed(1), m.after.map((v) => v.toFixed(1)).join(', '), (m.after.at(-1) - m.after[0]).toFixed(1)]; }));
+// Per runtime: this Node's rows are the main servers; the others carry the runtime in their name.
+const at = (server, r) => (r === here.label ? server : `${server} · ${r}`);
+const runtimeRows = [here, ...others].filter((r) => r === here || running.some((s) => s.runtime === r.label)).flatMap((r) => RUNTIME_CASES.map((label) => {
+  const three = ['uwsgi-rpc', 'uwsgi-rpc --processes 2', 'minimal Node'].map((n) => at(n, r.label));
+  const [ours, two, min] = three.map((n) => med(n, label));
+  return [r.label, label, cell(ours), cell(two), cell(min), ratio(ours, min), String(three.reduce((k, n) => k + errs(n, label), 0))];
+}));
+const runtimeMd = table(['runtime', 'case', 'uwsgi-rpc', 'uwsgi-rpc --processes 2', 'minimal Node', 'ours / minimal', 'errors'], runtimeRows);
+console.log(`\n### Servers, driven by rpcload -c 16 (${machine()}; medians of ${rounds} paired rounds of ${secs}s)\n\n${md}\n\nPer runtime, the same rounds (our server and the minimal one on each; rpcload -c 16, echo):\n\n${runtimeMd}\n\nMemory (process tree: uWSGI master + workers, cluster primary + workers; "after each round" follows a forced GC in uwsgi-rpc and minimal Node, both run with --expose-gc):\n\n${memMd}\n`);
 const j = arg('json');
-const commands = [...specs.map((s) => `${s.cmd === node ? 'node' : s.cmd} ${s.args('PORT').join(' ')}`),
+const commands = [...specs.map((s) => `${s.cmd === node ? 'node' : s.runtime ?? s.cmd} ${s.args('PORT').join(' ')}`),
   ...cases.map(([label, flags, fn, args]) => `rpcload ${flags.join(' ')} -d ${secs} 127.0.0.1:PORT ${fn} ${args.map((a) => (a.length > 20 ? `<${a.length} x ${a[0]}>` : a)).join(' ')}   # ${label}`)];
-if (j) writeFileSync(j, JSON.stringify({ commands, rounds, secs, cases: cases.map((c) => c[0]), servers: names, medians: Object.fromEntries(names.map((n) => [n, Object.fromEntries(cases.map(([l]) => [l, med(n, l)]))])), results, mem }, null, 2));
+const runtimeMedians = Object.fromEntries([here, ...others].map((r) => [r.label, Object.fromEntries(['uwsgi-rpc', 'uwsgi-rpc --processes 2', 'minimal Node'].map((n) => [n, Object.fromEntries(RUNTIME_CASES.map((l) => [l, med(at(n, r.label), l)]))]))]));
+if (j) writeFileSync(j, JSON.stringify({ commands, rounds, secs, cases: cases.map((c) => c[0]), servers: names, medians: Object.fromEntries(names.map((n) => [n, Object.fromEntries(cases.map(([l]) => [l, med(n, l)]))])), runtimes: runtimeMedians, results, mem }, null, 2));

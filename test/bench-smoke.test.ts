@@ -43,6 +43,13 @@ describe('benchmarks (smoke)', () => {
     for (const r of cases) expect(lastCell(r), r).toBe('0');
     expect(text).toMatch(/\| case \| uwsgi-rpc \| uwsgi-rpc --processes 2 \| minimal Node \|/);
     if (uwsgi) for (const s of ['uWSGI python3 x1', 'uWSGI lua x1', 'uWSGI python3 x2', 'uWSGI lua x2']) expect(text).toContain(`| ${s} |`);
+    // per runtime: this Node's three echo cases always; under CI (.ci/run installs them) also Node 22, 24, 26 and Bun
+    const perRuntime = tableRows(text, /^\| (Node|Bun) \d+\.\d+\.\d+ \| /);
+    const runtimesSeen = new Set(perRuntime.map((r) => r.split('|')[1].trim()));
+    expect(runtimesSeen.has(`Node ${process.versions.node}`)).toBe(true);
+    if (process.env.CI) for (const line of ['Node 22.', 'Node 24.', 'Node 26.', 'Bun ']) expect([...runtimesSeen].some((r) => r.startsWith(line)), line).toBe(true);
+    expect(perRuntime.length).toBe(3 * runtimesSeen.size);
+    for (const r of perRuntime) expect(lastCell(r), r).toBe('0');
 
     // peers suite: ours and the minimal server always; node:http and grpc-js when their driver is installed
     const peers = tableRows(text, /^\| (uwsgi-rpc|minimal Node|node:http \+ JSON|grpc-js unary) \| (rpcload|wrk|h2load)/);
