@@ -1,5 +1,5 @@
 import { type Input, Slab, toBytes, utf8Length } from './bytes.js';
-import { RPC_MODIFIER1 } from './constants.js';
+import { MAX_BODY, RPC_MODIFIER1 } from './constants.js';
 import { fail } from './errors.js';
 import type { Kernel } from './kernel.js';
 import { HEAD, SCAN_FULL, SCAN_NEED_MORE } from './layout.js';
@@ -151,7 +151,8 @@ export class WasmKernel implements Kernel {
   }
 
   encodeHeader(m1: number, size: number, m2: number): Uint8Array {
-    return this.out(this.x.encodeHeader(m1, size, m2));
+    // The export takes a u32: 2^32 would arrive as 0. Anything above MAX_BODY is refused alike.
+    return this.out(this.x.encodeHeader(m1, Math.min(size, MAX_BODY + 1), m2));
   }
 
   /** Writes items back to back into IN and their lengths into the table. */

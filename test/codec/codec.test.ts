@@ -32,6 +32,8 @@ describe.each(ENGINES)('codec, %s engine', (engine) => {
       expect(code(() => c.encodeHeader(256, 0, 0))).toBe('INVALID_MODIFIER');
       expect(code(() => c.encodeHeader(0, 0, -1))).toBe('INVALID_MODIFIER');
       expect(code(() => c.encodeHeader(0, MAX_BODY + 1, 0))).toBe('BODY_TOO_LARGE');
+      // sizes that are 0..65535 modulo 2^32: still too large, not wrapped into a u32
+      for (const size of [2 ** 32, 2 ** 32 + 5, 2 ** 40]) expect(code(() => c.encodeHeader(173, size, 0)), String(size)).toBe('BODY_TOO_LARGE');
       expect(code(() => c.decodeHeader(bytes('ad3412')))).toBe('SHORT_HEADER');
     });
   });
