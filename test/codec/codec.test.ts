@@ -211,6 +211,14 @@ describe.each(ENGINES)('codec, %s engine', (engine) => {
       const r = c.createDecoder({ response: true, maxFrame: 100 });
       expect(code(() => r.push(c.encodeResponse(new Uint8Array(101), 5)))).toBe('FRAME_TOO_LARGE');
     });
+    it('takes every frame under a maxFrame of 2^32 or more (not wrapped into a u32)', () => {
+      const p = c.encodeRequest('f', ['x'.repeat(100)]);
+      for (const maxFrame of [2 ** 32, 2 ** 32 + 50, 2 ** 40]) {
+        expect(c.createDecoder({ maxFrame }).push(p).length, String(maxFrame)).toBe(1);
+        expect(c.createDecoder({ maxFrame, items: true }).push(p)[0].items?.length, String(maxFrame)).toBe(2);
+        expect(c.createDecoder({ maxFrame, response: true }).push(c.encodeResponse('abc')).length, String(maxFrame)).toBe(1);
+      }
+    });
     it('parses each frame\'s items in the same pass when asked', () => {
       const all = concat([...packets(), bytes('ad030000 0500 61'), c.encodeRequest('z', ['', 'q'])]);
       for (const step of [1, 7, all.length]) {
