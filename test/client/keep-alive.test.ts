@@ -184,6 +184,19 @@ for (const engine of ENGINES) {
       });
     }
 
+    it('a close the client reads only after probation (its event loop was busy) still means the node closes', async () => {
+      const s = await serve(closer(5));
+      const client = make();
+      expect(text(await client.call(s.node, 'f', ['1']))).toBe('f(1)');
+      // Busy past probation: the server's close (5 ms) and the probation timer (30 ms) are both
+      // due when the loop turns again; the timer must not win just because timers run first.
+      for (const end = performance.now() + 100; performance.now() < end;);
+      expect(await until(() => client.nodeBehaviour(s.node) !== 'unknown')).toBe(true);
+      expect(client.nodeBehaviour(s.node)).toBe('closes');
+      for (const i of seq(5)) expect(text(await client.call(s.node, 'g', [i]))).toBe(`g(${i})`);
+      expect(s.connections).toBe(6);
+    });
+
     it('maxSockets bounds connections per node; calls beyond it wait (per-call mode too)', async () => {
       for (const keepAlive of [false, true]) {
         const s = await serve(keeper(undefined, () => 20));
