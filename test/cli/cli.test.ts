@@ -288,6 +288,7 @@ describe('uwsgi-rpc serve', () => {
     expect(u.stderr).toMatch(/unknown option "bogus"/);
     const missing = await run(['serve', '--ini', join(dir, 'nope.ini')]);
     expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/--ini \S*nope\.ini: ENOENT/);
     expect((await run(['serve', '--ini', `${later}:nosection`])).stderr).toMatch(/no \[nosection\] section/);
   });
 
