@@ -242,7 +242,7 @@ describe('uwsgi-rpc serve', () => {
     const tcp = `127.0.0.1:${await freePort()}`;
     const s = await serve(['--socket', tcp, '--import', 'examples/functions.mjs'], 2, { npm_lifecycle_event: 'start' });
     started.push(s);
-    await new Promise((r) => setTimeout(r, 100));
+    // serve() resolved on its second line
     expect(s.out()).toMatch(new RegExp(`^${listening(tcp)}try: npx uwsgi-rpc call ${tcp} hello\n`));
     const calls: [string[], string][] = [
       [['hello'], 'Hello World'],
