@@ -88,14 +88,20 @@ export class NodePool implements ConnectionOwner, CallHolder {
     }
     if (conn.inFlight > 0 || this.probation.has(conn)) return;
     // A server that closes after answering does so at once; one still open after the
-    // probation time keeps connections.
+    // probation time keeps connections. The verdict waits for the I/O poll that follows the
+    // timer: after a busy spell of the event loop, timers run before the I/O that came
+    // meanwhile, and a close already received would be taken for a kept connection. A
+    // connection whose end has been read is closing: onClosed() gives the verdict.
     this.probation.add(conn);
     conn.markIdle(Infinity);
     setTimeout(() => {
-      if (!this.probation.delete(conn) || conn.closed) return;
-      this.behaviour = 'keeps';
-      conn.markIdle(this.cfg.idleTimeout);
-      this.drain();
+      setImmediate(() => {
+        if (!this.probation.has(conn) || conn.closed || !conn.reusable) return;
+        this.probation.delete(conn);
+        this.behaviour = 'keeps';
+        conn.markIdle(this.cfg.idleTimeout);
+        this.drain();
+      });
     }, this.cfg.probation).unref();
   }
 

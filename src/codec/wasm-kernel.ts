@@ -1,5 +1,5 @@
 import { type Input, Slab, toBytes, utf8Length } from './bytes.js';
-import { RPC_MODIFIER1 } from './constants.js';
+import { MAX_BODY, RPC_MODIFIER1 } from './constants.js';
 import { fail } from './errors.js';
 import type { Kernel } from './kernel.js';
 import { HEAD, SCAN_FULL, SCAN_NEED_MORE } from './layout.js';
@@ -25,6 +25,13 @@ interface Exports {
 }
 
 const encoder = new TextEncoder();
+
+/**
+ * maxBody as the scan exports take it (a u32: 2^32 would arrive as 0). A frame's datasize
+ * is a u16, so any limit of MAX_BODY or more lets every frame through alike.
+ */
+const frameLimit = (maxBody: number): number => Math.min(maxBody, MAX_BODY);
+
 let compiled: Promise<WebAssembly.Module> | undefined;
 
 /** Compiles the embedded module once per process (lazily: nothing runs at import). */
@@ -122,7 +129,7 @@ export class WasmKernel implements Kernel {
 
   scanFrames(b: Uint8Array, start: number, end: number, maxBody: number, stopAtDict: boolean): number {
     const len = this.load(b, start, end);
-    const r = this.x.scanFrames(len, maxBody, stopAtDict ? 1 : 0);
+    const r = this.x.scanFrames(len, frameLimit(maxBody), stopAtDict ? 1 : 0);
     // The window did not reach the end: there is more to scan, not "need more".
     if (r >= 0 && len < end - start && this.words[2] === SCAN_NEED_MORE) this.words[2] = SCAN_FULL;
     return r;
@@ -130,7 +137,7 @@ export class WasmKernel implements Kernel {
 
   scanRequests(b: Uint8Array, start: number, end: number, maxBody: number): number {
     const len = this.load(b, start, end);
-    const r = this.x.scanRequests(len, maxBody);
+    const r = this.x.scanRequests(len, frameLimit(maxBody));
     if (r >= 0 && len < end - start && this.words[2] === SCAN_NEED_MORE) this.words[2] = SCAN_FULL;
     return r;
   }
@@ -140,7 +147,7 @@ export class WasmKernel implements Kernel {
    * Offsets are relative to the start of IN.
    */
   scanRequestsInPlace(len: number, maxBody: number): number {
-    return this.x.scanRequests(Math.min(len, this.inCap), maxBody);
+    return this.x.scanRequests(Math.min(len, this.inCap), frameLimit(maxBody));
   }
 
   private out(len: number): Uint8Array {
@@ -151,7 +158,8 @@ export class WasmKernel implements Kernel {
   }
 
   encodeHeader(m1: number, size: number, m2: number): Uint8Array {
-    return this.out(this.x.encodeHeader(m1, size, m2));
+    // The export takes a u32: 2^32 would arrive as 0. Anything above MAX_BODY is refused alike.
+    return this.out(this.x.encodeHeader(m1, Math.min(size, MAX_BODY + 1), m2));
   }
 
   /** Writes items back to back into IN and their lengths into the table. */

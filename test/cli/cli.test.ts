@@ -311,7 +311,7 @@ describe('uwsgi-rpc serve', () => {
     const tcp = `127.0.0.1:${await freePort()}`;
     const s = await serve(['--socket', tcp, '--import', 'examples/functions.mjs'], 2, { npm_lifecycle_event: 'start' });
     started.push(s);
-    await new Promise((r) => setTimeout(r, 100));
+    // serve() resolved on its second line
     expect(s.out()).toMatch(new RegExp(`^${listening(tcp)}try: npx uwsgi-rpc call ${tcp} hello\n`));
     const calls: [string[], string][] = [
       [['hello'], 'Hello World'],
@@ -385,6 +385,7 @@ describe('uwsgi-rpc serve', () => {
     expect(u.stderr).toMatch(/unknown option "bogus"/);
     const missing = await run(['serve', '--ini', join(dir, 'nope.ini')]);
     expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/--ini \S*nope\.ini: ENOENT/);
     expect((await run(['serve', '--ini', `${later}:nosection`])).stderr).toMatch(/no \[nosection\] section/);
   });
 

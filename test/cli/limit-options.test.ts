@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { serveOptions } from '../../src/cli/serve-options.js';
 import { UsageError } from '../../src/cli/usage.js';
 
+const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 describe('serve limit options', () => {
   it('flags: seconds become ms, counts stay counts', () => {
     const o = serveOptions(['--socket', ':0', '--listen', '64', '--max-conns', '500', '--socket-timeout', '0.5',
@@ -29,7 +31,9 @@ describe('serve limit options', () => {
 
   it('bad values are usage errors', () => {
     for (const bad of [['--listen', '0'], ['--max-conns', 'x'], ['--socket-timeout', '-1'], ['--harakiri', '1s'], ['--buffer-size', '1.5']]) {
+      // the message names the option and the value at fault
       expect(() => serveOptions(bad), bad.join(' ')).toThrow(UsageError);
+      expect(() => serveOptions(bad), bad.join(' ')).toThrow(new RegExp(`^${escape(bad.join(' '))}: `));
     }
   });
 });

@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { serveOptions } from '../../src/cli/serve-options.js';
 import { UsageError } from '../../src/cli/usage.js';
 
+const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 const BIN = join(import.meta.dirname, '../../bin/uwsgi-rpc.js');
 
 describe('serve subscription options', () => {
@@ -45,7 +47,9 @@ describe('serve subscription options', () => {
   it('bad values are usage errors', () => {
     for (const bad of [['--subscribe-to', '10.0.0.1:7000'], ['--subscribe-to', '/run/sub.sock:k'], ['--subscribe-freq', '0'],
       ['--subscribe-freq', '1.5'], ['--subscribe2', 'key=k'], ['--subscribe2', 'server=127.0.0.1:7000,key=k,x=1'], ['--weight', '-1'], ['--subscribe-with-modifier1', '256'], ['--unsubscribe-grace', 'x']]) {
+      // the message names the option and the value at fault
       expect(() => serveOptions(bad), bad.join(' ')).toThrow(UsageError);
+      expect(() => serveOptions(bad), bad.join(' ')).toThrow(new RegExp(`^${escape(bad.join(' '))}: `));
     }
   });
 

@@ -8,7 +8,7 @@ import { RpcError } from '../../src/rpc-error.js';
 import { Registry } from '../../src/server/registry.js';
 import { codecFor, ENGINES } from '../helpers/engines.js';
 import { freePort } from '../helpers/processes.js';
-import { answer, sleep, type SeenRequest, tinyServersPerTest } from './helpers/tiny-server.js';
+import { answer, sleep, type SeenRequest, tinyServersPerTest, until } from './helpers/tiny-server.js';
 
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
 
@@ -36,15 +36,29 @@ for (const engine of ENGINES) {
       down = `127.0.0.1:${await freePort()}`;
     });
 
-    it('fanout: every node at once, results in node order, each failure its own', async () => {
-      const a = await serve(node('a', 30));
-      const b = await serve(node('b'));
+    it('fanout: every node at once (each called once, the calls overlapping), results in node order, each failure its own', async () => {
+      // Each node notes when its call arrived and when it answered, and holds its answer until
+      // the other node has its call too (at most 2 s): nodes called one after the other would
+      // show one answer before the other call.
+      const arrived = new Map<string, number>();
+      const answered = new Map<string, number>();
+      const meeting = (label: string) => async (req: SeenRequest, socket: Socket): Promise<void> => {
+        arrived.set(label, performance.now());
+        await until(() => arrived.size === 2, 2_000);
+        answered.set(label, performance.now());
+        socket.write(answer(`${label}:${req.args.map(text).join(',')}`));
+      };
+      const a = await serve(meeting('a'));
+      const b = await serve(meeting('b'));
       const out = await client.fanout([a.node, down, null, b.node], 'who', ['x']);
       expect(out.map((r) => r.node)).toEqual([a.node, down, null, b.node]);
       expect(out.map((r) => (r.ok ? text(r.value) : r.error.code))).toEqual(['a:x', 'REFUSED', 'local:x', 'b:x']);
       const failed = out[1];
       expect(!failed.ok && failed.error).toBeInstanceOf(RpcError);
-      expect(a.maxRunning + b.maxRunning).toBe(2);
+      expect(a.requests.map((r) => r.name)).toEqual(['who']);
+      expect(b.requests.map((r) => r.name)).toEqual(['who']);
+      expect(arrived.get('a')!).toBeLessThan(answered.get('b')!);
+      expect(arrived.get('b')!).toBeLessThan(answered.get('a')!);
     });
 
     it('fanout passes call options (timeout) and typed errors per node', async () => {

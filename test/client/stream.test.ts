@@ -16,6 +16,12 @@ import { freePort, type Peer, removeDir, startUwsgi, tempDir } from '../helpers/
 import { CHUNK, generated, producer } from '../helpers/generated.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `cond` until it holds or `ms` pass (then false). */
+async function until(cond: () => boolean, ms = 10_000): Promise<boolean> {
+  for (const end = Date.now() + ms; !cond(); await sleep(10)) if (Date.now() > end) return false;
+  return true;
+}
 const BIG = 256 << 20;
 
 async function md5Of(it: AsyncIterable<Uint8Array>): Promise<{ md5: string; total: number }> {
@@ -41,6 +47,7 @@ async function failure(it: AsyncIterable<Uint8Array>): Promise<RpcError> {
 describe('client.stream() against our server', () => {
   let server: RpcServer;
   let address: string;
+  const logs: string[] = [];
   const client = new RpcClient({ timeout: 2_000 });
 
   beforeAll(async () => {
@@ -50,7 +57,7 @@ describe('client.stream() against our server', () => {
     registry.register('hello', () => 'hello');
     registry.register('stall', () => sized(3 * CHUNK, (async function* () { yield* generated(CHUNK); await new Promise(() => {}); })()));
     // harakiri ends the 'stall' streams once their callers gave up (a FIN alone may be a half-close).
-    server = new RpcServer({ registry, engine: 'ts', log: () => {}, harakiri: 1_000 });
+    server = new RpcServer({ registry, engine: 'ts', log: (l) => logs.push(l), harakiri: 1_000 });
     address = await server.listen('127.0.0.1:0');
   });
 
@@ -101,9 +108,17 @@ describe('client.stream() against our server', () => {
     expect(r.buffer.byteLength).toBe(8 << 20);
   });
 
-  it('breaking out of the loop closes the connection; the server goes on', async () => {
+  it('breaking out of the loop closes the connection (the server sees it go, before any timeout of its own); the server goes on', async () => {
+    expect(await until(() => server.connectionCount === 0)).toBe(true);
+    logs.length = 0;
     let n = 0;
-    for await (const _ of client.stream(address, 'big')) if (++n === 3) break;
+    for await (const _ of client.stream(address, 'big')) {
+      expect(server.connectionCount).toBe(1);
+      if (++n === 3) break;
+    }
+    // Left open, the server would close it itself after socket-timeout (4 s), saying so.
+    expect(await until(() => server.connectionCount === 0)).toBe(true);
+    expect(logs.filter((l) => /socket-timeout|harakiri/.test(l))).toEqual([]);
     expect(await client.rpcText(address, 'hello')).toBe('hello');
   });
 

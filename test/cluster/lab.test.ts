@@ -12,6 +12,11 @@ const usable = requirePeer('network namespaces', reason === null, reason ?? '');
 
 const ip = (...args: string[]): string => execFileSync('ip', args, { encoding: 'utf8' });
 const namespaces = (): string[] => ip('netns', 'list').split('\n').map((l) => l.split(' ')[0]).filter(Boolean);
+/** Polls `cond` (every 20 ms, at most 5 s): whether it came to hold. */
+async function until(cond: () => boolean, ms = 5_000): Promise<boolean> {
+  for (const end = Date.now() + ms; !cond(); await new Promise((r) => setTimeout(r, 20))) if (Date.now() > end) return false;
+  return true;
+}
 const rootLinks = (): string[] => ip('-o', 'link').split('\n').filter(Boolean).map((l) => l.split(': ')[1].split('@')[0]);
 
 // A TCP server answering every connection with its own address (waitListening's probe
@@ -69,19 +74,22 @@ describe.skipIf(!usable)('network-namespace lab', () => {
 
   it('spawn() runs the command itself (ip netns exec execs), so signals reach it', async () => {
     const sleeper = lab.spawn('a', 'sleep', ['600'], { log: join(dir, 'sleep.log'), stopSignal: 'SIGINT' });
-    await new Promise((r) => setTimeout(r, 100));
-    expect(readFileSync(`/proc/${sleeper.child.pid}/comm`, 'utf8').trim()).toBe('sleep');
+    // `ip netns exec` runs first under that pid, then execs the command
+    const comm = () => { try { return readFileSync(`/proc/${sleeper.child.pid}/comm`, 'utf8').trim(); } catch { return ''; } };
+    expect(await until(() => comm() === 'sleep'), comm()).toBe(true);
     await sleeper.stop();
     expect(sleeper.child.signalCode).toBe('SIGINT');
   });
 
   it('kill() takes the whole process group, children included', async () => {
     const parent = lab.spawn('a', 'bash', ['-c', 'sleep 600 & sleep 600 & wait'], { log: join(dir, 'group.log') });
-    await new Promise((r) => setTimeout(r, 200));
-    expect(ip('netns', 'pids', lab.ns('a')).trim().split('\n')).toHaveLength(3);
+    const pids = () => ip('netns', 'pids', lab.ns('a')).trim().split('\n').filter(Boolean);
+    // bash and both of its children running (and bash itself, not `ip netns exec`)
+    const running = () => { try { return readFileSync(`/proc/${parent.child.pid}/comm`, 'utf8').trim() === 'bash' && pids().length === 3; } catch { return false; } };
+    expect(await until(running), pids().join(' ')).toBe(true);
     await parent.kill();
-    await new Promise((r) => setTimeout(r, 50));
-    expect(ip('netns', 'pids', lab.ns('a')).trim()).toBe('');
+    // the children die with the group; they may be reaped a moment after bash
+    expect(await until(() => pids().length === 0), pids().join(' ')).toBe(true);
   });
 
   it('waitListening() fails fast when the process died', async () => {

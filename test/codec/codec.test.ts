@@ -32,6 +32,8 @@ describe.each(ENGINES)('codec, %s engine', (engine) => {
       expect(code(() => c.encodeHeader(256, 0, 0))).toBe('INVALID_MODIFIER');
       expect(code(() => c.encodeHeader(0, 0, -1))).toBe('INVALID_MODIFIER');
       expect(code(() => c.encodeHeader(0, MAX_BODY + 1, 0))).toBe('BODY_TOO_LARGE');
+      // sizes that are 0..65535 modulo 2^32: still too large, not wrapped into a u32
+      for (const size of [2 ** 32, 2 ** 32 + 5, 2 ** 40]) expect(code(() => c.encodeHeader(173, size, 0)), String(size)).toBe('BODY_TOO_LARGE');
       expect(code(() => c.decodeHeader(bytes('ad3412')))).toBe('SHORT_HEADER');
     });
   });
@@ -208,6 +210,14 @@ describe.each(ENGINES)('codec, %s engine', (engine) => {
       expect(d.push(c.encodeRequest('a')).length).toBe(1);
       const r = c.createDecoder({ response: true, maxFrame: 100 });
       expect(code(() => r.push(c.encodeResponse(new Uint8Array(101), 5)))).toBe('FRAME_TOO_LARGE');
+    });
+    it('takes every frame under a maxFrame of 2^32 or more (not wrapped into a u32)', () => {
+      const p = c.encodeRequest('f', ['x'.repeat(100)]);
+      for (const maxFrame of [2 ** 32, 2 ** 32 + 50, 2 ** 40]) {
+        expect(c.createDecoder({ maxFrame }).push(p).length, String(maxFrame)).toBe(1);
+        expect(c.createDecoder({ maxFrame, items: true }).push(p)[0].items?.length, String(maxFrame)).toBe(2);
+        expect(c.createDecoder({ maxFrame, response: true }).push(c.encodeResponse('abc')).length, String(maxFrame)).toBe(1);
+      }
     });
     it('parses each frame\'s items in the same pass when asked', () => {
       const all = concat([...packets(), bytes('ad030000 0500 61'), c.encodeRequest('z', ['', 'q'])]);

@@ -14,6 +14,8 @@ import type { WebSocketConstructor } from '../../src/web/websocket-like.js';
 
 const WS = WebSocket as unknown as WebSocketConstructor;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** slowEcho calls started so far. */
+let slowStarted = 0;
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 const codec = createCodecSync();
 
@@ -53,7 +55,7 @@ describe('the WebSocket gateway', () => {
 
   beforeAll(async () => {
     registry.register('echo', (...a) => a.map((x) => x.text).join('|'));
-    registry.register('slowEcho', async (a, ms) => { await sleep(Number(ms.text)); return a; });
+    registry.register('slowEcho', async (a, ms) => { slowStarted++; await sleep(Number(ms.text)); return a; });
     registry.register('fail', () => { throw new Error('boom'); });
     registry.register('empty', () => '');
     registry.register('big', (n) => new Uint8Array(Number(n.text)).fill(0x61));
@@ -218,11 +220,13 @@ describe('the WebSocket gateway', () => {
     const c = new RpcWebSocketClient(g.url, { WebSocket: WS, reconnect: { initialDelay: 20, maxDelay: 100 } });
     clients.push(c);
     expect(await c.callText('echo', 'before')).toBe('before');
+    const before = slowStarted;
     const inFlight = rejection(c.call('slowEcho', 'x', '500'));
-    await sleep(50);
+    while (slowStarted === before) await sleep(5);
     await g.close();
     expect((await inFlight).code).toBe('CONNECTION');
     const waiting = c.callText('echo', 'after');
+    // down a while (the behaviour): the client retries (every 20..100 ms) and the call waits
     await sleep(150);
     const g2 = new RpcGateway({ registry, demo: false });
     await g2.listen(address);

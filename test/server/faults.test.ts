@@ -11,10 +11,18 @@ import { startServer } from './start.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A result that waits for open(); `enter()` returns it and counts the calls that got there. */
 function gate() {
   let open!: (v: string) => void;
   const p = new Promise<string>((r) => { open = r; });
-  return { p, open };
+  const g = { p, open, entered: 0, enter: () => { g.entered++; return p; } };
+  return g;
+}
+
+/** Polls `cond` until it holds (at most 5 s). */
+async function until(cond: () => boolean): Promise<boolean> {
+  for (const end = Date.now() + 5_000; !cond(); await sleep(5)) if (Date.now() > end) return false;
+  return true;
 }
 
 let server: RpcServer;
@@ -36,14 +44,15 @@ describe('faults', () => {
   it('a peer that resets mid-call: one line; the late result goes nowhere, without a throw', async () => {
     await start();
     const g = gate();
-    registry.register('slow', () => g.p);
+    registry.register('slow', () => g.enter());
     const w = await Wire.open(address);
     w.write(req('slow'));
-    await sleep(20);
+    expect(await until(() => g.entered === 1)).toBe(true);
     w.socket.resetAndDestroy();
-    while (server.connectionCount > 0) await sleep(5);
+    expect(await until(() => server.connectionCount === 0)).toBe(true);
     g.open('too late');
-    await sleep(20);
+    // the late result is handled in the microtasks after open(): one turn of the loop later it is done
+    await new Promise((r) => setImmediate(r));
     expect(logs).toEqual([expect.stringMatching(/the peer went away \(ECONNRESET\) with 1 call unanswered/)]);
     await stillServes();
   });
@@ -51,10 +60,12 @@ describe('faults', () => {
   it('a peer that shuts its side mid-call still gets the answer (half-open), then the close', async () => {
     await start();
     const g = gate();
-    registry.register('slow', () => g.p);
+    registry.register('slow', () => g.enter());
     const w = await Wire.open(address);
     w.write(req('slow'));
     w.socket.end();
+    expect(await until(() => g.entered === 1)).toBe(true);
+    // time for the FIN to reach the server while the call runs (nothing shows that it did)
     await sleep(20);
     g.open('here');
     expect(answers(await w.untilClosed())).toEqual(['here']);
@@ -68,7 +79,7 @@ describe('faults', () => {
     await expect(client.call(address, 'never')).rejects.toMatchObject({ code: 'TIMEOUT' });
     await client.close();
     await stillServes();
-    while (server.connectionCount > 0) await sleep(10);
+    expect(await until(() => server.connectionCount === 0)).toBe(true);
     expect(logs).toEqual([expect.stringMatching(/harakiri: a call ran longer than 300 ms/)]);
   });
 
@@ -93,11 +104,11 @@ describe('graceful close()', () => {
   it('every call already running on any connection is answered; new connections are refused; it resolves', async () => {
     await start({ closeTimeout: 5_000 });
     const g = gate();
-    registry.register('slow', async (x) => `${await g.p}:${x.text}`);
+    registry.register('slow', async (x) => `${await g.enter()}:${x.text}`);
     const wires = await Promise.all([0, 1, 2, 3].map(() => Wire.open(address)));
     // pipelined calls, all running by the time close() starts
     wires.forEach((w, i) => w.write(req('slow', [`${i}a`]), req('echo', [`${i}b`]), req('slow', [`${i}c`])));
-    await sleep(30);
+    expect(await until(() => g.entered === 8)).toBe(true);
     const closed = server.close();
     await expect(Wire.open(address)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
     g.open('done');
@@ -109,10 +120,11 @@ describe('graceful close()', () => {
 
   it('is bounded: calls still running after closeTimeout lose their connections, and close() resolves', async () => {
     await start({ closeTimeout: 150 });
-    registry.register('never', () => new Promise<string>(() => {}));
+    const g = gate();
+    registry.register('never', () => g.enter());
     const w = await Wire.open(address);
     w.write(req('never'));
-    await sleep(20);
+    expect(await until(() => g.entered === 1)).toBe(true);
     const t = performance.now();
     await server.close();
     expect(performance.now() - t).toBeLessThan(2_000);

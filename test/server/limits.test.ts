@@ -12,6 +12,12 @@ import { startServer } from './start.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Polls `cond` until it holds (at most 5 s). */
+async function until(cond: () => boolean): Promise<boolean> {
+  for (const end = Date.now() + 5_000; !cond(); await sleep(5)) if (Date.now() > end) return false;
+  return true;
+}
+
 let server: RpcServer;
 let logs: string[];
 let address: string;
@@ -117,14 +123,15 @@ describe('server limits', () => {
   it('max-conns: connections past it are closed at once; one line when full, one when it takes new ones again', async () => {
     await start({ maxConns: 3, socketTimeout: 100 });
     const held = await Promise.all([0, 1, 2].map(() => Wire.open(address)));
-    await sleep(20);
+    expect(await until(() => server.connectionCount === 3)).toBe(true);
     const extra = await Promise.all([0, 1, 2].map(() => Wire.open(address)));
     for (const e of extra) expect((await e.untilClosed()).length).toBe(0);
     // the held ones are still served
     held[0].write(req('hello'));
     expect(answers(await held[0].bytes(15))).toEqual(['Hello World']);
     for (const h of held) h.end();
-    await sleep(150);
+    // the server's sweep notices room again and says so
+    expect(await until(() => logs.length === 2)).toBe(true);
     await goodCall();
     expect(logs).toEqual([
       expect.stringMatching(/max-conns: 3 connections open: closing new ones/),

@@ -16,6 +16,12 @@ import { Wire, exchange, hex } from './wire.js';
 const VECTORS = join(__dirname, '..', 'vectors');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Polls `cond` until it holds (at most 5 s). */
+async function until(cond: () => boolean): Promise<boolean> {
+  for (const end = Date.now() + 5_000; !cond(); await sleep(5)) if (Date.now() > end) return false;
+  return true;
+}
+
 /** A promise with its resolve, to finish a slow function when the test says so. */
 function gate<T = string>() {
   let open!: (v: T) => void;
@@ -305,8 +311,10 @@ describe.each(ENGINES)('RpcServer, %s engine', (engine) => {
       registry.register('slower', async (x) => { started.push(`slower ${x}`); return `${await g2.p}:${x}`; });
       const w = await Wire.open(tcp);
       w.write(Buffer.concat([req('slow', ['1']), req('echo', ['2']), req('slower', ['3']), req('hello')]));
-      await sleep(20);
+      expect(await until(() => started.length === 2)).toBe(true);
       expect(started).toEqual(['slow 1', 'slower 3']); // both started before either finished
+      // nothing may arrive: a short wait is the only way to see it
+      await sleep(20);
       expect(w.data).toHaveLength(0); // the fast answers wait for the slow first one
       g2.open('B');
       await sleep(20);
@@ -363,7 +371,8 @@ describe.each(ENGINES)('RpcServer, %s engine', (engine) => {
       registry.register('mark', (x) => { ran.push(x.text); return x.text; });
       const w = await Wire.open(tcp);
       w.write(Buffer.concat([req('slow'), req('mark', ['a']), req('nope'), req('mark', ['b'])]));
-      await sleep(20);
+      // 'nope' refused: after it, nothing more of this connection runs
+      expect(await until(() => logs.length === 1)).toBe(true);
       expect(ran).toEqual(['a']);
       g.open('S');
       const got = await w.untilClosed();
@@ -376,10 +385,12 @@ describe.each(ENGINES)('RpcServer, %s engine', (engine) => {
       await start();
       const g = gate();
       registry.register('slow', async () => g.p);
-      registry.register('bad', async () => { throw new Error('no'); });
+      let failed = false;
+      registry.register('bad', async () => { failed = true; throw new Error('no'); });
       const w = await Wire.open(tcp);
       w.write(Buffer.concat([req('echo', ['first']), req('slow'), req('bad'), req('echo', ['never'])]));
-      await sleep(20);
+      // 'bad' has failed while 'slow' still runs
+      expect(await until(() => failed)).toBe(true);
       g.open('S');
       const got = await w.untilClosed();
       expect(codec.createDecoder({ response: true }).push(got).map((f) => Buffer.from(f.body).toString())).toEqual(['first', 'S']);
@@ -396,10 +407,11 @@ describe.each(ENGINES)('RpcServer, %s engine', (engine) => {
     it('args stay valid across awaits while more data arrives on the connection', async () => {
       await start();
       const g = gate();
-      registry.register('keep', async (a, b) => { await g.p; return join_([a, b]); });
+      let waiting = false;
+      registry.register('keep', async (a, b) => { waiting = true; await g.p; return join_([a, b]); });
       const w = await Wire.open(tcp);
       w.write(req('keep', ['first-arg', new Uint8Array([1, 2, 3])]));
-      await sleep(10);
+      expect(await until(() => waiting)).toBe(true);
       for (let i = 0; i < 50; i++) w.write(req('echo', ['x'.repeat(1000)]));
       await sleep(20);
       g.open('');
@@ -514,13 +526,14 @@ describe.each(ENGINES)('RpcServer, %s engine', (engine) => {
     it('lets an in-flight call finish and answer, closes idle connections at once, refuses new ones', async () => {
       await start();
       const g = gate();
-      registry.register('slow', async () => g.p);
+      let running = false;
+      registry.register('slow', async () => { running = true; return g.p; });
       const busy = await Wire.open(tcp);
       busy.write(req('slow'));
       const idle = await Wire.open(unix);
       idle.write(req('hello'));
       await idle.bytes(15);
-      await sleep(20);
+      expect(await until(() => running)).toBe(true);
       let closed = false;
       const closing = server.close().then(() => { closed = true; });
       await idle.untilClosed();
@@ -541,10 +554,11 @@ describe.each(ENGINES)('RpcServer, %s engine', (engine) => {
 
     it('drops what is still running after closeTimeout', async () => {
       await start({ closeTimeout: 100 });
-      registry.register('never', () => new Promise(() => {}));
+      let running = false;
+      registry.register('never', () => { running = true; return new Promise(() => {}); });
       const w = await Wire.open(tcp);
       w.write(req('never'));
-      await sleep(20);
+      expect(await until(() => running)).toBe(true);
       await server.close();
       expect(await w.untilClosed()).toHaveLength(0);
     });

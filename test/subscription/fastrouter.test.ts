@@ -206,8 +206,8 @@ describe.runIf(requirePeer('uWSGI (fastrouter, python3 plugins) and nginx', have
     let phase: Phase = 'before';
     const seen: (Answer & { phase: Phase })[] = [];
     const count = (ph: Phase) => seen.filter((a) => a.phase === ph).length;
-    const until = async (ok: () => boolean) => {
-      while (!ok()) await sleep(10);
+    const until = async (ok: () => boolean, what: string) => {
+      for (const end = Date.now() + 30_000; !ok(); await sleep(10)) if (Date.now() > end) throw new Error(`not within 30 s: ${what}\n${ours.logText()}`);
     };
     /** 4 clients, each sending its next request once answered, until the returned function stops them. */
     const hammer = () => {
@@ -224,13 +224,13 @@ describe.runIf(requirePeer('uWSGI (fastrouter, python3 plugins) and nginx', have
       };
     };
     let stopHammer = hammer();
-    await until(() => count('before') >= 30);
+    await until(() => count('before') >= 30, '30 requests answered before the signal');
     await stopHammer();
     // three picks in a row from the cycle (ours, uWSGI, ours) give ours two: they are running when the signal lands
     const started = () => ours.logText().split('slow started').length - 1;
     const slowBefore = started();
     const slow = Array.from({ length: 3 }, () => get(nginx.address, 'rpc.test', '/slow').then((a) => ({ ...a, at: Date.now() })));
-    await until(() => started() - slowBefore === 2);
+    await until(() => started() - slowBefore === 2, 'two slow calls started on our node');
     phase = 'leaving';
     stopHammer = hammer();
     const signalAt = Date.now();
@@ -238,7 +238,7 @@ describe.runIf(requirePeer('uWSGI (fastrouter, python3 plugins) and nginx', have
     expect({ code: ours.child.exitCode, signal: ours.child.signalCode }, ours.logText()).toEqual({ code: 0, signal: null });
     phase = 'gone';
     const gone = count('gone');
-    await until(() => count('gone') - gone >= 60);
+    await until(() => count('gone') - gone >= 60, '60 requests answered after our node left');
     await stopHammer();
 
     const slowAnswers = await Promise.all(slow);
