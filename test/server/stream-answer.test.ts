@@ -12,6 +12,7 @@ import { sized } from '../../src/server/sized.js';
 import { Wire } from './wire.js';
 import { startServer } from './start.js';
 import { CHUNK, generated, producer } from '../helpers/generated.js';
+import { rssGrowth } from '../helpers/rss.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const codec: Codec = createCodecSync();
@@ -62,14 +63,12 @@ describe('streamed answers', () => {
     await start(registry);
     const [host, port] = [address.slice(0, address.lastIndexOf(':')), Number(address.slice(address.lastIndexOf(':') + 1))];
     producer.produced = 0;
-    const before = process.memoryUsage().rss;
-    let peak = before;
-    const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 20);
+    const rss = rssGrowth();
     const s = connect({ host, port });
     s.write(codec.encodeRequest('big', []));
     s.end(); // half-close: the server answers, then closes
     const got = await readAll(s, 500);
-    clearInterval(sampler);
+    const grew = rss.stop();
     const header = codec.encodeResponseHeader(BIG, 0);
     expect(got.head.subarray(0, header.length)).toEqual(Buffer.from(header));
     expect(got.total).toBe(header.length + BIG);
@@ -77,11 +76,11 @@ describe('streamed answers', () => {
     expected.update(header);
     for await (const c of generated(BIG)) expected.update(c);
     expect(got.md5).toBe(expected.digest('hex'));
-    console.log(`streamed 256 MB: server+reader RSS grew by ${((peak - before) / 2 ** 20).toFixed(1)} MB, the producer ran at most ${(got.ahead / 2 ** 20).toFixed(1)} MB ahead of the reader`);
+    console.log(`streamed 256 MB: server+reader RSS grew by ${(grew / 2 ** 20).toFixed(1)} MB, the producer ran at most ${(got.ahead / 2 ** 20).toFixed(1)} MB ahead of the reader`);
     // What is held back is the socket buffers (ours, the kernel's both ways), not the answer;
-    // the RSS bound leaves room for chunks already sent and not yet collected.
+    // the RSS bound (memory held: see helpers/rss.ts) leaves room for chunks in flight.
     expect(got.ahead).toBeLessThan(16 << 20);
-    expect(peak - before).toBeLessThan(64 << 20);
+    expect(grew).toBeLessThan(64 << 20);
     expect(logs).toEqual([]);
   }, 30_000);
 
