@@ -11,7 +11,7 @@ export async function opsPerSecond(tasks, { time = quick ? 30 : 400 } = {}) {
   await bench.run();
   const out = {};
   for (const t of bench.tasks) {
-    if (t.result.state !== 'completed') throw new Error(`${t.name}: ${t.result.state} ${t.result.error ?? ''}`);
+    if (t.result.state !== 'completed') throw new Error(`${t.name}: ${t.result.state} ${/** @type {{ error?: Error }} */ (t.result).error ?? ''}`);
     out[t.name] = t.result.throughput.mean;
   }
   return out;
