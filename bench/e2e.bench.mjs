@@ -26,6 +26,12 @@ const servers = join(benchDir, 'servers');
 
 const uwsgiArgs = (port, n) => ['--master', '--no-orphans', '--processes', String(n), '--socket', `127.0.0.1:${port}`,
   '--disable-logging', '--buffer-size', '65535', '--listen', '1024'];
+/**
+ * A server to measure; node: it keeps connections open (keep-alive, pipelining); runtime: the
+ * other runtime it runs on; gcOnSignal: started with --expose-gc, RSS measured after a forced GC.
+ * @typedef {{ name: string, cmd: string, args: (port: number | string) => string[], node?: boolean, gcOnSignal?: boolean, runtime?: string }} Spec
+ * @type {Spec[]}
+ */
 const specs = [
   { name: 'uwsgi-rpc', node: true, gcOnSignal: true, cmd: node, args: (p) => ['--expose-gc', join(servers, 'ours.mjs'), String(p)] },
   { name: 'uwsgi-rpc --processes 2', node: true, cmd: node, args: (p) => [join(benchDir, '..', 'bin', 'uwsgi-rpc.js'), 'serve', '--socket', `127.0.0.1:${p}`, '--import', join(servers, 'functions.mjs'), '--processes', '2', '--listen', '1024'] },
@@ -53,6 +59,7 @@ const a2k = 'a'.repeat(2048), b2k = 'b'.repeat(2048);
 // takes the per-connection cases.
 // Servers on the other runtimes take the first three (echo) cases.
 const main = (s) => s.runtime === undefined;
+/** @type {[string, string[], string, string[], (s: Spec) => boolean][]} */
 const cases = [
   ['connection per call', ['-c', '16'], 'echo', ['aaa', 'bbbbb'], () => true],
   ['keep-alive', ['-k', '-c', '16'], 'echo', ['aaa', 'bbbbb'], (s) => s.node],

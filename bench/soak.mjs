@@ -56,6 +56,7 @@ sample();
 const sampler = setInterval(sample, 10_000);
 
 // rpcload in turns
+/** @type {[string, string[], string[]][]} */
 const MODES = [
   ['keep-alive', ['-c', '16', '-k'], ['echo', 'aaa', 'bbbbb']],
   ['pipelined x16', ['-c', '8', '-p', '16'], ['echo', 'aaa', 'bbbbb']],

@@ -97,6 +97,17 @@ describe('benchmarks (smoke)', () => {
     for (const h of ['## Calls/s', '## CPU over each measure window', '## Versions', '## Commands']) expect(written).toContain(h);
   }, 120_000);
 
+  it('xml suite: the XML-RPC parser and the same parser on fast-xml-parser refuse the same documents, and both are timed', () => {
+    const text = node('xml.bench.mjs', '--quick');
+    const same = /### Same outcome on (\d+) of (\d+) documents/.exec(text);
+    expect(Number(same?.[2])).toBeGreaterThan(20);
+    expect(same?.[1]).toBe(same?.[2]);
+    // time per parse: four real bodies (small, 254 params, two of 1 MB) and four hostile ones, a figure for each parser
+    const timed = tableRows(text.slice(text.indexOf('### Time per parse')), /^\| [^-|][^|]* \| \d+ \|/);
+    expect(timed.length).toBe(8);
+    for (const r of timed) expect(r.split('|').slice(3, 5).every((c) => /^\d+(\.\d+)?$/.test(c.trim())), r).toBe(true);
+  }, 120_000);
+
   it('profile.mjs profiles our server and our client and prints their top frames', () => {
     for (const mode of ['pipelined', 'client-keepalive']) {
       const text = node('profile.mjs', mode, '--secs', '0.2', '--top', '5');

@@ -6,7 +6,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const protoPath = join(dirname(fileURLToPath(import.meta.url)), 'echo.proto');
-export const loadEcho = () => grpc.loadPackageDefinition(protoLoader.loadSync(protoPath)).bench.Echo;
+/** The Echo service of echo.proto (package bench), as proto-loader describes it. */
+export const loadEcho = () => {
+  const pkg = /** @type {grpc.GrpcObject} */ (grpc.loadPackageDefinition(protoLoader.loadSync(protoPath)).bench);
+  return /** @type {grpc.ServiceClientConstructor} */ (pkg.Echo);
+};
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const port = Number(process.argv[2] ?? 3034);

@@ -29,7 +29,8 @@ net.createServer({ noDelay: true }, (sock) => {
       while (p < end) {
         const l = buf.readUInt16LE(p);
         p += 2;
-        if (l) items.push(buf.latin1Slice(p, p + l));
+        // latin1Slice: the undocumented Buffer method behind toString('latin1'), called directly
+        if (l) items.push(/** @type {Buffer & { latin1Slice(start: number, end: number): string }} */ (buf).latin1Slice(p, p + l));
         p += l;
       }
       if (items[0] === 'big') {

@@ -1,6 +1,11 @@
 // The codec cases measured by bench/browser.bench.mjs, in any runtime (no node:*): the same
 // bundle runs them in Chromium and in Node, so the columns compare like with like.
 
+/**
+ * @param m the codec entry point (uwsgi-rpc/codec), as the page or Node imported it
+ * @param Bench tinybench's Bench, as the page or Node imported it
+ * @param {{ time?: number, warmupTime?: number, log?: (line: string) => void }} [options]
+ */
 export async function runCases(m, Bench, { time = 400, warmupTime = 100, log = () => {} } = {}) {
   const ts = await m.createCodec({ engine: 'ts' });
   const wasm = await m.createCodec({ engine: 'wasm' });

@@ -45,13 +45,20 @@ function killGroup(pid, signal) {
 }
 
 /**
+ * @typedef {{ code: number | null, signal: NodeJS.Signals | null, error?: Error }} Exit
+ * @typedef {import('node:child_process').ChildProcess & { exited: Promise<Exit>, stop(): Promise<void> }} GroupChild
+ */
+
+/**
  * spawn() in a process group of its own, registered until its command exits (and then its
  * group is killed: no worker outlives its master). Returns the child with
  * `exited` (a Promise of { code, signal }) and `stop()`: `stopSignal` to the command,
  * SIGKILL to the group after `graceMs`, resolves once it exited.
+ * @param {import('node:child_process').SpawnOptions} [options]
+ * @returns {GroupChild}
  */
 export function spawnGroup(cmd, args, options = {}, { stopSignal = 'SIGTERM', graceMs = GRACE_MS } = {}) {
-  const child = spawn(cmd, args, { ...options, detached: true });
+  const child = /** @type {GroupChild} */ (spawn(cmd, args, { ...options, detached: true }));
   let done = false;
   const exited = new Promise((resolve) => {
     child.once('exit', (code, signal) => { done = true; resolve({ code, signal }); });
@@ -62,7 +69,7 @@ export function spawnGroup(cmd, args, options = {}, { stopSignal = 'SIGTERM', gr
     graceMs,
     async stop() {
       if (!done && child.pid) {
-        try { child.kill(stopSignal); } catch { /* exited meanwhile */ }
+        try { child.kill(/** @type {NodeJS.Signals} */ (stopSignal)); } catch { /* exited meanwhile */ }
         const timer = setTimeout(() => killGroup(child.pid, 'SIGKILL'), graceMs);
         await exited;
         clearTimeout(timer);

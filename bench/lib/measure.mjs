@@ -4,14 +4,18 @@ import os from 'node:os';
 
 export const quick = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
 
-/** ops/s of each task (name -> fn), measured in one run, interleaved in one Bench. */
-export async function opsPerSecond(tasks, { time = quick ? 30 : 400 } = {}) {
-  const bench = new Bench({ time, warmupTime: quick ? 10 : 100 });
+/**
+ * ops/s of each task (name -> fn), measured in one run, interleaved in one Bench. iterations and
+ * warmupIterations are the least numbers of calls: tinybench's defaults (64 and 16) make over a
+ * minute of a task that takes a second.
+ */
+export async function opsPerSecond(tasks, { time = quick ? 30 : 400, iterations = 64, warmupIterations = 16 } = {}) {
+  const bench = new Bench({ time, iterations, warmupTime: quick ? 10 : 100, warmupIterations });
   for (const [name, fn] of Object.entries(tasks)) bench.add(name, fn);
   await bench.run();
   const out = {};
   for (const t of bench.tasks) {
-    if (t.result.state !== 'completed') throw new Error(`${t.name}: ${t.result.state} ${t.result.error ?? ''}`);
+    if (t.result.state !== 'completed') throw new Error(`${t.name}: ${t.result.state} ${/** @type {{ error?: Error }} */ (t.result).error ?? ''}`);
     out[t.name] = t.result.throughput.mean;
   }
   return out;

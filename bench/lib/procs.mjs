@@ -50,7 +50,7 @@ export function rpcloadPath() {
   return (rpcloadBin = bin);
 }
 
-export const freePort = () => new Promise((res) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); }); });
+export const freePort = () => new Promise((res) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const p = /** @type {net.AddressInfo} */ (s.address()).port; s.close(() => res(p)); }); });
 
 async function waitPort(port, child) {
   for (let i = 0; i < 300; i++) {

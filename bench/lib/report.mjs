@@ -2,7 +2,7 @@
 // and the chart from the suites' JSON and Markdown output.
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { machine, ratio, table } from './measure.mjs';
+import { machine, table } from './measure.mjs';
 import { barChart } from './svg.mjs';
 
 const require = createRequire(import.meta.url);
@@ -65,6 +65,12 @@ export function headline({ server, peers }) {
   return table(['server (echo call, 16 connections)', 'connection per call', 'keep-alive', 'pipelined 16x16'], rows);
 }
 
+/**
+ * @typedef {{ medians: Record<string, Record<string, number>> }} ServerJson
+ * @typedef {{ medians: Record<string, number>, tools: Record<string, string> }} PeersJson
+ * @typedef {{ medians: Record<string, { ours: number, minimal: number }> }} ClientJson
+ * @param {{ server?: ServerJson, peers?: PeersJson, client?: ClientJson }} suites the JSON of the suites that ran
+ */
 export function chart({ server, peers, client }) {
   const m = server?.medians ?? {};
   const bars = (label) => Object.entries(m).map(([name, c]) => ({ label: name, value: c[label] }));

@@ -200,13 +200,13 @@ for (const engine of ENGINES) {
 
     it.skipIf(process.platform !== 'linux')('over a Linux abstract socket (@name, as uWSGI names them)', async () => {
       const name = `uwsgi-rpc-test-${process.pid}-${engine}`;
-      const s = await serve((req, socket) => { socket.write(answer(`abstract ${req.name}`)); }, { path: `\0${name}` });
+      await serve((req, socket) => { socket.write(answer(`abstract ${req.name}`)); }, { path: `\0${name}` });
       expect(text(await client.call(`@${name}`, 'hi', []))).toBe('abstract hi');
     });
 
     it('TOO_LARGE and INVALID requests are refused before connecting', async () => {
       const s = await serve((_req, socket) => { socket.write(answer('x')); });
-      const tooLarge: [string, Parameters<RpcClient['call']>[2]][] = [
+      const tooLarge: [string, NonNullable<Parameters<RpcClient['call']>[2]>][] = [
         ['', []],
         ['n'.repeat(256), []],
         ['f', Array.from({ length: 255 }, () => 'a')],

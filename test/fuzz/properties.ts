@@ -77,7 +77,14 @@ const mutate = (b: Uint8Array) =>
  * cases run: the arbitraries are built once, before the engines load (building them takes
  * about half a second).
  */
-export function properties(e: Engines) {
+/** A property and its weight in the case budget (a list of them is one type: fc.assert takes each). */
+export interface WeightedProperty {
+  name: string;
+  weight: number;
+  prop: fc.IProperty<unknown[]>;
+}
+
+export function properties(e: Engines): WeightedProperty[] {
   const all = () => [e.ts, e.wasm, e.auto];
   const same = agreeing(e);
 

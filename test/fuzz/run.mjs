@@ -6,6 +6,7 @@ const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : dflt;
 };
+/** @type {NodeJS.ProcessEnv} */
 const env = { ...process.env, FUZZ_MINUTES: arg('minutes', '1') };
 const seed = arg('seed');
 if (seed) env.FUZZ_SEED = seed;

@@ -2,7 +2,7 @@ import { varsFromHttp } from '../../src/http/http-vars.js';
 import type { RequestVars } from '../../src/http/request-vars.js';
 import { type RpcTarget, rpcTarget } from '../../src/http/rpc-target.js';
 import { Registry } from '../../src/server/registry.js';
-// @ts-expect-error: a plain .mjs fixture (no types), shared with `uwsgi-rpc serve --import`
+// a plain .mjs fixture, shared with `uwsgi-rpc serve --import`
 import registerTestFunctions from './fixtures/rpc_funcs.mjs';
 
 /** The test functions (fixtures/rpc_funcs.mjs; uWSGI loads the same in fixtures/rpc_funcs.py). */

@@ -31,7 +31,6 @@ const BIG_LEN = 70000;
 
 const hex = (b) => Buffer.from(b).toString('hex');
 const sha256 = (b) => crypto.createHash('sha256').update(b).digest('hex');
-const u8 = (...xs) => Buffer.from(xs);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function fail(msg) {
@@ -60,7 +59,7 @@ function freePort() {
     s.unref();
     s.on('error', reject);
     s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
+      const { port } = /** @type {net.AddressInfo} */ (s.address());
       s.close(() => resolve(port));
     });
   });
@@ -120,12 +119,12 @@ async function recordingListener(reply) {
     });
     for (const w of waiters.splice(0)) w();
   });
-  await new Promise((resolve, reject) => {
+  await /** @type {Promise<void>} */ (new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', resolve);
-  });
+  }));
   return {
-    port: server.address().port,
+    port: /** @type {net.AddressInfo} */ (server.address()).port,
     /** bytes received on connection #i (resolves when that connection closed) */
     async connection(i, what) {
       return withTimeout((async () => {
@@ -219,9 +218,13 @@ const bigPattern = () => {
 
 const children = [];
 
+/**
+ * @typedef {import('node:child_process').ChildProcess & { what: string, exited: Promise<{ code: number | null, signal: string | null, err?: Error }> }} Child
+ * @returns {Child}
+ */
 function startChild(cmd, args, logFile, what) {
   const fd = fs.openSync(logFile, 'a');
-  const child = spawn(cmd, args, { stdio: ['ignore', fd, fd], detached: false });
+  const child = /** @type {Child} */ (spawn(cmd, args, { stdio: ['ignore', fd, fd], detached: false }));
   fs.closeSync(fd);
   child.what = what;
   child.exited = new Promise((resolve) => {
@@ -300,7 +303,7 @@ async function main() {
     const appOut = JSON.parse(httpText.slice(sep + 4));
     if (appOut.error) fail(`uwsgi.rpc raised in the app: ${appOut.error}`);
     // round trip: uWSGI's client must have decoded our hand-built answers
-    for (const [k, want] of [['hello', nodeAnswers[0]], ['big', nodeAnswers[1]], ['echo', nodeAnswers[2]]]) {
+    for (const [k, want] of /** @type {[string, Buffer][]} */ ([['hello', nodeAnswers[0]], ['big', nodeAnswers[1]], ['echo', nodeAnswers[2]]])) {
       if (!appOut[k] || appOut[k].len !== want.length || appOut[k].sha256 !== sha256(want)) {
         fail(`uwsgi.rpc(${k}) returned ${JSON.stringify(appOut[k])}, expected len ${want.length}`);
       }
