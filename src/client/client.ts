@@ -1,7 +1,7 @@
 import { type Codec, type Input, createCodec, createCodecSync } from '../codec/index.js';
 import { MODIFIER2 } from '../codec/constants.js';
 import { RpcError } from '../rpc-error.js';
-import { defaultRegistry, type Registry } from '../server/registry.js';
+import { defaultRegistry, type Registry } from '../functions/registry.js';
 import { asRpcError, requestError } from './errors.js';
 import { fanout, type FanoutResult } from './fanout.js';
 import { callLocal } from './local-call.js';

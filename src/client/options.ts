@@ -1,6 +1,6 @@
 import type { Codec, EngineChoice } from '../codec/index.js';
 import { DEFAULT_MAX_RESPONSE } from '../codec/constants.js';
-import type { Registry } from '../server/registry.js';
+import type { Registry } from '../functions/registry.js';
 import { RpcError } from '../rpc-error.js';
 
 /**

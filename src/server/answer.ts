@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import type { Codec } from '../codec/index.js';
 import { MODIFIER2 } from '../codec/constants.js';
 import { showError, showType } from './log.js';
-import type { SizedStream } from './sized.js';
+import type { SizedStream } from '../functions/sized.js';
 
 /** A result that can go on the wire: a non-empty string (sent as UTF-8) or bytes. */
 export type Answer = string | Uint8Array;

@@ -8,7 +8,7 @@ import type { HttpResponse } from '../http/response.js';
 import { rpcTarget } from '../http/rpc-target.js';
 import { Router, type RouteOption } from '../routing/router.js';
 import type { LogLine } from './log.js';
-import type { Registry } from './registry.js';
+import type { Registry } from '../functions/registry.js';
 
 export interface HttpOptions {
   /** Most request body the XML-RPC and JSON-RPC bridges read (default 1 MiB). */

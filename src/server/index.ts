@@ -3,8 +3,9 @@ export { RpcServer, type RpcServerOptions, type HttpListenOptions, type Subscrib
 export { Subscriber, type SubscriberOptions, DEFAULT_SUBSCRIBE_FREQ, DEFAULT_UNSUBSCRIBE_GRACE } from './subscriber.js';
 export * from '../subscription/index.js';
 export { type HttpOptions, DEFAULT_BODY_TIMEOUT } from './http-service.js';
-export { Registry, defaultRegistry, register, resultBytes, type RpcFunction, type RpcResult } from './registry.js';
+export { Registry, defaultRegistry, register, resultBytes, type RpcFunction, type RpcResult } from '../functions/registry.js';
 export { parseAddress, formatAddress, type ListenAddress } from './address.js';
 export { type LogLine } from './log.js';
 export { type ServerLimits, DEFAULT_LIMITS } from './limits.js';
-export { sized, isSized, type SizedStream } from './sized.js';
+export { sized, isSized, type SizedStream } from '../functions/sized.js';
+export { TextBytes } from '../functions/text-bytes.js';

@@ -14,7 +14,7 @@ import { type HttpOptions, HttpService } from './http-service.js';
 import { type ServerLimits, resolveLimits, sweepInterval } from './limits.js';
 import { bind } from './listen.js';
 import { type LogLine, stderrLog } from './log.js';
-import { Registry, type RpcFunction, defaultRegistry } from './registry.js';
+import { Registry, type RpcFunction, defaultRegistry } from '../functions/registry.js';
 import { type SubscribeTarget, parseSubscribeTo } from '../subscription/spec.js';
 import { DEFAULT_UNSUBSCRIBE_GRACE, Subscriber, type SubscriberOptions } from './subscriber.js';
 

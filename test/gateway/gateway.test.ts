@@ -7,7 +7,7 @@ import WebSocket from 'ws';
 import { createCodecSync } from '../../src/codec/index.js';
 import { RpcGateway } from '../../src/server/gateway/index.js';
 import { RpcError } from '../../src/rpc-error.js';
-import { Registry } from '../../src/server/registry.js';
+import { Registry } from '../../src/functions/registry.js';
 import { RpcServer } from '../../src/server/server.js';
 import { RpcWebSocketClient } from '../../src/web/index.js';
 import type { WebSocketConstructor } from '../../src/web/websocket-like.js';

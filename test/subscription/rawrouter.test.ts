@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RpcClient } from '../../src/client/index.js';
 import { RpcServer } from '../../src/server/index.js';
-import { Registry } from '../../src/server/registry.js';
+import { Registry } from '../../src/functions/registry.js';
 import { requirePeer, which } from '../helpers/peers.js';
 import { type Peer, freePort, removeDir, startPeer, startUwsgi, tempDir, waitListening } from '../helpers/processes.js';
 import { type RouterNode, eventually, routerStats } from '../helpers/router-stats.js';

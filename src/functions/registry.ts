@@ -1,6 +1,7 @@
+// The function registry: RPC functions by name (any 1..255 bytes), and calling one here without a socket.
 import { type Bytes, type Input, toBytes } from '../codec/bytes.js';
 import { MAX_NAME } from '../codec/constants.js';
-import { TextBytes } from '../codec/text-bytes.js';
+import { TextBytes } from './text-bytes.js';
 import { RpcError } from '../rpc-error.js';
 import { gather, isSized, type SizedStream } from './sized.js';
 
