@@ -1,6 +1,7 @@
 // The function registry: RPC functions by name (any 1..255 bytes), and calling one here without a socket.
 import { type Bytes, type Input, toBytes } from '../codec/bytes.js';
 import { MAX_NAME } from '../codec/constants.js';
+import { resultBytes } from './results.js';
 import { TextBytes } from './text-bytes.js';
 import { RpcError } from '../rpc-error.js';
 import { gather, isSized, type SizedStream } from './sized.js';
@@ -89,12 +90,6 @@ export class Registry {
     }
     return resultBytes(result);
   }
-}
-
-/** A function's result as bytes; anything but string/Uint8Array is a failure. */
-export function resultBytes(result: unknown): Bytes {
-  if (typeof result === 'string' || result instanceof Uint8Array) return toBytes(result);
-  throw new RpcError('FUNCTION_FAILED', `an RPC function returned ${result === null ? 'null' : typeof result}, not a string or Uint8Array`);
 }
 
 /** The process-wide registry: `register` from the package, and local calls (`rpc(null, ...)`). */

@@ -4,7 +4,8 @@ import { MAX_ITEMS, MODIFIER2, RPC_MODIFIER1, VARS_MODIFIER1 } from '../codec/co
 import { CodecError } from '../codec/errors.js';
 import { TextBytes } from '../functions/text-bytes.js';
 import type { Bridge } from '../http/dispatcher.js';
-import { type Answer, refuseResult, writeAnswer, writeStream } from './answer.js';
+import { type Answer, refuseResult } from '../functions/results.js';
+import { writeAnswer, writeStream } from './answer.js';
 import { BodyReader } from './body-reader.js';
 import type { HttpService } from './http-service.js';
 import type { ServerLimits } from './limits.js';

@@ -3,7 +3,7 @@ export { RpcServer, type RpcServerOptions, type HttpListenOptions, type Subscrib
 export { Subscriber, type SubscriberOptions, DEFAULT_SUBSCRIBE_FREQ, DEFAULT_UNSUBSCRIBE_GRACE } from './subscriber.js';
 export * from '../subscription/index.js';
 export { type HttpOptions, DEFAULT_BODY_TIMEOUT } from './http-service.js';
-export { Registry, defaultRegistry, register, resultBytes, type RpcFunction, type RpcResult } from '../functions/registry.js';
+export { Registry, defaultRegistry, register, type RpcFunction, type RpcResult } from '../functions/registry.js';
 export { parseAddress, formatAddress, type ListenAddress } from './address.js';
 export { type LogLine } from './log.js';
 export { type ServerLimits, DEFAULT_LIMITS } from './limits.js';
