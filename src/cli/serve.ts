@@ -2,7 +2,7 @@ import { RouteError } from '../routing/rule.js';
 import { RpcError } from '../rpc-error.js';
 import { startGateways } from '../server/gateway/serve.js';
 import { RpcServer } from '../server/index.js';
-import { parseAddress } from '../server/address.js';
+import { parseAddress } from '../address/address.js';
 import { runtimeFeatures } from '../server/runtime.js';
 import { type PrimaryHooks, isFirstWorker, isWorker, leaveCluster, reportReady, runPrimary } from './cluster.js';
 import { type SubscribeOptions } from '../server/server.js';

@@ -5,7 +5,7 @@ import { defaultRegistry, type Registry } from '../functions/registry.js';
 import { asRpcError, requestError } from './errors.js';
 import { fanout, type FanoutResult } from './fanout.js';
 import { callLocal } from './local-call.js';
-import { type NodeAddress, parseNode } from './node-address.js';
+import { type NodeAddress, parseNode } from '../address/address.js';
 import { NodePool } from './node-pool.js';
 import { type CallOptions, type ClientConfig, type ClientOptions, checkTimeout, resolveConfig } from './options.js';
 import { PendingCall } from './pending-call.js';

@@ -4,7 +4,7 @@ import { CodecError } from '../codec/index.js';
 import { MODIFIER2, RPC_MODIFIER1 } from '../codec/constants.js';
 import { RpcError } from '../rpc-error.js';
 import { connectError } from './errors.js';
-import type { NodeAddress } from './node-address.js';
+import type { NodeAddress } from '../address/address.js';
 import type { CallHolder, PendingCall } from './pending-call.js';
 
 /** What a connection tells its owner (a NodePool). */

@@ -3,7 +3,7 @@ export { RpcClient, dropTrailingEmpty } from './client.js';
 export { rpc, rpcText, defaultClient } from './default-client.js';
 export { Splitter, DEFAULT_SPLIT_CONCURRENCY, type SplitCall, type SplitOptions, type SplitResult } from './splitter.js';
 export type { FanoutResult } from './fanout.js';
-export { parseNode, type NodeAddress } from './node-address.js';
+export { parseNode, type NodeAddress } from '../address/address.js';
 export type { NodeBehaviour } from './node-pool.js';
 export { wasNeverSent } from './errors.js';
 export {

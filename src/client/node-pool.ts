@@ -1,6 +1,6 @@
 import type { Codec } from '../codec/index.js';
 import { Connection, type ConnectionOwner } from './connection.js';
-import type { NodeAddress } from './node-address.js';
+import type { NodeAddress } from '../address/address.js';
 import type { ClientConfig } from './options.js';
 import type { CallHolder, PendingCall } from './pending-call.js';
 

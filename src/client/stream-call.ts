@@ -3,7 +3,7 @@ import type { Codec } from '../codec/index.js';
 import { MODIFIER2, RPC_MODIFIER1 } from '../codec/constants.js';
 import { RpcError } from '../rpc-error.js';
 import { connectError, neverSent } from './errors.js';
-import type { NodeAddress } from './node-address.js';
+import type { NodeAddress } from '../address/address.js';
 
 const CONTENT_LENGTH = 'CONTENT_LENGTH';
 const MAX_SAFE_DIGITS = 16;

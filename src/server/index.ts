@@ -4,7 +4,7 @@ export { Subscriber, type SubscriberOptions, DEFAULT_SUBSCRIBE_FREQ, DEFAULT_UNS
 export * from '../subscription/index.js';
 export { type HttpOptions, DEFAULT_BODY_TIMEOUT } from './http-service.js';
 export { Registry, defaultRegistry, register, type RpcFunction, type RpcResult } from '../functions/registry.js';
-export { parseAddress, formatAddress, type ListenAddress } from './address.js';
+export { parseAddress, formatAddress, type SocketAddress } from '../address/address.js';
 export { type LogLine } from './log.js';
 export { type ServerLimits, DEFAULT_LIMITS } from './limits.js';
 export { sized, isSized, type SizedStream } from '../functions/sized.js';

@@ -4,7 +4,7 @@ import { type Server, type Socket, createServer } from 'node:net';
 import { type AllowList, allowList } from './allow.js';
 import { type Bytes, type Codec, type EngineChoice, type Input, createCodec } from '../codec/index.js';
 import { RpcError } from '../rpc-error.js';
-import { type ListenAddress, formatAddress, parseAddress } from './address.js';
+import { type SocketAddress, formatAddress, parseAddress } from '../address/address.js';
 import { runtimeFeatures } from './runtime.js';
 import { isBridge } from '../http/dispatcher.js';
 import type { Router, RouteOption } from '../routing/router.js';
@@ -339,7 +339,7 @@ export class RpcServer {
 }
 
 /** options.reusePort, refused where it cannot be had. */
-async function checkReusePort(where: ListenAddress, options: ListenOptions): Promise<boolean> {
+async function checkReusePort(where: SocketAddress, options: ListenOptions): Promise<boolean> {
   if (options.reusePort !== true) return false;
   if (where.kind !== 'tcp') throw new RpcError('INVALID', `reusePort is for TCP sockets, not ${formatAddress(where)}`);
   if (!(await runtimeFeatures()).reusePort) throw new RpcError('INVALID', `reusePort: this runtime (Node ${process.versions.node}) cannot share a port between processes (Node 22.12+ can)`);

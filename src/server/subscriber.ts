@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { RpcError } from '../rpc-error.js';
 import { type Announcement, SUBSCRIBE, UNSUBSCRIBE, type SignOptions, encodeSubscription } from '../subscription/packet.js';
 import { type SubscribeTarget, parseKeyFile, parseSubscribeTo } from '../subscription/spec.js';
-import { formatAddress, parseAddress } from './address.js';
+import { formatAddress, parseAddress } from '../address/address.js';
 import { type LogLine, stderrLog } from './log.js';
 
 /** uWSGI's --subscribe-freq default: a router forgets a node not heard from in 17 s (--subscription-tolerance). */

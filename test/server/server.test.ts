@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Codec, MAX_ARGS, MAX_BODY } from '../../src/codec/index.js';
 import type { TextBytes } from '../../src/functions/text-bytes.js';
 import { RpcError } from '../../src/rpc-error.js';
-import { formatAddress, parseAddress } from '../../src/server/address.js';
+import { formatAddress, parseAddress } from '../../src/address/address.js';
 import { Registry } from '../../src/functions/registry.js';
 import { RpcServer } from '../../src/server/server.js';
 import { ENGINES, codecFor } from '../helpers/engines.js';
