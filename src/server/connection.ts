@@ -3,7 +3,7 @@ import type { Codec, FrameDecoder, Frame } from '../codec/index.js';
 import { MAX_ITEMS, MODIFIER2, RPC_MODIFIER1, VARS_MODIFIER1 } from '../codec/constants.js';
 import { CodecError } from '../codec/errors.js';
 import { TextBytes } from '../functions/text-bytes.js';
-import type { Bridge } from '../http/dispatcher.js';
+import type { Bridge } from '../dispatch/dispatcher.js';
 import { type Answer, refuseResult } from '../functions/results.js';
 import { writeAnswer, writeStream } from './answer.js';
 import { BodyReader } from './body-reader.js';

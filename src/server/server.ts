@@ -6,7 +6,7 @@ import { type Bytes, type Codec, type EngineChoice, type Input, createCodec } fr
 import { RpcError } from '../rpc-error.js';
 import { type SocketAddress, formatAddress, parseAddress } from '../address/address.js';
 import { runtimeFeatures } from './runtime.js';
-import { isBridge } from '../http/dispatcher.js';
+import { isBridge } from '../dispatch/dispatcher.js';
 import type { Router, RouteOption } from '../routing/router.js';
 import { Connection, type ConnectionHost } from './connection.js';
 import { createHttpFront } from './http-front.js';

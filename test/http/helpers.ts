@@ -1,6 +1,7 @@
 import { varsFromHttp } from '../../src/http/http-vars.js';
 import type { RequestVars } from '../../src/http/request-vars.js';
-import { type RpcTarget, rpcTarget } from '../../src/http/rpc-target.js';
+import { rpcTarget } from '../../src/dispatch/target.js';
+import type { RpcTarget } from '../../src/http/rpc-target.js';
 import { Registry } from '../../src/functions/registry.js';
 // @ts-expect-error: a plain .mjs fixture (no types), shared with `uwsgi-rpc serve --import`
 import registerTestFunctions from './fixtures/rpc_funcs.mjs';
