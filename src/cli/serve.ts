@@ -1,6 +1,6 @@
 import { RouteError } from '../routing/rule.js';
 import { RpcError } from '../rpc-error.js';
-import { startGateways } from '../server/gateway/serve.js';
+import { startGateways } from '../gateway/serve.js';
 import { RpcServer } from '../server/index.js';
 import { parseAddress } from '../address/address.js';
 import { runtimeFeatures } from '../server/runtime.js';

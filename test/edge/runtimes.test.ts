@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RpcGateway } from '../../src/server/gateway/index.js';
+import { RpcGateway } from '../../src/gateway/index.js';
 import { Registry } from '../../src/functions/registry.js';
 import { requirePeer } from '../helpers/peers.js';
 import { WASM_BASE64 } from '../../src/codec/wasm-binary.generated.js';

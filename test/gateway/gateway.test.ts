@@ -5,7 +5,7 @@ import { connect } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createCodecSync } from '../../src/codec/index.js';
-import { RpcGateway } from '../../src/server/gateway/index.js';
+import { RpcGateway } from '../../src/gateway/index.js';
 import { RpcError } from '../../src/rpc-error.js';
 import { Registry } from '../../src/functions/registry.js';
 import { RpcServer } from '../../src/server/server.js';

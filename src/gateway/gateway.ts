@@ -1,9 +1,9 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { type Codec, CodecError, RPC_MODIFIER1, createCodecSync, utf8 } from '../../codec/index.js';
-import { RpcClient } from '../../client/index.js';
-import { formatAddress, parseAddress } from '../../address/address.js';
-import { RpcError } from '../../rpc-error.js';
+import { type Codec, CodecError, RPC_MODIFIER1, createCodecSync, utf8 } from '../codec/index.js';
+import { RpcClient } from '../client/index.js';
+import { formatAddress, parseAddress } from '../address/address.js';
+import { RpcError } from '../rpc-error.js';
 import { builtBundle, demoPage } from './demo-assets.js';
 import { DEFAULT_CLOSE_HANDSHAKE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_IN_FLIGHT, type GatewayOptions, MAX_MESSAGE } from './options.js';
 import { originAllowed } from './origin.js';

@@ -1,4 +1,4 @@
-import type { RpcServer } from '../index.js';
+import type { RpcServer } from '../server/server.js';
 import { RpcGateway } from './gateway.js';
 
 export interface GatewayServeOptions {

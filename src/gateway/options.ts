@@ -1,7 +1,7 @@
-import type { Codec } from '../../codec/index.js';
-import { MAX_BODY } from '../../codec/constants.js';
-import type { RpcClient } from '../../client/index.js';
-import type { Registry } from '../../functions/registry.js';
+import type { Codec } from '../codec/index.js';
+import { MAX_BODY } from '../codec/constants.js';
+import type { RpcClient } from '../client/index.js';
+import type { Registry } from '../functions/registry.js';
 
 export interface GatewayOptions {
   /** Where plain names are looked up first. */

@@ -1,7 +1,7 @@
 import type { WebSocket } from 'ws';
-import type { Codec } from '../../codec/index.js';
-import { RpcError } from '../../rpc-error.js';
-import { errorFrame } from '../../web/error-frame.js';
+import type { Codec } from '../codec/index.js';
+import { RpcError } from '../rpc-error.js';
+import { errorFrame } from '../web/error-frame.js';
 
 /** Runs one decoded request packet: the result's bytes, or an RpcError. */
 export type Dispatch = (packet: Uint8Array) => Promise<Uint8Array>;
