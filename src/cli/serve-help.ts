@@ -1,5 +1,5 @@
 import { DEFAULT_LIMITS } from '../server/limits.js';
-import { DEFAULT_SUBSCRIBE_FREQ, DEFAULT_UNSUBSCRIBE_GRACE } from '../server/subscriber.js';
+import { DEFAULT_SUBSCRIBE_FREQ, DEFAULT_UNSUBSCRIBE_GRACE } from '../subscription/subscriber.js';
 import { type HelpRow, optionTable } from './help-format.js';
 import { DEFAULT_ENGINE, DEFAULT_PROCESSES } from './serve-options.js';
 

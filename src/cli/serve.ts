@@ -6,7 +6,7 @@ import { parseAddress } from '../address/address.js';
 import { runtimeFeatures } from '../server/runtime.js';
 import { type PrimaryHooks, isFirstWorker, isWorker, leaveCluster, reportReady, runPrimary } from './cluster.js';
 import { type SubscribeOptions } from '../server/server.js';
-import { DEFAULT_UNSUBSCRIBE_GRACE, Subscriber, checkSubscribeTargets } from '../server/subscriber.js';
+import { DEFAULT_UNSUBSCRIBE_GRACE, Subscriber, checkSubscribeTargets } from '../subscription/subscriber.js';
 import type { SubscribeTarget } from '../subscription/spec.js';
 import { importModules } from './imports.js';
 import { serveOptions } from './serve-options.js';

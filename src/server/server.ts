@@ -16,7 +16,7 @@ import { bind } from './listen.js';
 import { type LogLine, stderrLog } from './log.js';
 import { Registry, type RpcFunction, defaultRegistry } from '../functions/registry.js';
 import { type SubscribeTarget, parseSubscribeTo } from '../subscription/spec.js';
-import { DEFAULT_UNSUBSCRIBE_GRACE, Subscriber, type SubscriberOptions } from './subscriber.js';
+import { DEFAULT_UNSUBSCRIBE_GRACE, Subscriber, type SubscriberOptions } from '../subscription/subscriber.js';
 
 export interface RpcServerOptions extends Partial<ServerLimits> {
   /** Where functions live. Default: the package's `defaultRegistry`, which `register()` fills. */
