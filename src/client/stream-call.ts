@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { latin1 } from '../codec/bytes.js';
 import type { Codec } from '../codec/index.js';
 import { MODIFIER2, RPC_MODIFIER1 } from '../codec/constants.js';
 import { RpcError } from '../rpc-error.js';
@@ -125,8 +126,8 @@ function contentLength(codec: Codec, dict: Uint8Array, node: string): number {
     throw new RpcError('MALFORMED', `${node}: malformed 64-bit answer header: ${(err as Error).message}`, node, { cause: err });
   }
   for (const [k, v] of vars) {
-    if (Buffer.from(k.buffer, k.byteOffset, k.length).toString('latin1') !== CONTENT_LENGTH) continue;
-    const s = Buffer.from(v.buffer, v.byteOffset, v.length).toString('latin1');
+    if (latin1(k) !== CONTENT_LENGTH) continue;
+    const s = latin1(v);
     if (/^[0-9]{1,16}$/.test(s) && s.length <= MAX_SAFE_DIGITS && Number.isSafeInteger(Number(s))) return Number(s);
     break;
   }
