@@ -1,4 +1,4 @@
-import { RpcClient } from '../client/index.js';
+import { RpcClient } from '../client/client.js';
 import { RpcError } from '../rpc-error.js';
 import { type OptionSpecs, parseArgs, wantsHelp } from './args.js';
 import { CALL_HELP } from './call-help.js';

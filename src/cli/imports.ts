@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { RpcServer } from '../server/index.js';
+import type { RpcServer } from '../server/server.js';
 
 /**
  * Loads each --import module (a path, relative to the working directory). A module

@@ -1,4 +1,4 @@
-import { type EngineChoice } from '../codec/index.js';
+import type { EngineChoice } from '../codec/create.js';
 import type { ServerLimits } from '../server/limits.js';
 import { ROUTE_OPTIONS } from '../routing/parse-rule.js';
 import type { RouteOption } from '../routing/router.js';

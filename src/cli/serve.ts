@@ -1,7 +1,7 @@
 import { RouteError } from '../routing/rule.js';
 import { RpcError } from '../rpc-error.js';
 import { startGateways } from '../gateway/serve.js';
-import { RpcServer } from '../server/index.js';
+import { RpcServer } from '../server/server.js';
 import { parseAddress } from '../address/address.js';
 import { runtimeFeatures } from '../server/runtime.js';
 import { type PrimaryHooks, isFirstWorker, isWorker, leaveCluster, reportReady, runPrimary } from './cluster.js';

@@ -1,4 +1,6 @@
-import { type Codec, type Input, createCodec, createCodecSync } from '../codec/index.js';
+import type { Codec } from '../codec/codec.js';
+import type { Input } from '../codec/bytes.js';
+import { createCodec, createCodecSync } from '../codec/create.js';
 import { MODIFIER2 } from '../codec/constants.js';
 import { RpcError } from '../rpc-error.js';
 import { defaultRegistry, type Registry } from '../functions/registry.js';

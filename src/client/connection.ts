@@ -1,6 +1,7 @@
 import { connect, type Socket } from 'node:net';
-import type { Codec, FrameDecoder } from '../codec/index.js';
-import { CodecError } from '../codec/index.js';
+import type { Codec } from '../codec/codec.js';
+import type { FrameDecoder } from '../codec/decoder.js';
+import { CodecError } from '../codec/errors.js';
 import { MODIFIER2, RPC_MODIFIER1 } from '../codec/constants.js';
 import { RpcError } from '../rpc-error.js';
 import { connectError } from './errors.js';

@@ -1,4 +1,4 @@
-import type { Input } from '../codec/index.js';
+import type { Input } from '../codec/bytes.js';
 import { RpcClient } from './client.js';
 
 let shared: RpcClient | undefined;

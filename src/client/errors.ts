@@ -1,4 +1,4 @@
-import { CodecError } from '../codec/index.js';
+import { CodecError } from '../codec/errors.js';
 import { RpcError } from '../rpc-error.js';
 
 /**

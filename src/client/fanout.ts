@@ -1,5 +1,5 @@
 // Fan-out: the same call on every node at once, one outcome per node.
-import type { Input } from '../codec/index.js';
+import type { Input } from '../codec/bytes.js';
 import { RpcError } from '../rpc-error.js';
 import type { Caller } from './caller.js';
 import type { CallOptions } from './options.js';

@@ -1,4 +1,4 @@
-import type { Codec } from '../codec/index.js';
+import type { Codec } from '../codec/codec.js';
 import { Connection, type ConnectionOwner } from './connection.js';
 import type { NodeAddress } from '../address/address.js';
 import type { ClientConfig } from './options.js';

@@ -1,4 +1,5 @@
-import type { Codec, EngineChoice } from '../codec/index.js';
+import type { Codec } from '../codec/codec.js';
+import type { EngineChoice } from '../codec/create.js';
 import { DEFAULT_MAX_RESPONSE } from '../codec/constants.js';
 import type { Registry } from '../functions/registry.js';
 import { RpcError } from '../rpc-error.js';

@@ -1,5 +1,5 @@
 // Splitter: spreads a list of calls over nodes, with per-node concurrency and failover for calls that never left.
-import type { Input } from '../codec/index.js';
+import type { Input } from '../codec/bytes.js';
 import { RpcError, type RpcErrorCode } from '../rpc-error.js';
 import type { Caller } from './caller.js';
 import { wasNeverSent } from './errors.js';

@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { latin1 } from '../codec/bytes.js';
-import type { Codec } from '../codec/index.js';
+import type { Codec } from '../codec/codec.js';
 import { MODIFIER2, RPC_MODIFIER1 } from '../codec/constants.js';
 import { RpcError } from '../rpc-error.js';
 import { connectError, neverSent } from './errors.js';

@@ -1,7 +1,11 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { type Codec, CodecError, RPC_MODIFIER1, createCodecSync, utf8 } from '../codec/index.js';
-import { RpcClient } from '../client/index.js';
+import type { Codec } from '../codec/codec.js';
+import { CodecError } from '../codec/errors.js';
+import { RPC_MODIFIER1 } from '../codec/constants.js';
+import { createCodecSync } from '../codec/create.js';
+import { utf8 } from '../codec/bytes.js';
+import { RpcClient } from '../client/client.js';
 import { formatAddress, parseAddress } from '../address/address.js';
 import { RpcError } from '../rpc-error.js';
 import { builtBundle, demoPage } from './demo-assets.js';

@@ -1,4 +1,5 @@
-// The WebSocket gateway (Node side): browsers call RPC functions over one WebSocket.
+// `uwsgi-rpc/gateway` (Node.js): the WebSocket gateway pages call RPC functions through, as
+// `serve --ws-socket` runs it, for embedding next to an RpcServer. Kept off the package root
+// so importing the server does not load the `ws` package.
 export { RpcGateway } from './gateway.js';
-export { type GatewayOptions, MAX_MESSAGE, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_CONNECTIONS, DEFAULT_CLOSE_HANDSHAKE_TIMEOUT } from './options.js';
-export { errorFrame, parseErrorFrame, type ErrorFrame } from '../web/error-frame.js';
+export type { GatewayOptions } from './options.js';

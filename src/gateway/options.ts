@@ -1,6 +1,6 @@
-import type { Codec } from '../codec/index.js';
+import type { Codec } from '../codec/codec.js';
 import { MAX_BODY } from '../codec/constants.js';
-import type { RpcClient } from '../client/index.js';
+import type { RpcClient } from '../client/client.js';
 import type { Registry } from '../functions/registry.js';
 
 export interface GatewayOptions {

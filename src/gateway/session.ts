@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws';
-import type { Codec } from '../codec/index.js';
+import type { Codec } from '../codec/codec.js';
 import { RpcError } from '../rpc-error.js';
 import { errorFrame } from '../web/error-frame.js';
 

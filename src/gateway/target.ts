@@ -1,4 +1,4 @@
-import { utf8 } from '../codec/index.js';
+import { utf8 } from '../codec/bytes.js';
 import { RpcError } from '../rpc-error.js';
 
 /** Where a call goes: this process's registry, or a node the gateway may forward to. */

@@ -1,5 +1,5 @@
 import { textToBinary } from '../http/binary.js';
-import { ACTIONS } from './actions/index.js';
+import { ACTIONS } from './actions/table.js';
 import { PcreError, compilePcre } from './pcre.js';
 import { type Action, type Rule, RouteError, type Subject } from './rule.js';
 

@@ -1,6 +1,6 @@
 // Writing answers on a socket: one result behind its uwsgi header, or a sized stream as the socket drains.
 import type { Socket } from 'node:net';
-import type { Codec } from '../codec/index.js';
+import type { Codec } from '../codec/codec.js';
 import { MODIFIER2 } from '../codec/constants.js';
 import { type Answer, showType } from '../functions/results.js';
 import type { SizedStream } from '../functions/sized.js';

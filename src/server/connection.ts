@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
-import type { Codec, FrameDecoder, Frame } from '../codec/index.js';
+import type { Codec } from '../codec/codec.js';
+import type { FrameDecoder, Frame } from '../codec/decoder.js';
 import { MAX_ITEMS, MODIFIER2, RPC_MODIFIER1, VARS_MODIFIER1 } from '../codec/constants.js';
 import { CodecError } from '../codec/errors.js';
 import { TextBytes } from '../functions/text-bytes.js';

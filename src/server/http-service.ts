@@ -1,4 +1,5 @@
-import { CodecError, type Codec } from '../codec/index.js';
+import { CodecError } from '../codec/errors.js';
+import type { Codec } from '../codec/codec.js';
 import type { JsonRpcLimits } from '../bridges/jsonrpc-bridge.js';
 import type { XmlLimits } from '../bridges/xml-parser.js';
 import { RpcClient } from '../client/client.js';

@@ -1,4 +1,5 @@
-import { type Bytes, createCodecSync, utf8 } from '../codec/index.js';
+import { type Bytes, utf8 } from '../codec/bytes.js';
+import { createCodecSync } from '../codec/create.js';
 import { utf8Length } from '../codec/bytes.js';
 import { RpcError } from '../rpc-error.js';
 

@@ -1,4 +1,4 @@
-import type { Codec } from '../codec/index.js';
+import type { Codec } from '../codec/codec.js';
 import type { WebSocketConstructor } from './websocket-like.js';
 
 export interface WebClientOptions {

@@ -1,6 +1,6 @@
 // node null or '': the call runs in this process through a Registry, no socket.
 import { describe, expect, it } from 'vitest';
-import { RpcClient, rpc, rpcText } from '../../src/client/index.js';
+import { RpcClient, rpc, rpcText } from '../../src/index.js';
 import { RpcError } from '../../src/rpc-error.js';
 import { register, Registry } from '../../src/functions/registry.js';
 

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RpcClient } from '../../src/client/index.js';
+import { RpcClient } from '../../src/index.js';
 import { RpcError } from '../../src/rpc-error.js';
 import { Registry } from '../../src/functions/registry.js';
 import { RpcServer } from '../../src/server/server.js';
