@@ -8,9 +8,10 @@ export { sized, type SizedStream } from './functions/sized.js';
 export { TextBytes } from './functions/text-bytes.js';
 
 // Server
-export { RpcServer, type RpcServerOptions, type HttpListenOptions, type ListenOptions, type SubscribeOptions } from './server/server.js';
-export type { HttpOptions } from './server/http-service.js';
-export type { ServerLimits } from './server/limits.js';
+export { RpcServer } from './server/server.js';
+export type {
+  RpcServerOptions, ServerLimits, HttpOptions, HttpListenOptions, ListenOptions, SubscribeOptions,
+} from './server/options.js';
 export type { LogLine } from './server/log.js';
 export { Subscriber, type SubscriberOptions } from './subscription/subscriber.js';
 export type { SubscribeTarget } from './subscription/spec.js';

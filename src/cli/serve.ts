@@ -5,8 +5,8 @@ import { RpcServer } from '../server/server.js';
 import { parseAddress } from '../address/address.js';
 import { runtimeFeatures } from '../server/runtime.js';
 import { type PrimaryHooks, isFirstWorker, isWorker, leaveCluster, reportReady, runPrimary } from './cluster.js';
-import { type SubscribeOptions } from '../server/server.js';
-import { DEFAULT_UNSUBSCRIBE_GRACE, Subscriber, checkSubscribeTargets } from '../subscription/subscriber.js';
+import { type SubscribeOptions, resolveHttpListen, resolveUnsubscribeGrace } from '../server/options.js';
+import { Subscriber, checkSubscribeTargets } from '../subscription/subscriber.js';
 import type { SubscribeTarget } from '../subscription/spec.js';
 import { importModules } from './imports.js';
 import { serveOptions } from './serve-options.js';
@@ -40,7 +40,9 @@ async function serveHere(argv: readonly string[]): Promise<number> {
     throw new UsageError('serve needs at least one --socket, --http-socket or --ws-socket');
   }
   const http = { modifier1: options.httpModifier1, modifier2: options.httpModifier2 };
-  if (http.modifier1 !== 0 && !(http.modifier1 === 173 && http.modifier2 >= 2 && http.modifier2 <= 4)) {
+  try {
+    resolveHttpListen(http);
+  } catch {
     throw new UsageError(`--http-socket-modifier1 ${http.modifier1} --http-socket-modifier2 ${http.modifier2}: use 173 with 2 (PATH_INFO), 3 (XML-RPC) or 4 (JSON-RPC)`);
   }
   const subscribing = options.subscribeTo.length > 0;
@@ -182,7 +184,7 @@ function primarySubscriber(targets: SubscribeTarget[], options: SubscribeOptions
       await subscriber.start();
     },
     async stopping() {
-      await subscriber?.stop(options.unsubscribeGrace ?? DEFAULT_UNSUBSCRIBE_GRACE);
+      await subscriber?.stop(resolveUnsubscribeGrace(options));
     },
   };
 }

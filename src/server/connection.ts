@@ -9,7 +9,7 @@ import { type Answer, refuseResult } from '../functions/results.js';
 import { writeAnswer, writeStream } from './answer.js';
 import { BodyReader } from './body-reader.js';
 import type { HttpService } from './http-service.js';
-import type { ServerLimits } from './limits.js';
+import type { ServerLimits } from './options.js';
 import { type LogLine, showError, showName } from './log.js';
 import type { Registry, RpcFunction } from '../functions/registry.js';
 import { isSized, refuseSized, type SizedStream } from '../functions/sized.js';

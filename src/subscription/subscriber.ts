@@ -10,13 +10,6 @@ import { formatAddress, parseAddress } from '../address/address.js';
 
 /** uWSGI's --subscribe-freq default: a router forgets a node not heard from in 17 s (--subscription-tolerance). */
 export const DEFAULT_SUBSCRIBE_FREQ = 10;
-/**
- * How long a leaving node keeps accepting after its unsubscribe: a router may have picked it
- * just before reading the datagram, and connections still in the listen backlog when the
- * socket closes would be reset.
- */
-export const DEFAULT_UNSUBSCRIBE_GRACE = 1000;
-
 export interface SubscriberOptions {
   /** `--subscribe-to` values (`SERVER:PORT:KEY[,MODIFIER1[,DIGEST:KEYFILE]]`) or parsed targets. */
   subscribeTo: readonly (string | SubscribeTarget)[];
