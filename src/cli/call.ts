@@ -1,3 +1,4 @@
+// `uwsgi-rpc call`: one call with RpcClient, its result written to stdout exactly.
 import { RpcClient } from '../client/client.js';
 import { RpcError } from '../rpc-error.js';
 import { type OptionSpecs, parseArgs, wantsHelp } from './args.js';

@@ -1,3 +1,4 @@
+// `serve --import FILE.mjs`: loads the modules that register functions.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';

@@ -1,3 +1,4 @@
+// The text of `uwsgi-rpc serve --help`, its defaults taken from the constants the server uses.
 import { DEFAULT_ENGINE, DEFAULT_LIMITS, DEFAULT_UNSUBSCRIBE_GRACE } from '../server/options.js';
 import { DEFAULT_SUBSCRIBE_FREQ } from '../subscription/subscriber.js';
 import { type HelpRow, optionTable } from './help-format.js';

@@ -1,3 +1,4 @@
+// serve's flags and ini keys (uWSGI's names) read into ServeOptions, with usage errors for bad values.
 import type { EngineChoice } from '../codec/create.js';
 import { DEFAULT_ENGINE, type ServerLimits } from '../server/options.js';
 import { ROUTE_OPTIONS } from '../routing/parse-rule.js';

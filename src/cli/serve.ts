@@ -1,3 +1,4 @@
+// `uwsgi-rpc serve`: builds the server from its options, listens, subscribes, and closes gracefully on a signal.
 import { RouteError } from '../routing/rule.js';
 import { RpcError } from '../rpc-error.js';
 import { startGateways } from '../gateway/serve.js';

@@ -1,3 +1,4 @@
+// RpcClient: calls functions on uWSGI nodes, our server or locally; pools per node, streams, fan-out and split.
 import type { Codec } from '../codec/codec.js';
 import type { Input } from '../codec/bytes.js';
 import { createCodec, createCodecSync } from '../codec/create.js';

@@ -1,3 +1,4 @@
+// One client socket to a node: writes calls, reads their answers in order with the codec's decoder.
 import { connect, type Socket } from 'node:net';
 import type { Codec } from '../codec/codec.js';
 import type { FrameDecoder } from '../codec/decoder.js';

@@ -1,3 +1,4 @@
+// The module-level rpc() and rpcText(), over one shared default RpcClient.
 import type { Input } from '../codec/bytes.js';
 import { RpcClient } from './client.js';
 

@@ -1,3 +1,4 @@
+// A call without a socket (node null): the registry, with the same deadline and abort as a remote call.
 import { type Input, isInput } from '../codec/bytes.js';
 import { RpcError } from '../rpc-error.js';
 import type { Registry } from '../functions/registry.js';

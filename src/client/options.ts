@@ -1,3 +1,4 @@
+// Every RpcClient option: declared, defaulted (DEFAULT_*) and checked in resolveConfig().
 import type { Codec } from '../codec/codec.js';
 import type { EngineChoice } from '../codec/create.js';
 import { DEFAULT_MAX_RESPONSE } from '../codec/constants.js';

@@ -1,3 +1,4 @@
+// client.stream(): one call on its own connection whose result is yielded as it arrives.
 import { connect, type Socket } from 'node:net';
 import { latin1 } from '../codec/bytes.js';
 import type { Codec } from '../codec/codec.js';

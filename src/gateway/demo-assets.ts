@@ -1,3 +1,4 @@
+// The gateway's demo page and browser bundle, read from the package.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

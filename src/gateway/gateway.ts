@@ -1,3 +1,4 @@
+// RpcGateway: the HTTP + WebSocket server pages call RPC functions through (local, or forwarded to allowed nodes).
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Codec } from '../codec/codec.js';

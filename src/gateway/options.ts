@@ -1,3 +1,4 @@
+// The gateway's options and their defaults.
 import type { Codec } from '../codec/codec.js';
 import { MAX_BODY } from '../codec/constants.js';
 import type { RpcClient } from '../client/client.js';

@@ -1,3 +1,4 @@
+// What `serve --ws-socket` starts: one gateway per address over the server's registry.
 import type { RpcServer } from '../server/server.js';
 import { RpcGateway } from './gateway.js';
 

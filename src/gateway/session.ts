@@ -1,3 +1,4 @@
+// One gateway WebSocket: runs its requests, answers in request order, and pauses a page that sends or reads too slowly.
 import type { WebSocket } from 'ws';
 import type { Codec } from '../codec/codec.js';
 import { RpcError } from '../rpc-error.js';

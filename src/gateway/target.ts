@@ -1,3 +1,4 @@
+// Where a gateway call goes: a local function, or func@node on an allowed node.
 import { utf8 } from '../codec/bytes.js';
 import { RpcError } from '../rpc-error.js';
 

@@ -1,3 +1,4 @@
+// An HTTP request (node:http's fields) as the vars uWSGI's HTTP socket builds for it.
 import { decodePathInfo } from './path-info.js';
 import { RequestVars } from './request-vars.js';
 

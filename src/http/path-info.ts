@@ -1,3 +1,4 @@
+// PATH_INFO from a request target, percent-decoded as uWSGI decodes it.
 import { latin1 } from '../codec/bytes.js';
 
 const enum S { Plain, Percent1, Percent2, Slash, Dot, DotDot }

@@ -1,3 +1,4 @@
+// RequestVars: one request's uwsgi vars as binary strings, with the fields routes match on.
 import { latin1 } from '../codec/bytes.js';
 import { binaryToBytes } from './binary.js';
 

@@ -1,3 +1,4 @@
+// One routing option (`route = REGEX ACTION:ARGS` and the others) read into a Rule, as uWSGI reads it.
 import { textToBinary } from '../http/binary.js';
 import { ACTIONS } from './actions/table.js';
 import { PcreError, compilePcre } from './pcre.js';

@@ -1,3 +1,4 @@
+// rpcraw: a function's result taken as a whole HTTP response.
 import { latin1 } from '../codec/bytes.js';
 import type { HttpResponse } from '../http/response.js';
 

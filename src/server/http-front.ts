@@ -1,3 +1,4 @@
+// `--http-socket`: a node:http server whose requests go through the same routes and bridges as nginx's.
 import { type IncomingMessage, type Server, type ServerResponse, createServer, validateHeaderName, validateHeaderValue } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { hostname } from 'node:os';

@@ -1,3 +1,4 @@
+// Binding a listener: TCP (SO_REUSEPORT where asked) or a unix socket, replacing a stale socket file.
 import { lstatSync, unlinkSync } from 'node:fs';
 import { type ListenOptions, type Server, connect } from 'node:net';
 import type { SocketAddress } from '../address/address.js';

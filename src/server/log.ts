@@ -1,3 +1,4 @@
+// The server's log lines: where they go by default, and how names and errors are shown in them.
 /** Receives one line (no trailing newline) per event worth telling an operator. */
 export type LogLine = (line: string) => void;
 

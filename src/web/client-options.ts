@@ -1,3 +1,4 @@
+// RpcWebSocketClient's options and their defaults.
 import type { Codec } from '../codec/codec.js';
 import type { WebSocketConstructor } from './websocket-like.js';
 

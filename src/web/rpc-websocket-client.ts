@@ -1,3 +1,4 @@
+// RpcWebSocketClient: RPC calls from any runtime with a WebSocket, through the gateway, answers matched by order.
 import type { Codec } from '../codec/codec.js';
 import { type Input, utf8 } from '../codec/bytes.js';
 import { createCodecSync } from '../codec/create.js';

@@ -1,3 +1,4 @@
+// The rpc plugin's routing actions: rpc/call, rpcnext/rpcblob, rpcraw, rpcvar, rpcret.
 import { latin1 } from '../../codec/bytes.js';
 import { applyRawResponse } from '../raw-response.js';
 import { type Action, type Outcome, type RouteContext, RouteError, findLabel } from '../rule.js';
