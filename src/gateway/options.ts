@@ -1,8 +1,9 @@
-// The gateway's options and their defaults.
+// Every RpcGateway option: declared, defaulted (DEFAULT_*) and checked in resolveGatewayOptions().
 import type { Codec } from '../codec/codec.js';
 import { MAX_BODY } from '../codec/constants.js';
 import type { RpcClient } from '../client/client.js';
 import type { Registry } from '../functions/registry.js';
+import { RpcError } from '../rpc-error.js';
 
 export interface GatewayOptions {
   /** Where plain names are looked up first. */
@@ -49,3 +50,45 @@ export const DEFAULT_MAX_IN_FLIGHT = 64;
 export const DEFAULT_MAX_CONNECTIONS = 1024;
 /** A live page answers a close frame at once: one that has not within this is gone or stuck. */
 export const DEFAULT_CLOSE_HANDSHAKE_TIMEOUT = 1000;
+
+/** The gateway's settings with defaults applied and checked (the client and codec are made by the gateway). */
+export interface GatewayConfig {
+  readonly registry: Registry;
+  readonly forward: readonly string[];
+  readonly origins: readonly string[] | undefined;
+  readonly maxMessage: number;
+  readonly maxInFlight: number;
+  readonly maxConnections: number;
+  readonly closeHandshakeTimeout: number;
+  readonly demo: boolean;
+  readonly bundle: (() => string) | undefined;
+  readonly log: (line: string) => void;
+}
+
+function count(v: number | undefined, what: string, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (!Number.isSafeInteger(v) || v < 1) throw new RpcError('INVALID', `${what} must be an integer >= 1, got ${String(v)}`);
+  return v;
+}
+
+/** Every option but the client's (timeout, client, codec: RpcClient checks those); throws RpcError INVALID. */
+export function resolveGatewayOptions(o: GatewayOptions): GatewayConfig {
+  if (typeof o.registry?.lookup !== 'function') throw new RpcError('INVALID', 'the gateway needs a registry');
+  const closeHandshakeTimeout = o.closeHandshakeTimeout ?? DEFAULT_CLOSE_HANDSHAKE_TIMEOUT;
+  if (typeof closeHandshakeTimeout !== 'number' || !(closeHandshakeTimeout >= 0 && closeHandshakeTimeout <= 2 ** 31 - 1)) {
+    throw new RpcError('INVALID', `closeHandshakeTimeout must be a number of ms 0..2^31-1, got ${String(closeHandshakeTimeout)}`);
+  }
+  return {
+    registry: o.registry,
+    forward: o.forward ?? [],
+    origins: o.origins,
+    maxMessage: count(o.maxMessage, 'maxMessage', MAX_MESSAGE),
+    maxInFlight: count(o.maxInFlight, 'maxInFlight', DEFAULT_MAX_IN_FLIGHT),
+    maxConnections: count(o.maxConnections, 'maxConnections', DEFAULT_MAX_CONNECTIONS),
+    closeHandshakeTimeout,
+    demo: o.demo !== false,
+    bundle: o.bundle,
+    log: o.log ?? (() => {}),
+  };
+}
+
