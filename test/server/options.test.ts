@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { Registry } from '../../src/functions/registry.js';
 import { RpcError } from '../../src/rpc-error.js';
 import { RouteError } from '../../src/routing/rule.js';
-import { RpcServer, type RpcServerOptions } from '../../src/server/server.js';
+import type { RpcServerOptions } from '../../src/server/options.js';
+import { RpcServer } from '../../src/server/server.js';
 
 const quiet = { registry: new Registry(), log: () => {} };
 
