@@ -27,7 +27,7 @@ function isEmpty(v: unknown): boolean {
  * therefore dropped before encoding, so such calls still work; empty args in the middle
  * are sent as they are (uWSGI, and our server, skip them).
  */
-export function dropTrailingEmpty(args: readonly Input[]): readonly Input[] {
+function dropTrailingEmpty(args: readonly Input[]): readonly Input[] {
   let n = args.length;
   while (n > 0 && isEmpty(args[n - 1])) n--;
   return n === args.length ? args : args.slice(0, n);

@@ -5,7 +5,7 @@ import { RpcClient } from './client.js';
 let shared: RpcClient | undefined;
 
 /** The client behind the module-level helpers: default options (one connection per call, 4 s timeout). */
-export function defaultClient(): RpcClient {
+function defaultClient(): RpcClient {
   return (shared ??= new RpcClient());
 }
 

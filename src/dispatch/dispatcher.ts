@@ -15,8 +15,6 @@ import type { RpcTarget } from '../http/rpc-target.js';
  */
 export type Bridge = 0 | 2 | 3 | 4;
 
-export const BRIDGES: readonly Bridge[] = [0, 2, 3, 4];
-
 export function isBridge(n: number): n is Bridge {
   return n === 0 || n === 2 || n === 3 || n === 4;
 }

@@ -45,7 +45,7 @@ export interface GatewayOptions {
 }
 
 /** A whole RPC request packet: 4-byte header + the u16 body. */
-export const MAX_MESSAGE = 4 + MAX_BODY;
+const MAX_MESSAGE = 4 + MAX_BODY;
 export const DEFAULT_MAX_IN_FLIGHT = 64;
 export const DEFAULT_MAX_CONNECTIONS = 1024;
 /** A live page answers a close frame at once: one that has not within this is gone or stuck. */

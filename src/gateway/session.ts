@@ -11,7 +11,7 @@ export type Dispatch = (packet: Uint8Array) => Promise<Uint8Array>;
  * Answer bytes a connection may have queued for a page that does not read them before the
  * gateway stops starting its calls (and stops reading its requests) until they drain.
  */
-export const MAX_UNSENT_BYTES = 1 << 20;
+const MAX_UNSENT_BYTES = 1 << 20;
 
 interface Slot {
   packet: Uint8Array;
