@@ -1,7 +1,7 @@
 // bench/codec: both engines side by side with the naive Buffer baselines, in one run.
 //   node bench/codec.bench.mjs [--quick] [--json FILE]
 import { writeFileSync } from 'node:fs';
-import { createCodec } from '../dist/src/index.js';
+import { createCodec } from '../dist/src/codec/index.js';
 import { tsKernel, wasmKernel } from '../dist/src/codec/create.js';
 import { naiveDecodeRequest, naiveEncodeRequest, naiveEncodeResponse, naiveItems, naiveScan } from './baselines/naive-codec.mjs';
 import { fmt, machine, opsPerSecond, ratio, table } from './lib/measure.mjs';

@@ -1,5 +1,4 @@
-// Universal entry (`uwsgi-rpc/codec`): the codec and framing only, no node:* anywhere in
-// its import graph, so it runs unchanged in browsers, Deno, Bun and edge runtimes.
+// The single-file browser bundle's entry (dist/browser/uwsgi-rpc-codec.js, served by the gateway
+// at /uwsgi-rpc.js): what a page needs, the codec and the WebSocket client, in one module.
 export * from './codec/index.js';
-// The WebSocket gateway's client (`serve --ws-socket`): RPC calls from a page.
 export * from './web/index.js';

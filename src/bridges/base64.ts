@@ -1,8 +1,9 @@
-import { binaryToBytes, bytesToBinary } from '../http/binary.js';
+import { latin1 } from '../codec/bytes.js';
+import { binaryToBytes } from '../http/binary.js';
 
 /** Standard base64 (with padding) of bytes. */
 export function toBase64(b: Uint8Array): string {
-  return btoa(bytesToBinary(b));
+  return btoa(latin1(b));
 }
 
 /** Bytes of standard base64 text (whitespace ignored); null if it is not base64. */

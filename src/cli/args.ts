@@ -1,3 +1,4 @@
+// GNU-style long options for the CLI: --name value, --name=value, repeatable in command-line order, `--` ends them.
 import { UsageError } from './usage.js';
 
 export interface OptionSpec {

@@ -1,3 +1,4 @@
+// The text of `uwsgi-rpc call --help`.
 import { DEFAULT_TIMEOUT } from '../client/options.js';
 import { optionTable } from './help-format.js';
 

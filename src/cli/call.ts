@@ -1,4 +1,5 @@
-import { RpcClient } from '../client/index.js';
+// `uwsgi-rpc call`: one call with RpcClient, its result written to stdout exactly.
+import { RpcClient } from '../client/client.js';
 import { RpcError } from '../rpc-error.js';
 import { type OptionSpecs, parseArgs, wantsHelp } from './args.js';
 import { CALL_HELP } from './call-help.js';

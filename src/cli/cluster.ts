@@ -1,3 +1,4 @@
+// `serve --processes N`: the primary that forks, watches and stops workers (node:cluster), and what a worker tells it.
 import cluster, { type Worker } from 'node:cluster';
 
 /** What a worker tells the primary once it listens. */

@@ -1,3 +1,4 @@
+// The two-column option tables of the --help texts.
 /** One option of a help text: how it is written, and what it does (defaults included). */
 export type HelpRow = readonly [flag: string, text: string];
 

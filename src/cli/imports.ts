@@ -1,7 +1,8 @@
+// `serve --import FILE.mjs`: loads the modules that register functions.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { RpcServer } from '../server/index.js';
+import type { RpcServer } from '../server/server.js';
 
 /**
  * Loads each --import module (a path, relative to the working directory). A module

@@ -1,3 +1,4 @@
+// `--ini FILE[:SECTION]`: a uWSGI-style ini section read as serve's options.
 import { readFileSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
 import { UsageError } from './usage.js';

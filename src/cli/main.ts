@@ -1,3 +1,4 @@
+// The command line's dispatcher: serve, call, help, version; exit codes.
 import { call } from './call.js';
 import { CALL_HELP } from './call-help.js';
 import { serve } from './serve.js';

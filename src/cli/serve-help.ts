@@ -1,7 +1,8 @@
-import { DEFAULT_LIMITS } from '../server/limits.js';
-import { DEFAULT_SUBSCRIBE_FREQ, DEFAULT_UNSUBSCRIBE_GRACE } from '../server/subscriber.js';
+// The text of `uwsgi-rpc serve --help`, its defaults taken from the constants the server uses.
+import { DEFAULT_ENGINE, DEFAULT_LIMITS, DEFAULT_UNSUBSCRIBE_GRACE } from '../server/options.js';
+import { DEFAULT_SUBSCRIBE_FREQ } from '../subscription/subscriber.js';
 import { type HelpRow, optionTable } from './help-format.js';
-import { DEFAULT_ENGINE, DEFAULT_PROCESSES } from './serve-options.js';
+import { DEFAULT_PROCESSES } from './serve-options.js';
 
 // Defaults come from the constants the server uses, so this text cannot drift from them.
 const L = DEFAULT_LIMITS;

@@ -1,5 +1,6 @@
-import { type EngineChoice } from '../codec/index.js';
-import type { ServerLimits } from '../server/limits.js';
+// serve's flags and ini keys (uWSGI's names) read into ServeOptions, with usage errors for bad values.
+import type { EngineChoice } from '../codec/create.js';
+import { DEFAULT_ENGINE, type ServerLimits } from '../server/options.js';
 import { ROUTE_OPTIONS } from '../routing/parse-rule.js';
 import type { RouteOption } from '../routing/router.js';
 import { type OptionSpecs, parseArgs } from './args.js';
@@ -69,8 +70,7 @@ export const LIMIT_OPTIONS: Readonly<Record<string, { key: keyof ServerLimits; s
   'max-pending-bytes': { key: 'maxPendingBytes', seconds: false },
 };
 
-/** What serve does without --engine and --processes. */
-export const DEFAULT_ENGINE: EngineChoice = 'auto';
+/** Worker processes without --processes (the engine's default is the server's, DEFAULT_ENGINE). */
 export const DEFAULT_PROCESSES = 1;
 
 const value = { value: true } as const;

@@ -1,12 +1,13 @@
+// `uwsgi-rpc serve`: builds the server from its options, listens, subscribes, and closes gracefully on a signal.
 import { RouteError } from '../routing/rule.js';
 import { RpcError } from '../rpc-error.js';
-import { startGateways } from '../server/gateway/serve.js';
-import { RpcServer } from '../server/index.js';
-import { parseAddress } from '../server/address.js';
+import { startGateways } from '../gateway/serve.js';
+import { RpcServer } from '../server/server.js';
+import { parseAddress } from '../address/address.js';
 import { runtimeFeatures } from '../server/runtime.js';
 import { type PrimaryHooks, isFirstWorker, isWorker, leaveCluster, reportReady, runPrimary } from './cluster.js';
-import { type SubscribeOptions } from '../server/server.js';
-import { DEFAULT_UNSUBSCRIBE_GRACE, Subscriber, checkSubscribeTargets } from '../server/subscriber.js';
+import { type SubscribeOptions, resolveHttpListen, resolveUnsubscribeGrace } from '../server/options.js';
+import { Subscriber, checkSubscribeTargets } from '../subscription/subscriber.js';
 import type { SubscribeTarget } from '../subscription/spec.js';
 import { importModules } from './imports.js';
 import { serveOptions } from './serve-options.js';
@@ -40,7 +41,9 @@ async function serveHere(argv: readonly string[]): Promise<number> {
     throw new UsageError('serve needs at least one --socket, --http-socket or --ws-socket');
   }
   const http = { modifier1: options.httpModifier1, modifier2: options.httpModifier2 };
-  if (http.modifier1 !== 0 && !(http.modifier1 === 173 && http.modifier2 >= 2 && http.modifier2 <= 4)) {
+  try {
+    resolveHttpListen(http);
+  } catch {
     throw new UsageError(`--http-socket-modifier1 ${http.modifier1} --http-socket-modifier2 ${http.modifier2}: use 173 with 2 (PATH_INFO), 3 (XML-RPC) or 4 (JSON-RPC)`);
   }
   const subscribing = options.subscribeTo.length > 0;
@@ -182,7 +185,7 @@ function primarySubscriber(targets: SubscribeTarget[], options: SubscribeOptions
       await subscriber.start();
     },
     async stopping() {
-      await subscriber?.stop(options.unsubscribeGrace ?? DEFAULT_UNSUBSCRIBE_GRACE);
+      await subscriber?.stop(resolveUnsubscribeGrace(options));
     },
   };
 }

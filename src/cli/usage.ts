@@ -1,3 +1,4 @@
+// The CLI's overview text and UsageError (exit code 2).
 /** `uwsgi-rpc --help`: the overview; each command's options are in its own help. */
 export const USAGE = `usage:
   uwsgi-rpc serve --socket HOST:PORT --import FILE.mjs [OPTION...]

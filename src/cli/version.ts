@@ -1,3 +1,4 @@
+// The version in package.json, for `uwsgi-rpc version`.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,11 +1,14 @@
-import { type Codec, type Input, createCodec, createCodecSync } from '../codec/index.js';
+// RpcClient: calls functions on uWSGI nodes, our server or locally; pools per node, streams, fan-out and split.
+import type { Codec } from '../codec/codec.js';
+import type { Input } from '../codec/bytes.js';
+import { createCodec, createCodecSync } from '../codec/create.js';
 import { MODIFIER2 } from '../codec/constants.js';
 import { RpcError } from '../rpc-error.js';
-import { defaultRegistry, type Registry } from '../server/registry.js';
+import { defaultRegistry, type Registry } from '../functions/registry.js';
 import { asRpcError, requestError } from './errors.js';
 import { fanout, type FanoutResult } from './fanout.js';
 import { callLocal } from './local-call.js';
-import { type NodeAddress, parseNode } from './node-address.js';
+import { type NodeAddress, parseNode } from '../address/address.js';
 import { NodePool } from './node-pool.js';
 import { type CallOptions, type ClientConfig, type ClientOptions, checkTimeout, resolveConfig } from './options.js';
 import { PendingCall } from './pending-call.js';
@@ -24,7 +27,7 @@ function isEmpty(v: unknown): boolean {
  * therefore dropped before encoding, so such calls still work; empty args in the middle
  * are sent as they are (uWSGI, and our server, skip them).
  */
-export function dropTrailingEmpty(args: readonly Input[]): readonly Input[] {
+function dropTrailingEmpty(args: readonly Input[]): readonly Input[] {
   let n = args.length;
   while (n > 0 && isEmpty(args[n - 1])) n--;
   return n === args.length ? args : args.slice(0, n);

@@ -1,10 +1,12 @@
+// One client socket to a node: writes calls, reads their answers in order with the codec's decoder.
 import { connect, type Socket } from 'node:net';
-import type { Codec, FrameDecoder } from '../codec/index.js';
-import { CodecError } from '../codec/index.js';
+import type { Codec } from '../codec/codec.js';
+import type { FrameDecoder } from '../codec/decoder.js';
+import { CodecError } from '../codec/errors.js';
 import { MODIFIER2, RPC_MODIFIER1 } from '../codec/constants.js';
 import { RpcError } from '../rpc-error.js';
 import { connectError } from './errors.js';
-import type { NodeAddress } from './node-address.js';
+import type { NodeAddress } from '../address/address.js';
 import type { CallHolder, PendingCall } from './pending-call.js';
 
 /** What a connection tells its owner (a NodePool). */

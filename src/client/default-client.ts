@@ -1,10 +1,11 @@
-import type { Input } from '../codec/index.js';
+// The module-level rpc() and rpcText(), over one shared default RpcClient.
+import type { Input } from '../codec/bytes.js';
 import { RpcClient } from './client.js';
 
 let shared: RpcClient | undefined;
 
 /** The client behind the module-level helpers: default options (one connection per call, 4 s timeout). */
-export function defaultClient(): RpcClient {
+function defaultClient(): RpcClient {
   return (shared ??= new RpcClient());
 }
 

@@ -1,4 +1,5 @@
-import { CodecError } from '../codec/index.js';
+// The client's errors: codec refusals and socket failures as RpcError, and which calls never left.
+import { CodecError } from '../codec/errors.js';
 import { RpcError } from '../rpc-error.js';
 
 /**

@@ -1,6 +1,7 @@
+// A call without a socket (node null): the registry, with the same deadline and abort as a remote call.
 import { type Input, isInput } from '../codec/bytes.js';
 import { RpcError } from '../rpc-error.js';
-import type { Registry } from '../server/registry.js';
+import type { Registry } from '../functions/registry.js';
 
 /**
  * A call without any socket (uWSGI's `rpc(None, ...)`), with the same deadline and abort

@@ -1,6 +1,7 @@
-import type { Codec } from '../codec/index.js';
+// The connections to one node: what it does with them (keeps or closes), keep-alive reuse, and calls waiting for a socket.
+import type { Codec } from '../codec/codec.js';
 import { Connection, type ConnectionOwner } from './connection.js';
-import type { NodeAddress } from './node-address.js';
+import type { NodeAddress } from '../address/address.js';
 import type { ClientConfig } from './options.js';
 import type { CallHolder, PendingCall } from './pending-call.js';
 

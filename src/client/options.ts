@@ -1,6 +1,8 @@
-import type { Codec, EngineChoice } from '../codec/index.js';
+// Every RpcClient option: declared, defaulted (DEFAULT_*) and checked in resolveConfig().
+import type { Codec } from '../codec/codec.js';
+import type { EngineChoice } from '../codec/create.js';
 import { DEFAULT_MAX_RESPONSE } from '../codec/constants.js';
-import type { Registry } from '../server/registry.js';
+import type { Registry } from '../functions/registry.js';
 import { RpcError } from '../rpc-error.js';
 
 /**

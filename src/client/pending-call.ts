@@ -1,3 +1,4 @@
+// PendingCall: one call waiting for its answer, with its timeout and abort.
 import { RpcError } from '../rpc-error.js';
 import { neverSent } from './errors.js';
 

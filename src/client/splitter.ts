@@ -1,6 +1,7 @@
-import type { Input } from '../codec/index.js';
+// Splitter: spreads a list of calls over nodes, with per-node concurrency and failover for calls that never left.
+import type { Input } from '../codec/bytes.js';
 import { RpcError, type RpcErrorCode } from '../rpc-error.js';
-import type { RpcClient } from './client.js';
+import type { Caller } from './caller.js';
 import { wasNeverSent } from './errors.js';
 
 /** One call of a split: `name(...args)` on whichever node takes it. */
@@ -99,7 +100,7 @@ export class Splitter {
   private next = 0;
 
   constructor(
-    private readonly client: RpcClient,
+    private readonly client: Caller,
     nodes: readonly (string | null)[],
     private readonly options: SplitOptions = {},
   ) {

@@ -1,9 +1,11 @@
+// client.stream(): one call on its own connection whose result is yielded as it arrives.
 import { connect, type Socket } from 'node:net';
-import type { Codec } from '../codec/index.js';
+import { latin1 } from '../codec/bytes.js';
+import type { Codec } from '../codec/codec.js';
 import { MODIFIER2, RPC_MODIFIER1 } from '../codec/constants.js';
 import { RpcError } from '../rpc-error.js';
 import { connectError, neverSent } from './errors.js';
-import type { NodeAddress } from './node-address.js';
+import type { NodeAddress } from '../address/address.js';
 
 const CONTENT_LENGTH = 'CONTENT_LENGTH';
 const MAX_SAFE_DIGITS = 16;
@@ -125,8 +127,8 @@ function contentLength(codec: Codec, dict: Uint8Array, node: string): number {
     throw new RpcError('MALFORMED', `${node}: malformed 64-bit answer header: ${(err as Error).message}`, node, { cause: err });
   }
   for (const [k, v] of vars) {
-    if (Buffer.from(k.buffer, k.byteOffset, k.length).toString('latin1') !== CONTENT_LENGTH) continue;
-    const s = Buffer.from(v.buffer, v.byteOffset, v.length).toString('latin1');
+    if (latin1(k) !== CONTENT_LENGTH) continue;
+    const s = latin1(v);
     if (/^[0-9]{1,16}$/.test(s) && s.length <= MAX_SAFE_DIGITS && Number.isSafeInteger(Number(s))) return Number(s);
     break;
   }

@@ -38,6 +38,31 @@ export function utf8(b: Bytes): string {
   return decoder.decode(b);
 }
 
+/** Bytes per String.fromCharCode call: well under every engine's argument limit. */
+const LATIN1_CHUNK = 8192;
+/** Up to this many bytes a plain loop beats one call with the bytes as its arguments. */
+const LATIN1_LOOP = 64;
+
+const fromCharCodes = (codes: Uint8Array): string => Reflect.apply(String.fromCharCode, null, codes);
+
+/**
+ * Bytes as a string of one char per byte, U+0000..U+00FF, byte for byte (map keys, and
+ * strings a RegExp must match byte-wise). Not TextDecoder('latin1'): the Encoding Standard
+ * makes that windows-1252, which turns most of 0x80..0x9F into other characters.
+ */
+export function latin1(b: Uint8Array): string {
+  const n = b.length;
+  if (n <= LATIN1_LOOP) {
+    let s = '';
+    for (let i = 0; i < n; i++) s += String.fromCharCode(b[i]);
+    return s;
+  }
+  if (n <= LATIN1_CHUNK) return fromCharCodes(b);
+  let s = '';
+  for (let i = 0; i < n; i += LATIN1_CHUNK) s += fromCharCodes(b.subarray(i, i + LATIN1_CHUNK));
+  return s;
+}
+
 /** Bytes the UTF-8 form of `s` takes, as TextEncoder would write it (lone surrogates: 3). */
 export function utf8Length(s: string): number {
   let n = s.length;

@@ -1,3 +1,4 @@
+// uWSGI's stock error answers (404, 500, 413), written into an HttpResponse.
 import type { HttpResponse } from './response.js';
 
 /**

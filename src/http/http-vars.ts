@@ -1,3 +1,4 @@
+// An HTTP request (node:http's fields) as the vars uWSGI's HTTP socket builds for it.
 import { decodePathInfo } from './path-info.js';
 import { RequestVars } from './request-vars.js';
 
@@ -54,7 +55,7 @@ export function varsFromHttp(req: HttpRequestHead, at: HttpEndpoint): RequestVar
  * (but CONTENT_TYPE and CONTENT_LENGTH bare); repeated names merged with ", " at the place
  * of the first, as uWSGI does.
  */
-export function headerVars(rawHeaders: readonly string[]): [string, string][] {
+function headerVars(rawHeaders: readonly string[]): [string, string][] {
   const out: [string, string][] = [];
   const at = new Map<string, number>();
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {

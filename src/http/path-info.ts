@@ -1,4 +1,5 @@
-import { bytesToBinary } from './binary.js';
+// PATH_INFO from a request target, percent-decoded as uWSGI decodes it.
+import { latin1 } from '../codec/bytes.js';
 
 const enum S { Plain, Percent1, Percent2, Slash, Dot, DotDot }
 
@@ -92,7 +93,7 @@ export function decodePathInfo(target: string, keepEncodedSlash = false): string
     while (n > 0 && out[n - 1] !== 0x2f) n--;
     out.length = n;
   }
-  return bytesToBinary(Uint8Array.from(out));
+  return latin1(Uint8Array.from(out));
 }
 
 /** The first char of a segment after `/` (or `.`/`..` that turned out not to be a dot segment). */

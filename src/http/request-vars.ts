@@ -1,10 +1,12 @@
-import { bytesToBinary, binaryToBytes } from './binary.js';
+// RequestVars: one request's uwsgi vars as binary strings, with the fields routes match on.
+import { latin1 } from '../codec/bytes.js';
+import { binaryToBytes } from './binary.js';
 
 type VarInput = string | Uint8Array;
 
 /** Binary strings pass through; bytes become binary strings. */
 function toBinary(v: VarInput): string {
-  return typeof v === 'string' ? v : bytesToBinary(v);
+  return typeof v === 'string' ? v : latin1(v);
 }
 
 /**

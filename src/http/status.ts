@@ -1,3 +1,4 @@
+// HTTP status lines: reason phrases as uWSGI writes them.
 /** The reason phrases uWSGI knows (the same codes and words as its status table). */
 const REASONS: Record<string, string> = {
   100: 'Continue', 101: 'Switching Protocols',

@@ -1,10 +1,11 @@
+// One routing option (`route = REGEX ACTION:ARGS` and the others) read into a Rule, as uWSGI reads it.
 import { textToBinary } from '../http/binary.js';
-import { ACTIONS } from './actions/index.js';
+import { ACTIONS } from './actions/table.js';
 import { PcreError, compilePcre } from './pcre.js';
 import { type Action, type Rule, RouteError, type Subject } from './rule.js';
 
 /** Route options with a subject: the request field their regex matches (uWSGI's names). */
-export const SUBJECT_OPTIONS: Readonly<Record<string, Subject>> = {
+const SUBJECT_OPTIONS: Readonly<Record<string, Subject>> = {
   route: 'pathInfo',
   'route-uri': 'uri',
   'route-qs': 'queryString',
@@ -17,10 +18,6 @@ export const SUBJECT_OPTIONS: Readonly<Record<string, Subject>> = {
 
 /** Every routing option understood here (the same names as uWSGI's). */
 export const ROUTE_OPTIONS: readonly string[] = [...Object.keys(SUBJECT_OPTIONS), 'route-label', 'route-run'];
-
-export function isRouteOption(option: string): boolean {
-  return ROUTE_OPTIONS.includes(option);
-}
 
 /**
  * One routing option, as uWSGI reads it (uwsgi_opt_add_route): `route-label = NAME`;

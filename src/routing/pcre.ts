@@ -1,3 +1,4 @@
+// PCRE patterns of route rules as JS RegExps that match binary strings as uWSGI's PCRE matches bytes.
 /**
  * uWSGI matches routes with PCRE (no UTF mode: bytes). Subjects here are binary strings
  * (one char per byte), and this turns a PCRE pattern into a JS RegExp that matches them the

@@ -1,4 +1,5 @@
-import { bytesToBinary } from '../http/binary.js';
+// rpcraw: a function's result taken as a whole HTTP response.
+import { latin1 } from '../codec/bytes.js';
 import type { HttpResponse } from '../http/response.js';
 
 const LF = 0x0a;
@@ -24,7 +25,7 @@ export function applyRawResponse(res: HttpResponse, blob: Uint8Array): boolean {
     const lineLen = lineStart < 0 ? 0 : i - lineStart;
     if (lineLen < 1 || blob[i - 1] !== CR) return false;
     if (lineLen === 1) break;
-    const line = bytesToBinary(blob.subarray(lineStart, i - 1));
+    const line = latin1(blob.subarray(lineStart, i - 1));
     if (statusSeen) {
       const colon = line.indexOf(':');
       if (colon < 0 || line[colon + 1] !== ' ') return false;

@@ -1,3 +1,4 @@
+// The `${name[arg]}` functions of uWSGI's routing that make sense here (cookie, qs, ...).
 import type { RequestVars } from '../http/request-vars.js';
 
 /**

@@ -1,3 +1,4 @@
+// Router: runs the rules for one request in order, as uWSGI's internal routing does.
 import type { HttpResponse } from '../http/response.js';
 import type { RequestVars } from '../http/request-vars.js';
 import type { RpcTarget } from '../http/rpc-target.js';

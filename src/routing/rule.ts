@@ -1,3 +1,4 @@
+// The shapes of routing: Rule, Action, the outcome an action gives, RouteError.
 import type { HttpResponse } from '../http/response.js';
 import type { RequestVars } from '../http/request-vars.js';
 import type { RpcTarget } from '../http/rpc-target.js';

@@ -1,3 +1,4 @@
+// A route action's argument with $0..$9 and ${VAR} filled in from the match and the request.
 import type { RequestVars } from '../http/request-vars.js';
 import { ROUTE_VARS } from './route-vars.js';
 

@@ -1,3 +1,4 @@
+// `allow` (--allow NET/BITS): the client networks a TCP listener accepts.
 import { BlockList, isIP } from 'node:net';
 import { RpcError } from '../rpc-error.js';
 

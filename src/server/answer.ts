@@ -1,28 +1,16 @@
+// Writing answers on a socket: one result behind its uwsgi header, or a sized stream as the socket drains.
 import type { Socket } from 'node:net';
-import type { Codec } from '../codec/index.js';
+import type { Codec } from '../codec/codec.js';
 import { MODIFIER2 } from '../codec/constants.js';
-import { showError, showType } from './log.js';
-import type { SizedStream } from './sized.js';
-
-/** A result that can go on the wire: a non-empty string (sent as UTF-8) or bytes. */
-export type Answer = string | Uint8Array;
+import { type Answer, showType } from '../functions/results.js';
+import type { SizedStream } from '../functions/sized.js';
+import { showError } from './log.js';
 
 /**
  * Results up to this size are copied behind their header into one buffer (from Node's
  * pool): one stream chunk per answer costs less than two. Larger ones are never copied.
  */
 const COPY_MAX = 1024;
-
-/**
- * Why `value` cannot be an answer, or null when it can. An empty result is a failure on
- * the wire (uWSGI's client reads a zero-length answer as one), so it is refused here.
- */
-export function refuseResult(value: unknown): string | null {
-  if (typeof value === 'string' || value instanceof Uint8Array) {
-    return value.length === 0 ? 'returned an empty result' : null;
-  }
-  return `returned ${showType(value)}, not a string or Uint8Array`;
-}
 
 /**
  * Writes one answer for request modifier2 `modifier2` (0: uwsgi packet, the 64-bit form

@@ -1,16 +1,18 @@
 import type { Socket } from 'node:net';
-import type { Codec, FrameDecoder, Frame } from '../codec/index.js';
+import type { Codec } from '../codec/codec.js';
+import type { FrameDecoder, Frame } from '../codec/decoder.js';
 import { MAX_ITEMS, MODIFIER2, RPC_MODIFIER1, VARS_MODIFIER1 } from '../codec/constants.js';
 import { CodecError } from '../codec/errors.js';
-import { TextBytes } from '../codec/text-bytes.js';
-import type { Bridge } from '../http/dispatcher.js';
-import { type Answer, refuseResult, writeAnswer, writeStream } from './answer.js';
+import { TextBytes } from '../functions/text-bytes.js';
+import type { Bridge } from '../dispatch/dispatcher.js';
+import { type Answer, refuseResult } from '../functions/results.js';
+import { writeAnswer, writeStream } from './answer.js';
 import { BodyReader } from './body-reader.js';
 import type { HttpService } from './http-service.js';
-import type { ServerLimits } from './limits.js';
+import type { ServerLimits } from './options.js';
 import { type LogLine, showError, showName } from './log.js';
-import type { Registry, RpcFunction } from './registry.js';
-import { isSized, refuseSized, type SizedStream } from './sized.js';
+import type { Registry, RpcFunction } from '../functions/registry.js';
+import { isSized, refuseSized, type SizedStream } from '../functions/sized.js';
 
 /** What a connection needs from its server. */
 export interface ConnectionHost {

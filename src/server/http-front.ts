@@ -1,7 +1,8 @@
+// `--http-socket`: a node:http server whose requests go through the same routes and bridges as nginx's.
 import { type IncomingMessage, type Server, type ServerResponse, createServer, validateHeaderName, validateHeaderValue } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { hostname } from 'node:os';
-import type { Bridge } from '../http/dispatcher.js';
+import type { Bridge } from '../dispatch/dispatcher.js';
 import { varsFromHttp } from '../http/http-vars.js';
 import type { HttpResponse } from '../http/response.js';
 import type { HttpService } from './http-service.js';

@@ -1,25 +1,15 @@
-import { CodecError, type Codec } from '../codec/index.js';
-import type { JsonRpcLimits } from '../bridges/jsonrpc-bridge.js';
-import type { XmlLimits } from '../bridges/xml-parser.js';
+// HttpService: the routes, bridges and remote-call client HTTP requests need, for both fronts (--http-socket and nginx's uwsgi_pass).
+import { CodecError } from '../codec/errors.js';
+import type { Codec } from '../codec/codec.js';
 import { RpcClient } from '../client/client.js';
-import { type Bridge, HttpDispatcher } from '../http/dispatcher.js';
+import { type Bridge, HttpDispatcher } from '../dispatch/dispatcher.js';
 import { RequestVars } from '../http/request-vars.js';
 import type { HttpResponse } from '../http/response.js';
-import { rpcTarget } from '../http/rpc-target.js';
-import { Router, type RouteOption } from '../routing/router.js';
+import { rpcTarget } from '../dispatch/target.js';
+import type { Router } from '../routing/router.js';
 import type { LogLine } from './log.js';
-import type { Registry } from './registry.js';
-
-export interface HttpOptions {
-  /** Most request body the XML-RPC and JSON-RPC bridges read (default 1 MiB). */
-  maxBody?: number;
-  /** How long a uwsgi-protocol request may take to send its body (ms, default 10 s). */
-  bodyTimeout?: number;
-  xml?: XmlLimits;
-  json?: JsonRpcLimits;
-}
-
-export const DEFAULT_BODY_TIMEOUT = 10_000;
+import type { HttpConfig } from './options.js';
+import type { Registry } from '../functions/registry.js';
 
 /**
  * What HTTP requests need, for both fronts (--http-socket and nginx's uwsgi_pass):
@@ -30,14 +20,13 @@ export class HttpService {
   readonly bodyTimeout: number;
   private client: RpcClient | null = null;
 
-  constructor(registry: Registry, routes: Router | readonly RouteOption[] | null, log: LogLine, options: HttpOptions = {}) {
-    const router = routes === null ? null : routes instanceof Router ? routes : Router.fromOptions(routes);
+  constructor(registry: Registry, router: Router | null, log: LogLine, options: HttpConfig) {
     const target = rpcTarget(registry, (node, name, args) => {
       this.client ??= new RpcClient({ registry });
       return this.client.call(node, name, args);
     });
     this.dispatcher = new HttpDispatcher({ router, target, log, maxBody: options.maxBody, xml: options.xml, json: options.json });
-    this.bodyTimeout = options.bodyTimeout ?? DEFAULT_BODY_TIMEOUT;
+    this.bodyTimeout = options.bodyTimeout;
   }
 
   /**

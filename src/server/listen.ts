@@ -1,6 +1,7 @@
+// Binding a listener: TCP (SO_REUSEPORT where asked) or a unix socket, replacing a stale socket file.
 import { lstatSync, unlinkSync } from 'node:fs';
 import { type ListenOptions, type Server, connect } from 'node:net';
-import { type ListenAddress } from './address.js';
+import type { SocketAddress } from '../address/address.js';
 
 /** How a socket is bound. */
 export interface BindOptions {
@@ -15,7 +16,7 @@ export interface BindOptions {
 }
 
 /** Binds `server` to `address`; resolves with the port actually bound (0 for unix sockets). */
-export async function bind(server: Server, address: ListenAddress, { backlog, reusePort = false }: BindOptions = {}): Promise<number> {
+export async function bind(server: Server, address: SocketAddress, { backlog, reusePort = false }: BindOptions = {}): Promise<number> {
   if (address.kind === 'unix') await removeStaleSocket(address.path);
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error) => reject(err);

@@ -1,3 +1,4 @@
+// The server's log lines: where they go by default, and how names and errors are shown in them.
 /** Receives one line (no trailing newline) per event worth telling an operator. */
 export type LogLine = (line: string) => void;
 
@@ -19,12 +20,4 @@ export function showName(name: Uint8Array): string {
 export function showError(err: unknown): string {
   const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   return text.replace(/\s*\n\s*/g, ' ').slice(0, 300);
-}
-
-/** What a function returned when that was neither a string nor bytes. */
-export function showType(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return `an object (${value.constructor?.name ?? 'no prototype'})`;
-  return typeof value;
 }

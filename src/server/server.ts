@@ -1,73 +1,27 @@
+// RpcServer: listens on uwsgi and HTTP sockets, hands each accepted connection to a Connection,
+// subscribes to routers, and closes gracefully; its options are resolved in options.ts.
 import type { Server as HttpServer } from 'node:http';
 import { chmodSync } from 'node:fs';
 import { type Server, type Socket, createServer } from 'node:net';
-import { type AllowList, allowList } from './allow.js';
-import { type Bytes, type Codec, type EngineChoice, type Input, createCodec } from '../codec/index.js';
+import { type SocketAddress, formatAddress, parseAddress } from '../address/address.js';
+import type { Bytes, Input } from '../codec/bytes.js';
+import type { Codec } from '../codec/codec.js';
+import { createCodec } from '../codec/create.js';
+import type { Registry, RpcFunction } from '../functions/registry.js';
 import { RpcError } from '../rpc-error.js';
-import { type ListenAddress, formatAddress, parseAddress } from './address.js';
-import { runtimeFeatures } from './runtime.js';
-import { isBridge } from '../http/dispatcher.js';
-import type { Router, RouteOption } from '../routing/router.js';
+import { type SubscribeTarget, parseSubscribeTo } from '../subscription/spec.js';
+import { Subscriber } from '../subscription/subscriber.js';
+import type { AllowList } from './allow.js';
 import { Connection, type ConnectionHost } from './connection.js';
 import { createHttpFront } from './http-front.js';
-import { type HttpOptions, HttpService } from './http-service.js';
-import { type ServerLimits, resolveLimits, sweepInterval } from './limits.js';
+import { HttpService } from './http-service.js';
 import { bind } from './listen.js';
-import { type LogLine, stderrLog } from './log.js';
-import { Registry, type RpcFunction, defaultRegistry } from './registry.js';
-import { type SubscribeTarget, parseSubscribeTo } from '../subscription/spec.js';
-import { DEFAULT_UNSUBSCRIBE_GRACE, Subscriber, type SubscriberOptions } from './subscriber.js';
-
-export interface RpcServerOptions extends Partial<ServerLimits> {
-  /** Where functions live. Default: the package's `defaultRegistry`, which `register()` fills. */
-  registry?: Registry;
-  /** Codec engine: 'auto' (default), 'wasm' or 'ts'. */
-  engine?: EngineChoice;
-  /** One line per failed request or other event. Default: a line on stderr. */
-  log?: LogLine;
-  /** How long close() lets in-flight calls run before dropping their connections (ms). */
-  closeTimeout?: number;
-  /**
-   * uWSGI routing rules for HTTP requests (from listenHttp(), and modifier1-0 packets from
-   * nginx's uwsgi_pass), in order: `[['route', '^/hello$ rpc:hello'], ...]`. Throws
-   * RouteError at once for a rule uWSGI would refuse.
-   */
-  routes?: readonly RouteOption[] | Router;
-  /** Limits of the HTTP side (request bodies of the XML-RPC and JSON-RPC bridges). */
-  http?: HttpOptions;
-  /** File mode given to unix sockets listened on (uWSGI --chmod-socket), e.g. 0o660. Default: the umask's. */
-  chmodSocket?: number;
-  /** Client networks allowed on TCP sockets (`10.0.0.0/8`, `::1/128`, `127.0.0.1`); others are closed at once. Unix sockets: always allowed. Default: everyone. */
-  allow?: readonly string[];
-}
-
-/** subscribe(): SubscriberOptions, with the address and load taken from the server. */
-export interface SubscribeOptions extends Omit<SubscriberOptions, 'subscribeTo' | 'address' | 'log'> {
-  /** The address to announce. Default: the first uwsgi socket listened on. */
-  address?: string;
-  /** How long close() keeps accepting after unsubscribing (ms). Default 1000. */
-  unsubscribeGrace?: number;
-}
-
-/** What listenHttp() passes every request to, as uWSGI's --http-socket-modifier1/2. */
-export interface HttpListenOptions {
-  /** 0 (default): routing only; 173: the RPC bridge named by modifier2. */
-  modifier1?: number;
-  /** With modifier1 173: 2 PATH_INFO, 3 XML-RPC, 4 JSON-RPC. */
-  modifier2?: number;
-}
-
-/** How listen() and listenHttp() bind. */
-export interface ListenOptions {
-  /**
-   * A TCP socket of this process's own, with SO_REUSEPORT, so that several processes can
-   * listen on one port and the kernel spreads connections over them. Throws INVALID where the
-   * runtime cannot (runtimeFeatures().reusePort is false: Node 20) or for unix sockets.
-   */
-  reusePort?: boolean;
-}
-
-export const DEFAULT_CLOSE_TIMEOUT = 10_000;
+import type { LogLine } from './log.js';
+import {
+  type HttpListenOptions, type ListenOptions, type RpcServerOptions, type ServerLimits, type SubscribeOptions,
+  resolveHttpListen, resolveServerOptions, resolveUnsubscribeGrace,
+} from './options.js';
+import { runtimeFeatures } from './runtime.js';
 
 interface Listener {
   server: Server;
@@ -103,18 +57,15 @@ export class RpcServer {
   private draining = false;
 
   constructor(options: RpcServerOptions = {}) {
-    this.limits = Object.freeze(resolveLimits(options));
-    this.allowed = options.allow === undefined ? null : allowList(options.allow);
-    const mode = options.chmodSocket;
-    if (mode !== undefined && !(Number.isInteger(mode) && mode >= 0 && mode <= 0o777)) throw new RpcError('INVALID', `chmodSocket ${mode}: a file mode 0..0o777`);
-    this.chmodSocket = mode;
-    this.registry = options.registry ?? defaultRegistry;
-    this.log = options.log ?? stderrLog;
-    const t = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
-    if (!(t >= 0)) throw new RpcError('INVALID', `closeTimeout ${t}`);
-    this.closeTimeout = t;
-    this.http = new HttpService(this.registry, options.routes ?? null, this.log, options.http);
-    this.codecReady = createCodec({ engine: options.engine ?? 'auto' });
+    const config = resolveServerOptions(options);
+    this.limits = config.limits;
+    this.allowed = config.allow;
+    this.chmodSocket = config.chmodSocket;
+    this.registry = config.registry;
+    this.log = config.log;
+    this.closeTimeout = config.closeTimeout;
+    this.http = new HttpService(this.registry, config.router, this.log, config.http);
+    this.codecReady = createCodec({ engine: config.engine });
     // listen() reports a codec that cannot load; do not let it surface as unhandled first.
     this.codecReady.catch(() => {});
   }
@@ -191,15 +142,10 @@ export class RpcServer {
    */
   async listenHttp(address: string | number, options: HttpListenOptions & ListenOptions = {}): Promise<string> {
     if (this.closing) throw new RpcError('INVALID', 'the server is closed');
-    const m1 = options.modifier1 ?? 0;
-    const m2 = options.modifier2 ?? 0;
-    const bridge = m1 === 0 ? 0 : m2;
-    if ((m1 !== 0 && m1 !== 173) || (m1 === 173 && (!isBridge(bridge) || bridge === 0))) {
-      throw new RpcError('INVALID', `http modifier1 ${m1} modifier2 ${m2}: use modifier1 0, or 173 with modifier2 2 (PATH_INFO), 3 (XML-RPC) or 4 (JSON-RPC)`);
-    }
+    const bridge = resolveHttpListen(options);
     const where = parseAddress(address);
     const reusePort = await checkReusePort(where, options);
-    const server = createHttpFront(this.http, isBridge(bridge) ? bridge : 0, this.log, this.limits.bufferSize);
+    const server = createHttpFront(this.http, bridge, this.log, this.limits.bufferSize);
     server.maxConnections = this.limits.maxConns;
     const port = await bind(server, where, { backlog: this.limits.backlog, reusePort });
     const bound = formatAddress(where.kind === 'tcp' ? { ...where, port } : where);
@@ -224,8 +170,7 @@ export class RpcServer {
     // ADDRESS=SERVER:KEY targets name their own address
     const address = options.address ?? this.listeners.find((l) => !l.http)?.address ?? (targets.every((t) => t.address !== undefined) ? targets[0]?.address : undefined);
     if (address === undefined) throw new RpcError('INVALID', 'subscribe() needs a uwsgi socket to announce: listen() first, or give options.address');
-    const grace = options.unsubscribeGrace ?? DEFAULT_UNSUBSCRIBE_GRACE;
-    if (!(grace >= 0)) throw new RpcError('INVALID', `unsubscribeGrace ${grace}`);
+    const grace = resolveUnsubscribeGrace(options);
     const subscriber = new Subscriber({
       load: () => this.connections.size,
       ...options,
@@ -339,9 +284,16 @@ export class RpcServer {
 }
 
 /** options.reusePort, refused where it cannot be had. */
-async function checkReusePort(where: ListenAddress, options: ListenOptions): Promise<boolean> {
+async function checkReusePort(where: SocketAddress, options: ListenOptions): Promise<boolean> {
   if (options.reusePort !== true) return false;
   if (where.kind !== 'tcp') throw new RpcError('INVALID', `reusePort is for TCP sockets, not ${formatAddress(where)}`);
   if (!(await runtimeFeatures()).reusePort) throw new RpcError('INVALID', `reusePort: this runtime (Node ${process.versions.node}) cannot share a port between processes (Node 22.12+ can)`);
   return true;
+}
+
+/** How often the server looks for timed-out connections: a quarter of the shortest timeout, 5 ms..1 s. */
+function sweepInterval(l: ServerLimits): number {
+  const times = [l.socketTimeout, l.keepaliveTimeout, l.harakiri].filter((t) => t > 0);
+  if (times.length === 0) return 0;
+  return Math.min(1000, Math.max(5, Math.floor(Math.min(...times) / 4)));
 }

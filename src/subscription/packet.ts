@@ -1,4 +1,6 @@
-import { type Bytes, createCodecSync, utf8 } from '../codec/index.js';
+// uWSGI's subscription datagrams (modifier1 224): encoded and decoded byte for byte, signed where asked.
+import { type Bytes, utf8 } from '../codec/bytes.js';
+import { createCodecSync } from '../codec/create.js';
 import { utf8Length } from '../codec/bytes.js';
 import { RpcError } from '../rpc-error.js';
 

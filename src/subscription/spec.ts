@@ -1,3 +1,4 @@
+// --subscribe-to, --subscribe2 and key-file values, read the way uWSGI reads them.
 import { RpcError } from '../rpc-error.js';
 
 /** One `--subscribe-to` value, read the way uWSGI reads it. */

@@ -1,4 +1,5 @@
-import type { Codec } from '../codec/index.js';
+// RpcWebSocketClient's options and their defaults.
+import type { Codec } from '../codec/codec.js';
 import type { WebSocketConstructor } from './websocket-like.js';
 
 export interface WebClientOptions {

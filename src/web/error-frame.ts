@@ -1,3 +1,4 @@
+// The gateway's error frame: how a failed call is answered on a WebSocket carrying many.
 import { RpcError, type RpcErrorCode } from '../rpc-error.js';
 
 /**

@@ -1,6 +1,6 @@
-// Universal WebSocket client for the gateway (no node:*): browsers, Deno, Bun, workers.
+// `uwsgi-rpc/web`: the WebSocket client pages use to call RPC functions through the gateway
+// (`serve --ws-socket`). Runtime-neutral: browsers, Deno, Bun, workers, Node 22+.
 export { RpcWebSocketClient, type CallDetail, type WebClientState } from './rpc-websocket-client.js';
-export { type WebClientOptions, type WebCallOptions, DEFAULT_WEB_TIMEOUT, DEFAULT_RECONNECT } from './client-options.js';
-export { parseErrorFrame, errorFrame, type ErrorFrame } from './error-frame.js';
+export type { WebClientOptions, WebCallOptions } from './client-options.js';
 export type { WebSocketLike, WebSocketConstructor } from './websocket-like.js';
 export { RpcError, type RpcErrorCode } from '../rpc-error.js';

@@ -1,4 +1,7 @@
-import { type Codec, type Input, createCodecSync, utf8 } from '../codec/index.js';
+// RpcWebSocketClient: RPC calls from any runtime with a WebSocket, through the gateway, answers matched by order.
+import type { Codec } from '../codec/codec.js';
+import { type Input, utf8 } from '../codec/bytes.js';
+import { createCodecSync } from '../codec/create.js';
 import { RpcError } from '../rpc-error.js';
 import { DEFAULT_RECONNECT, DEFAULT_WEB_TIMEOUT, type WebCallOptions, type WebClientOptions } from './client-options.js';
 import { parseErrorFrame } from './error-frame.js';

@@ -1,3 +1,4 @@
+// The part of a WebSocket the web client uses, so any runtime's (or ws's) will do.
 /**
  * What RpcWebSocketClient needs of a WebSocket: the browser's (and Deno's, Bun's, Node 22's)
  * global WebSocket has it, and so does the `ws` package's class in Node 20.

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CALL_OPTIONS } from '../../src/cli/call.js';
 import { LIMIT_OPTIONS, SERVE_OPTIONS } from '../../src/cli/serve-options.js';
 import { DEFAULT_TIMEOUT } from '../../src/client/options.js';
-import { DEFAULT_LIMITS } from '../../src/server/limits.js';
+import { DEFAULT_LIMITS } from '../../src/server/options.js';
 import { ENGINES } from '../helpers/engines.js';
 import { freePort, removeDir, tempDir } from '../helpers/processes.js';
 

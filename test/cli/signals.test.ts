@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RpcClient } from '../../src/client/index.js';
+import { RpcClient } from '../../src/index.js';
 import { removeDir, tempDir } from '../helpers/processes.js';
 
 const ROOT = join(__dirname, '..', '..');

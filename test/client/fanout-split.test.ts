@@ -2,10 +2,10 @@
 // nodes, per-node concurrency, failover only where the call never left).
 import type { Socket } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { RpcClient, Splitter } from '../../src/client/index.js';
+import { RpcClient, Splitter } from '../../src/index.js';
 import type { Codec } from '../../src/codec/index.js';
 import { RpcError } from '../../src/rpc-error.js';
-import { Registry } from '../../src/server/registry.js';
+import { Registry } from '../../src/functions/registry.js';
 import { codecFor, ENGINES } from '../helpers/engines.js';
 import { freePort } from '../helpers/processes.js';
 import { answer, sleep, type SeenRequest, tinyServersPerTest, until } from './helpers/tiny-server.js';

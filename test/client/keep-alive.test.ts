@@ -2,7 +2,7 @@
 // fallback with servers that close after answering (uWSGI), and never a call sent twice.
 import type { Socket } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RpcClient } from '../../src/client/index.js';
+import { RpcClient } from '../../src/index.js';
 import type { Codec } from '../../src/codec/index.js';
 import { codecFor, ENGINES } from '../helpers/engines.js';
 import { answer, sleep, type SeenRequest, tinyServersPerTest, until } from './helpers/tiny-server.js';

@@ -1,8 +1,8 @@
 // node null or '': the call runs in this process through a Registry, no socket.
 import { describe, expect, it } from 'vitest';
-import { RpcClient, rpc, rpcText } from '../../src/client/index.js';
+import { RpcClient, rpc, rpcText } from '../../src/index.js';
 import { RpcError } from '../../src/rpc-error.js';
-import { register, Registry } from '../../src/server/registry.js';
+import { register, Registry } from '../../src/functions/registry.js';
 
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseNode } from '../../src/client/index.js';
+import { parseNode } from '../../src/address/address.js';
 import { RpcError } from '../../src/rpc-error.js';
 
 describe('parseNode', () => {

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RpcClient } from '../../src/client/index.js';
+import { RpcClient } from '../../src/index.js';
 import { codecFor, ENGINES } from '../helpers/engines.js';
 import { requirePeer, which } from '../helpers/peers.js';
 import { freePort, type Peer, removeDir, startUwsgi, tempDir } from '../helpers/processes.js';

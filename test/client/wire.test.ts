@@ -2,7 +2,8 @@
 // demand (malformed answers, hangs, 1-byte writes...). Real uWSGI: uwsgi-interop.test.ts.
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { RpcClient, wasNeverSent } from '../../src/client/index.js';
+import { RpcClient } from '../../src/client/client.js';
+import { wasNeverSent } from '../../src/client/errors.js';
 import type { Codec } from '../../src/codec/index.js';
 import { codecFor, ENGINES } from '../helpers/engines.js';
 import { freePort, removeDir, tempDir } from '../helpers/processes.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CODES } from '../../src/codec/index.js';
+import { CODES } from '../../src/codec/codes.js';
 
 describe('error codes', () => {
   it('assembly/codes.ts uses the same numbers as src/codec/codes.ts', () => {

@@ -1,6 +1,8 @@
-// `uwsgi-rpc/codec` must run in browsers and edge runtimes: nothing in its import graph
-// may be a node:* module, and it must not read files (the WASM is embedded).
+// The runtime-neutral entry points (uwsgi-rpc/codec, /web, /subscription, /router and the
+// browser bundle) must run in browsers and edge runtimes: nothing in their import graphs may
+// be a node:* module, and the codec must not read files (the WASM is embedded).
 import { build } from 'esbuild';
+import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -30,4 +32,29 @@ describe('the universal codec entry', () => {
       expect(m.utf8(d.name)).toBe('hello');
     }
   });
+
+  /** The Node built-ins `entry`'s import graph reaches, found by bundling it for Node with them left out. */
+  async function builtinsReached(entry: string): Promise<string[]> {
+    const r = await build({
+      entryPoints: [join(root, entry)], bundle: true, write: false, platform: 'node', format: 'esm',
+      packages: 'external', metafile: true, logLevel: 'silent',
+    });
+    const builtins = new Set(builtinModules);
+    return Object.values(r.metafile.inputs).flatMap((input) => input.imports)
+      .map((i) => i.path)
+      .filter((p) => p.startsWith('node:') || builtins.has(p));
+  }
+
+  const neutral = ['src/codec/index.ts', 'src/web/index.ts', 'src/subscription/index.ts', 'src/routing/index.ts', 'src/browser.ts'];
+  for (const entry of neutral) {
+    it(`${entry} reaches no node:* module`, async () => {
+      expect(await builtinsReached(entry)).toEqual([]);
+    });
+  }
+
+  it('the check sees node:* where it is: the Node entries reach it', async () => {
+    expect(await builtinsReached('src/index.ts')).toContain('node:net');
+    expect(await builtinsReached('src/gateway/index.ts')).toContain('node:http');
+  });
 });
+

@@ -1,7 +1,8 @@
 import { varsFromHttp } from '../../src/http/http-vars.js';
 import type { RequestVars } from '../../src/http/request-vars.js';
-import { type RpcTarget, rpcTarget } from '../../src/http/rpc-target.js';
-import { Registry } from '../../src/server/registry.js';
+import { rpcTarget } from '../../src/dispatch/target.js';
+import type { RpcTarget } from '../../src/http/rpc-target.js';
+import { Registry } from '../../src/functions/registry.js';
 // a plain .mjs fixture, shared with `uwsgi-rpc serve --import`
 import registerTestFunctions from './fixtures/rpc_funcs.mjs';
 

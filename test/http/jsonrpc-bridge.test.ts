@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { jsonRpcBridge } from '../../src/bridges/jsonrpc-bridge.js';
 import { HttpResponse } from '../../src/http/response.js';
-import { rpcTarget } from '../../src/http/rpc-target.js';
-import { Registry } from '../../src/server/registry.js';
+import { rpcTarget } from '../../src/dispatch/target.js';
+import { Registry } from '../../src/functions/registry.js';
 
 /** The functions of the JSON-RPC 2.0 spec's examples (results are strings: RPC functions return bytes). */
 function specTarget(calls: string[]) {

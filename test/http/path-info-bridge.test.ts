@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HttpDispatcher } from '../../src/http/dispatcher.js';
+import { HttpDispatcher } from '../../src/dispatch/dispatcher.js';
 import { Router } from '../../src/routing/router.js';
 import { httpVars, latin1, testTarget } from './helpers.js';
 

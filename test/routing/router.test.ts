@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HttpDispatcher } from '../../src/http/dispatcher.js';
+import { HttpDispatcher } from '../../src/dispatch/dispatcher.js';
 import { Router, type RouteOption } from '../../src/routing/router.js';
 import { RouteError } from '../../src/routing/rule.js';
 import { httpVars, latin1, logLines, testTarget } from '../http/helpers.js';

@@ -1,7 +1,8 @@
 // Bad input, one kind at a time: each gets a closed connection and exactly one log line,
 // and the server goes on answering.
 import { afterEach, describe, expect, it } from 'vitest';
-import { RpcServer, type RpcServerOptions } from '../../src/server/server.js';
+import type { RpcServerOptions } from '../../src/server/options.js';
+import { RpcServer } from '../../src/server/server.js';
 import { Wire, answers, req, stillServes as serves } from './wire.js';
 import { startServer } from './start.js';
 

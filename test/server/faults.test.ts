@@ -4,8 +4,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RpcClient } from '../../src/client/client.js';
 import { RpcError } from '../../src/rpc-error.js';
-import { Registry } from '../../src/server/registry.js';
-import { RpcServer, type RpcServerOptions } from '../../src/server/server.js';
+import { Registry } from '../../src/functions/registry.js';
+import type { RpcServerOptions } from '../../src/server/options.js';
+import { RpcServer } from '../../src/server/server.js';
 import { Wire, answers, req, stillServes as serves } from './wire.js';
 import { startServer } from './start.js';
 

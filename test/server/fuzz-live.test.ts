@@ -5,7 +5,7 @@ import { type Socket, connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCodecSync } from '../../src/codec/index.js';
 import { RpcClient } from '../../src/client/client.js';
-import { Registry } from '../../src/server/registry.js';
+import { Registry } from '../../src/functions/registry.js';
 import { RpcServer } from '../../src/server/server.js';
 
 const codec = createCodecSync();

@@ -4,9 +4,10 @@ import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RpcClient } from '../../src/client/client.js';
 import { RpcError } from '../../src/rpc-error.js';
-import { DEFAULT_LIMITS } from '../../src/server/limits.js';
-import { Registry } from '../../src/server/registry.js';
-import { RpcServer, type RpcServerOptions } from '../../src/server/server.js';
+import { DEFAULT_LIMITS } from '../../src/server/options.js';
+import { Registry } from '../../src/functions/registry.js';
+import type { RpcServerOptions } from '../../src/server/options.js';
+import { RpcServer } from '../../src/server/server.js';
 import { Wire, answers, req } from './wire.js';
 import { startServer } from './start.js';
 

@@ -3,7 +3,7 @@
 import { get } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Registry } from '../../src/server/registry.js';
+import { Registry } from '../../src/functions/registry.js';
 import { RpcServer } from '../../src/server/server.js';
 import { ENGINES } from '../helpers/engines.js';
 import { type Nginx, startNginx } from '../helpers/nginx.js';

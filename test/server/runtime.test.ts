@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { RpcClient } from '../../src/client/client.js';
 import { RpcServer } from '../../src/server/server.js';
-import { Registry } from '../../src/server/registry.js';
+import { Registry } from '../../src/functions/registry.js';
 import { runtimeFeatures } from '../../src/server/runtime.js';
 import { tempDir, removeDir } from '../helpers/processes.js';
 

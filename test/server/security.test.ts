@@ -7,7 +7,7 @@ import { RpcClient } from '../../src/client/client.js';
 import { serveOptions } from '../../src/cli/serve-options.js';
 import { UsageError } from '../../src/cli/usage.js';
 import { allowList } from '../../src/server/allow.js';
-import { Registry } from '../../src/server/registry.js';
+import { Registry } from '../../src/functions/registry.js';
 import { RpcServer } from '../../src/server/server.js';
 import { removeDir, tempDir } from '../helpers/processes.js';
 

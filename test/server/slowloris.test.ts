@@ -3,7 +3,7 @@
 import { type Socket, connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RpcClient } from '../../src/client/client.js';
-import { Registry } from '../../src/server/registry.js';
+import { Registry } from '../../src/functions/registry.js';
 import { RpcServer } from '../../src/server/server.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

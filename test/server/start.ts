@@ -1,6 +1,7 @@
 // The server suites' test server: an RpcServer on 127.0.0.1:0 with its log lines collected.
-import { Registry, type RpcFunction } from '../../src/server/registry.js';
-import { RpcServer, type RpcServerOptions } from '../../src/server/server.js';
+import { Registry, type RpcFunction } from '../../src/functions/registry.js';
+import type { RpcServerOptions } from '../../src/server/options.js';
+import { RpcServer } from '../../src/server/server.js';
 
 export interface Started {
   server: RpcServer;

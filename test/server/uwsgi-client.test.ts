@@ -4,7 +4,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_ARGS, MAX_BODY } from '../../src/codec/index.js';
-import { Registry } from '../../src/server/registry.js';
+import { Registry } from '../../src/functions/registry.js';
 import { RpcServer } from '../../src/server/server.js';
 import { ENGINES } from '../helpers/engines.js';
 import { requirePeer, which } from '../helpers/peers.js';

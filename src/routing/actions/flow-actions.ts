@@ -1,3 +1,4 @@
+// The routing actions that steer the rules or the answer: continue, break, return, goto, log, addheader, addvar.
 import { binaryToText } from '../../http/binary.js';
 import { reasonPhrase } from '../../http/status.js';
 import { type Action, RouteError, findLabel } from '../rule.js';

@@ -1,4 +1,5 @@
-import { bytesToBinary } from '../../http/binary.js';
+// The rpc plugin's routing actions: rpc/call, rpcnext/rpcblob, rpcraw, rpcvar, rpcret.
+import { latin1 } from '../../codec/bytes.js';
 import { applyRawResponse } from '../raw-response.js';
 import { type Action, type Outcome, type RouteContext, RouteError, findLabel } from '../rule.js';
 import { callRpc, parseRpcSpec } from './rpc-call.js';
@@ -69,7 +70,7 @@ export function rpcVarAction(args: string): Action {
         ctx.log(`route rpcvar ${name}: a ${r.length}-byte result does not fit a var (at most 65535)`);
         return 'break';
       }
-      ctx.vars.append(name, r === null ? '' : bytesToBinary(r));
+      ctx.vars.append(name, r === null ? '' : latin1(r));
       return 'next';
     },
   };
@@ -82,7 +83,7 @@ export function rpcVarAction(args: string): Action {
  */
 export function rpcRetAction(args: string): Action {
   return withResult(args, (ctx, r) => {
-    const s = bytesToBinary(r);
+    const s = latin1(r);
     if (s === 'next') return 'next';
     if (s === 'continue') return 'continue';
     if (s.startsWith('break')) {

@@ -1,3 +1,4 @@
+// What the rpc actions share: reading `func[@node] args...` and making the call through the RpcTarget.
 import { binaryToBytes, binaryToText } from '../../http/binary.js';
 import { type RouteContext, RouteError } from '../rule.js';
 import { type Captures, translate } from '../translate.js';

@@ -1,3 +1,4 @@
+// Sized results: a function's answer too big to hold, as a declared length and the chunks that make it.
 /**
  * A result too big to hold in memory: its exact size up front (the uwsgi header carries it
  * before the first byte of the body), then the bytes as they are made. The server writes

@@ -1,8 +1,9 @@
+// The gateway's demo page and browser bundle, read from the package.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The package root, from src/server/gateway (tests) or dist/src/server/gateway (built). */
+/** The package root, from src/gateway (tests) or dist/src/gateway (built). */
 function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {

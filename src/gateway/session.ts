@@ -1,7 +1,8 @@
+// One gateway WebSocket: runs its requests, answers in request order, and pauses a page that sends or reads too slowly.
 import type { WebSocket } from 'ws';
-import type { Codec } from '../../codec/index.js';
-import { RpcError } from '../../rpc-error.js';
-import { errorFrame } from '../../web/error-frame.js';
+import type { Codec } from '../codec/codec.js';
+import { RpcError } from '../rpc-error.js';
+import { errorFrame } from '../web/error-frame.js';
 
 /** Runs one decoded request packet: the result's bytes, or an RpcError. */
 export type Dispatch = (packet: Uint8Array) => Promise<Uint8Array>;
@@ -10,7 +11,7 @@ export type Dispatch = (packet: Uint8Array) => Promise<Uint8Array>;
  * Answer bytes a connection may have queued for a page that does not read them before the
  * gateway stops starting its calls (and stops reading its requests) until they drain.
  */
-export const MAX_UNSENT_BYTES = 1 << 20;
+const MAX_UNSENT_BYTES = 1 << 20;
 
 interface Slot {
   packet: Uint8Array;

@@ -1,3 +1,4 @@
+// Which pages may open a gateway WebSocket (the Origin check).
 import type { IncomingMessage } from 'node:http';
 
 /**

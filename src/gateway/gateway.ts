@@ -1,11 +1,16 @@
+// RpcGateway: the HTTP + WebSocket server pages call RPC functions through (local, or forwarded to allowed nodes).
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { type Codec, CodecError, RPC_MODIFIER1, createCodecSync, utf8 } from '../../codec/index.js';
-import { RpcClient } from '../../client/index.js';
-import { parseAddress, formatAddress } from '../address.js';
-import { RpcError } from '../../rpc-error.js';
+import type { Codec } from '../codec/codec.js';
+import { CodecError } from '../codec/errors.js';
+import { RPC_MODIFIER1 } from '../codec/constants.js';
+import { createCodecSync } from '../codec/create.js';
+import { utf8 } from '../codec/bytes.js';
+import { RpcClient } from '../client/client.js';
+import { formatAddress, parseAddress } from '../address/address.js';
+import { RpcError } from '../rpc-error.js';
 import { builtBundle, demoPage } from './demo-assets.js';
-import { DEFAULT_CLOSE_HANDSHAKE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_IN_FLIGHT, type GatewayOptions, MAX_MESSAGE } from './options.js';
+import { type GatewayConfig, type GatewayOptions, resolveGatewayOptions } from './options.js';
 import { originAllowed } from './origin.js';
 import { GatewaySession } from './session.js';
 import { resolveTarget } from './target.js';
@@ -22,23 +27,24 @@ export class RpcGateway {
   private readonly codec: Codec;
   private readonly client: RpcClient;
   private readonly ownClient: boolean;
-  private readonly forward: readonly string[];
+  private readonly config: GatewayConfig;
   private readonly sessions = new Set<GatewaySession>();
   private address = '';
 
-  constructor(private readonly options: GatewayOptions) {
+  constructor(options: GatewayOptions) {
+    const config = resolveGatewayOptions(options);
+    this.config = config;
     this.codec = options.codec ?? createCodecSync();
-    this.forward = options.forward ?? [];
     this.ownClient = options.client === undefined;
     this.client = options.client ?? new RpcClient({ codec: this.codec, ...(options.timeout !== undefined ? { timeout: options.timeout } : {}) });
     this.http = createServer((req, res) => this.page(req, res));
     this.wss = new WebSocketServer({
       server: this.http,
-      maxPayload: options.maxMessage ?? MAX_MESSAGE,
+      maxPayload: config.maxMessage,
       perMessageDeflate: false,
       verifyClient: (info, done) => {
-        if (!originAllowed(info.req, options.origins)) return done(false, 403, 'origin not allowed');
-        if (this.wss.clients.size >= (options.maxConnections ?? DEFAULT_MAX_CONNECTIONS)) return done(false, 503, 'too many connections');
+        if (!originAllowed(info.req, config.origins)) return done(false, 403, 'origin not allowed');
+        if (this.wss.clients.size >= config.maxConnections) return done(false, 503, 'too many connections');
         done(true);
       },
     });
@@ -74,7 +80,7 @@ export class RpcGateway {
     const closed = new Promise<void>((r) => this.wss.close(() => r()));
     const late = setTimeout(() => {
       for (const ws of this.wss.clients) ws.terminate();
-    }, this.options.closeHandshakeTimeout ?? DEFAULT_CLOSE_HANDSHAKE_TIMEOUT);
+    }, this.config.closeHandshakeTimeout);
     await closed;
     clearTimeout(late);
     this.http.closeAllConnections();
@@ -83,10 +89,10 @@ export class RpcGateway {
   }
 
   private accept(ws: WebSocket): void {
-    const s = new GatewaySession(ws, this.codec, (p) => this.dispatch(p), this.options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT);
+    const s = new GatewaySession(ws, this.codec, (p) => this.dispatch(p), this.config.maxInFlight);
     this.sessions.add(s);
     ws.on('close', () => this.sessions.delete(s));
-    ws.on('error', (err) => this.options.log?.(`ws: ${err.message}`));
+    ws.on('error', (err) => this.config.log(`ws: ${err.message}`));
   }
 
   private async dispatch(packet: Uint8Array): Promise<Uint8Array> {
@@ -102,12 +108,12 @@ export class RpcGateway {
       if (err instanceof CodecError) throw new RpcError('MALFORMED', `not a uwsgi RPC request: ${err.message}`);
       throw err;
     }
-    const target = resolveTarget(name, (n) => this.options.registry.lookup(n) !== undefined, this.forward);
+    const target = resolveTarget(name, (n) => this.config.registry.lookup(n) !== undefined, this.config.forward);
     if (target.kind === 'local') {
-      return this.options.registry.call(target.name, ...args).catch((err: unknown) => {
+      return this.config.registry.call(target.name, ...args).catch((err: unknown) => {
         // What the function threw stays in the gateway's log: a page learns only that it failed.
         if (err instanceof RpcError && err.code === 'FUNCTION_FAILED') {
-          this.options.log?.(`ws: ${err.message}`);
+          this.config.log(`ws: ${err.message}`);
           throw new RpcError('FUNCTION_FAILED', `RPC function "${utf8(target.name)}" failed`);
         }
         throw err;
@@ -122,10 +128,10 @@ export class RpcGateway {
       res.writeHead(status, { 'content-type': `${type}; charset=utf-8`, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
       res.end(body);
     };
-    if (this.options.demo === false || req.method !== 'GET') return send(404, 'text/plain', 'not found\n');
+    if (!this.config.demo || req.method !== 'GET') return send(404, 'text/plain', 'not found\n');
     try {
       if (path === '/') return send(200, 'text/html', demoPage());
-      if (path === '/uwsgi-rpc.js') return send(200, 'text/javascript', (this.options.bundle ?? builtBundle)());
+      if (path === '/uwsgi-rpc.js') return send(200, 'text/javascript', (this.config.bundle ?? builtBundle)());
     } catch (err) {
       return send(500, 'text/plain', `${(err as Error).message}\n`);
     }

@@ -1,5 +1,6 @@
-import { utf8 } from '../../codec/index.js';
-import { RpcError } from '../../rpc-error.js';
+// Where a gateway call goes: a local function, or func@node on an allowed node.
+import { utf8 } from '../codec/bytes.js';
+import { RpcError } from '../rpc-error.js';
 
 /** Where a call goes: this process's registry, or a node the gateway may forward to. */
 export type Target = { kind: 'local'; name: Uint8Array } | { kind: 'forward'; node: string; name: Uint8Array };

@@ -1,6 +1,8 @@
-import { type Bytes, type Input, toBytes } from '../codec/bytes.js';
+// The function registry: RPC functions by name (any 1..255 bytes), and calling one here without a socket.
+import { type Bytes, type Input, latin1, toBytes } from '../codec/bytes.js';
 import { MAX_NAME } from '../codec/constants.js';
-import { TextBytes } from '../codec/text-bytes.js';
+import { resultBytes } from './results.js';
+import { TextBytes } from './text-bytes.js';
 import { RpcError } from '../rpc-error.js';
 import { gather, isSized, type SizedStream } from './sized.js';
 
@@ -9,23 +11,12 @@ export type RpcResult = string | Uint8Array | SizedStream;
 /** An RPC function: binary-string args in (as TextBytes), one binary string out. */
 export type RpcFunction = (...args: TextBytes[]) => RpcResult | Promise<RpcResult>;
 
-const latin1 = new TextDecoder('latin1');
-
-/** A name's bytes as a Map key: latin1 keeps every byte, and a Map has no prototype names. */
-export function nameKey(name: Uint8Array): string {
-  let s = '';
-  if (name.length <= 32) {
-    for (let i = 0; i < name.length; i++) s += String.fromCharCode(name[i]);
-    return s;
-  }
-  return latin1.decode(name);
-}
-
 /**
  * Functions by name (1..255 bytes, any bytes: `__proto__` is a name like any other).
  * Registering a name again replaces the function, as uWSGI does.
  */
 export class Registry {
+  /** Keyed by the name's bytes as latin1 text: every byte kept, and a Map has no prototype names. */
   private readonly fns = new Map<string, RpcFunction>();
   private readonly display = new Map<string, string>();
 
@@ -36,25 +27,25 @@ export class Registry {
     if (b.length === 0 || b.length > MAX_NAME) {
       throw new RpcError('INVALID', `register: the name must be 1..${MAX_NAME} bytes, got ${b.length}`);
     }
-    const key = nameKey(b);
+    const key = latin1(b);
     this.fns.set(key, fn);
     this.display.set(key, typeof name === 'string' ? name : new TextDecoder().decode(b));
     return this;
   }
 
   unregister(name: Input): boolean {
-    const key = nameKey(toBytes(name));
+    const key = latin1(toBytes(name));
     this.display.delete(key);
     return this.fns.delete(key);
   }
 
   /** The function for a name's bytes, or undefined. */
   lookup(name: Uint8Array): RpcFunction | undefined {
-    return this.fns.get(nameKey(name));
+    return this.fns.get(latin1(name));
   }
 
   has(name: Input): boolean {
-    return this.fns.has(nameKey(toBytes(name)));
+    return this.fns.has(latin1(toBytes(name)));
   }
 
   /** Registered names (as registered). */
@@ -88,12 +79,6 @@ export class Registry {
     }
     return resultBytes(result);
   }
-}
-
-/** A function's result as bytes; anything but string/Uint8Array is a failure. */
-export function resultBytes(result: unknown): Bytes {
-  if (typeof result === 'string' || result instanceof Uint8Array) return toBytes(result);
-  throw new RpcError('FUNCTION_FAILED', `an RPC function returned ${result === null ? 'null' : typeof result}, not a string or Uint8Array`);
 }
 
 /** The process-wide registry: `register` from the package, and local calls (`rpc(null, ...)`). */

@@ -1,20 +1,19 @@
+// HttpDispatcher: one HTTP request in, one answer out: the routes first, then the RPC bridge its modifier2 names.
 import { jsonRpcBridge, type JsonRpcLimits } from '../bridges/jsonrpc-bridge.js';
 import { pathInfoBridge } from '../bridges/path-info-bridge.js';
 import { xmlRpcBridge } from '../bridges/xmlrpc-bridge.js';
 import type { XmlLimits } from '../bridges/xml-parser.js';
 import type { Router } from '../routing/router.js';
-import { internalError, notFound, tooLarge } from './error-pages.js';
-import type { RequestVars } from './request-vars.js';
-import { HttpResponse } from './response.js';
-import type { RpcTarget } from './rpc-target.js';
+import { internalError, notFound, tooLarge } from '../http/error-pages.js';
+import type { RequestVars } from '../http/request-vars.js';
+import { HttpResponse } from '../http/response.js';
+import type { RpcTarget } from '../http/rpc-target.js';
 
 /**
  * Where a request goes after routing: 0 nowhere (a request no rule answered is a 404),
  * or the RPC bridge of that request modifier2: 2 PATH_INFO, 3 XML-RPC, 4 JSON-RPC.
  */
 export type Bridge = 0 | 2 | 3 | 4;
-
-export const BRIDGES: readonly Bridge[] = [0, 2, 3, 4];
 
 export function isBridge(n: number): n is Bridge {
   return n === 0 || n === 2 || n === 3 || n === 4;

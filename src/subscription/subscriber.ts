@@ -1,22 +1,15 @@
+// The Node side of subscriptions: announces a node to uWSGI routers over UDP (signed where asked), repeats, and unsubscribes.
 import { type KeyObject, createPrivateKey, sign as rsaSign } from 'node:crypto';
 import dgram from 'node:dgram';
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { RpcError } from '../rpc-error.js';
-import { type Announcement, SUBSCRIBE, UNSUBSCRIBE, type SignOptions, encodeSubscription } from '../subscription/packet.js';
-import { type SubscribeTarget, parseKeyFile, parseSubscribeTo } from '../subscription/spec.js';
-import { formatAddress, parseAddress } from './address.js';
-import { type LogLine, stderrLog } from './log.js';
+import { type Announcement, SUBSCRIBE, UNSUBSCRIBE, type SignOptions, encodeSubscription } from './packet.js';
+import { type SubscribeTarget, parseKeyFile, parseSubscribeTo } from './spec.js';
+import { formatAddress, parseAddress } from '../address/address.js';
 
 /** uWSGI's --subscribe-freq default: a router forgets a node not heard from in 17 s (--subscription-tolerance). */
 export const DEFAULT_SUBSCRIBE_FREQ = 10;
-/**
- * How long a leaving node keeps accepting after its unsubscribe: a router may have picked it
- * just before reading the datagram, and connections still in the listen backlog when the
- * socket closes would be reset.
- */
-export const DEFAULT_UNSUBSCRIBE_GRACE = 1000;
-
 export interface SubscriberOptions {
   /** `--subscribe-to` values (`SERVER:PORT:KEY[,MODIFIER1[,DIGEST:KEYFILE]]`) or parsed targets. */
   subscribeTo: readonly (string | SubscribeTarget)[];
@@ -32,7 +25,8 @@ export interface SubscriberOptions {
   freq?: number;
   /** uWSGI's --subscribe-with-modifier1: this modifier1 for every target. */
   modifier1?: number;
-  log?: LogLine;
+  /** One line per event (announcing, a server unreachable, unsubscribed). Default: a line on stderr. */
+  log?: (line: string) => void;
 }
 
 interface Target {
@@ -66,7 +60,7 @@ export class Subscriber {
   private readonly weight: number;
   private readonly load: () => number;
   private readonly modifier1: number | undefined;
-  private readonly log: LogLine;
+  private readonly log: (line: string) => void;
   private timer: NodeJS.Timeout | null = null;
   private round: Promise<void> = Promise.resolve();
   private stopped = false;
@@ -240,6 +234,11 @@ function withHost(address: string, local: string): string {
   const m = /^(0\.0\.0\.0|\[::\]|::):(\d+)$/.exec(address);
   if (m === null || local === '') return address;
   return formatAddress({ kind: 'tcp', host: local, port: Number(m[2]) });
+}
+
+/** The default log (a server passes its own): the same line format as the server's. */
+function stderrLog(line: string): void {
+  process.stderr.write(`uwsgi-rpc: ${line}\n`);
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -1,4 +1,5 @@
-import type { RpcServer } from '../index.js';
+// What `serve --ws-socket` starts: one gateway per address over the server's registry.
+import type { RpcServer } from '../server/server.js';
 import { RpcGateway } from './gateway.js';
 
 export interface GatewayServeOptions {

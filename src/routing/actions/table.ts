@@ -1,3 +1,4 @@
+// The routing actions by name, as a rule's `ACTION:ARGS` names them.
 import type { Action } from '../rule.js';
 import { addHeaderAction, addVarAction, breakAction, continueAction, gotoAction, logAction, returnAction } from './flow-actions.js';
 import { rpcAction, rpcNextAction, rpcRawAction, rpcRetAction, rpcVarAction } from './rpc-actions.js';

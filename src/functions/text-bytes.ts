@@ -1,4 +1,5 @@
-import { utf8 } from './bytes.js';
+// TextBytes: what an RPC function receives as each arg (bytes with a UTF-8 string view).
+import { utf8 } from '../codec/bytes.js';
 
 /**
  * Bytes with an easy string view: `${arg}`, `arg.text` and `String(arg)` give the UTF-8
