@@ -2,7 +2,7 @@ import { CODES, type CodecErrorCode, MESSAGES, codeName } from './codes.js';
 import { CONTENT_LENGTH, DEFAULT_MAX_FRAME, DEFAULT_MAX_RESPONSE, MODIFIER2 } from './constants.js';
 import { CodecError, fail } from './errors.js';
 import type { Kernel } from './kernel.js';
-import { HEAD, SCAN_DICT, SCAN_FULL } from './layout.js';
+import { HEAD, SCAN_DICT, SCAN_FULL } from './kernel-spec.generated.js';
 
 export interface Frame<V extends Uint8Array = Uint8Array> {
   modifier1: number;

@@ -2,7 +2,7 @@ import { type Input, Slab, toBytes, utf8Length } from './bytes.js';
 import { MAX_BODY, RPC_MODIFIER1 } from './constants.js';
 import { fail } from './errors.js';
 import type { Kernel } from './kernel.js';
-import { HEAD, SCAN_FULL, SCAN_NEED_MORE } from './layout.js';
+import { HEAD, SCAN_FULL, SCAN_NEED_MORE } from './kernel-spec.generated.js';
 import { WASM_BASE64 } from './wasm-binary.generated.js';
 
 interface Exports {
