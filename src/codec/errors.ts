@@ -1,4 +1,5 @@
-import { type CodecErrorCode, CODES, MESSAGES, codeName } from './codes.js';
+// The codec's one error type, and how a kernel's negative return becomes one.
+import { type CodecErrorCode, MESSAGES, codeName } from './codes.js';
 
 export type { CodecErrorCode };
 
@@ -22,5 +23,3 @@ export class CodecError extends Error {
 export function fail(n: number, message?: string): never {
   throw new CodecError(codeName(n), message);
 }
-
-export { CODES };

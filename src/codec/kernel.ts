@@ -7,7 +7,6 @@ import type { Input } from './bytes.js';
  * or throw CodecError. Inputs are already type-checked by the codec.
  */
 export interface Kernel {
-  readonly engine: 'wasm' | 'ts';
   /** The table the last decode filled; fetch it after each call. */
   table(): Uint32Array;
   decodeHeader(bytes: Uint8Array): number;

@@ -15,7 +15,6 @@ const CL_KEY = Array.from(CONTENT_LENGTH, (c) => c.charCodeAt(0));
 
 /** The pure-TypeScript engine: same rules, same order, same table as assembly/index.ts. */
 export class TsKernel implements Kernel {
-  readonly engine = 'ts' as const;
   private readonly t = new Uint32Array(TABLE_WORDS);
   private readonly slab = new Slab();
 
