@@ -9,8 +9,6 @@ export type { CodecErrorCode };
  */
 export class CodecError extends Error {
   readonly code: CodecErrorCode;
-  /** Complete frames a stream decoder had found before the fault, in order. */
-  frames?: unknown[];
 
   constructor(code: CodecErrorCode, message?: string) {
     super(message ?? MESSAGES[code]);

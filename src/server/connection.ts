@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { Codec, FrameDecoder, Frame } from '../codec/index.js';
+import type { Codec, Decoded, FrameDecoder, Frame } from '../codec/index.js';
 import { MAX_ITEMS, MODIFIER2, RPC_MODIFIER1, VARS_MODIFIER1 } from '../codec/constants.js';
 import { CodecError } from '../codec/errors.js';
 import { TextBytes } from '../codec/text-bytes.js';
@@ -64,9 +64,9 @@ export class Connection {
   /** Requests read but not yet run while the connection waits for room (see run()). */
   private backlog: Frame<TextBytes>[] | null = null;
   private backlogBad: CodecError | null = null;
-  /** The last chunk read and its frames: where an HTTP request's body starts (see http()). */
+  /** The last chunk read and what the decoder found in it: where an HTTP request's body starts (see http()). */
   private lastChunk: Uint8Array | null = null;
-  private lastFrames: Frame<TextBytes>[] | null = null;
+  private lastDecoded: Decoded<TextBytes> | null = null;
   /** Timeouts (see check()): when bytes last came in, how much had left when it last moved, and when. */
   private lastRead: number;
   private sentMark = 0;
@@ -198,17 +198,11 @@ export class Connection {
   private onData(chunk: Buffer): void {
     this.lastRead = this.host.now;
     if (!this.accepting) return;
-    let frames: Frame<TextBytes>[];
-    let bad: CodecError | null = null;
-    try {
-      frames = this.decoder.push(chunk);
-    } catch (err) {
-      if (!(err instanceof CodecError)) throw err;
-      bad = err;
-      frames = (err.frames as Frame<TextBytes>[] | undefined) ?? [];
-    }
+    const decoded = this.decoder.decode(chunk);
+    const frames = decoded.frames;
+    const bad = decoded.error;
     this.lastChunk = chunk;
-    this.lastFrames = frames;
+    this.lastDecoded = decoded;
     if (this.backlog !== null) {
       // still paused on earlier requests: these wait behind them
       for (const f of frames) this.backlog.push(f);
@@ -338,15 +332,13 @@ export class Connection {
 
   /** The bytes read past `frame` (the start of an HTTP request's body), or null if unknown. */
   private bytesAfter(frame: Frame<TextBytes>): Uint8Array | null {
-    const frames = this.lastFrames;
+    const decoded = this.lastDecoded;
     const chunk = this.lastChunk;
-    const k = frames === null ? -1 : frames.indexOf(frame);
+    const k = decoded === null ? -1 : decoded.frames.indexOf(frame);
     if (k < 0 || chunk === null) return null;
-    // Everything after the frame in this chunk: the frames the decoder made of it, and what it holds.
-    let after = this.decoder.buffered;
-    for (let j = k + 1; j < frames!.length; j++) after += 4 + frames![j].body.length;
+    // What the decoder holds past the packet is body, not a frame.
     this.decoder.reset();
-    return chunk.subarray(chunk.length - after);
+    return chunk.subarray(decoded!.ends[k]);
   }
 
   private await(pending: PromiseLike<unknown>, name: TextBytes, modifier2: number): void {

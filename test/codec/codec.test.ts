@@ -230,14 +230,51 @@ describe.each(ENGINES)('codec, %s engine', (engine) => {
       expect(code(() => c.createDecoder({ items: true, response: true }))).toBe('INVALID_INPUT');
     });
     it('hands over the frames found before a fault', () => {
-      const d = c.createDecoder({ maxFrame: 100 });
+      const wire = concat([c.encodeRequest('a'), c.encodeRequest('b'), c.encodeRequest('c', ['x'.repeat(200)])]);
       try {
-        d.push(concat([c.encodeRequest('a'), c.encodeRequest('b'), c.encodeRequest('c', ['x'.repeat(200)])]));
+        c.createDecoder({ maxFrame: 100 }).push(wire);
         throw new Error('no error');
       } catch (e) {
         expect((e as CodecError).code).toBe('FRAME_TOO_LARGE');
-        expect((e as CodecError).frames?.length).toBe(2);
       }
+      const r = c.createDecoder({ maxFrame: 100 }).decode(wire);
+      expect(r.error?.code).toBe('FRAME_TOO_LARGE');
+      expect(r.frames.length).toBe(2);
+    });
+    it('says where in the chunk each frame ends, whatever the chunking', () => {
+      const requests = [...packets(), ...packets()];
+      const answers = [c.encodeResponse('small'), c.encodeResponse(new Uint8Array(70_000).fill(7)), c.encodeResponse('', 5)];
+      const cases = [{ ps: requests, response: false, items: false }, { ps: requests, response: false, items: true }, { ps: answers, response: true, items: false }];
+      for (const { ps, response, items } of cases) {
+        const all = concat(ps);
+        const bounds = ps.map((_, i) => ps.slice(0, i + 1).reduce((n, p) => n + p.length, 0));
+        for (const step of [1, 7, 20, 4096, all.length]) {
+          const d = c.createDecoder({ response, items });
+          const got: number[] = [];
+          const odd: string[] = [];
+          for (let i = 0; i < all.length; i += step) {
+            const r = d.decode(all.subarray(i, i + step));
+            if (r.error !== null || r.ends.length !== r.frames.length) odd.push(`at ${i}: ${r.error?.code}, ${r.ends.length} ends for ${r.frames.length} frames`);
+            for (const e of r.ends) got.push(i + e);
+          }
+          const what = `response ${response}, items ${items}, step ${step}`;
+          expect(odd, what).toEqual([]);
+          expect(got, what).toEqual(bounds);
+        }
+      }
+    });
+    it('returns the error of a malformed stream instead of throwing, then refuses more until reset()', () => {
+      const first = c.encodeRequest('a');
+      const d = c.createDecoder({ maxFrame: 10 });
+      const r = d.decode(concat([first, bytes('ad0b0000')]));
+      expect(r.error?.code).toBe('FRAME_TOO_LARGE');
+      expect(r.frames.length).toBe(1);
+      expect(r.ends).toEqual([first.length]);
+      expect(d.decode(bytes('00')).error?.code).toBe('DECODER_FAILED');
+      d.reset();
+      expect(d.decode(first).frames.length).toBe(1);
+      const notBytes: unknown = 'x';
+      expect(c.createDecoder().decode(notBytes as Uint8Array).error?.code).toBe('INVALID_INPUT');
     });
   });
 
