@@ -4,7 +4,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CODES } from '../../src/codec/index.js';
-// @ts-expect-error: a build script (plain JavaScript, no types)
 import { generate, OUTPUTS, SPEC } from '../../scripts/kernel-spec.mjs';
 
 const root = join(__dirname, '..', '..');
