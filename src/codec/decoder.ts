@@ -36,25 +36,6 @@ export type ViewClass<V extends Uint8Array = Uint8Array> = new (buffer: ArrayBuf
 /** Which kernel scans a chunk of `len` bytes (auto: WASM only for big chunks). */
 export type ScanPicker = (len: number) => Kernel;
 
-/**
- * What one decode() call found in a chunk. The decoder hands back the same object (and the
- * same `ends` array) from every call: read it before the next one.
- */
-export interface Decoded<V extends Uint8Array = Uint8Array> {
-  /** The complete frames, in stream order: a fresh array each call, the caller's to keep. */
-  frames: Frame<V>[];
-  /**
-   * ends[i] is the offset in the chunk just past frames[i]: the bytes after it start there
-   * (an HTTP request's body, say). A frame begun in an earlier chunk ends in this one too.
-   */
-  readonly ends: number[];
-  /**
-   * Why the stream is malformed, with `frames` holding the complete frames before the fault;
-   * null when it is not. After an error the decoder takes no more input until reset().
-   */
-  error: CodecError | null;
-}
-
 const CL_BYTES = new TextEncoder().encode(CONTENT_LENGTH);
 
 /** A step's answer when the stream is malformed (the error is in `failed`). */
@@ -64,8 +45,8 @@ const FAULT = -1;
  * A per-connection frame decoder: TCP chunks of any size and boundary in, complete frames
  * out. A chunk is scanned in place by a kernel; only a frame split across chunks is
  * copied (into `pending`), and a 64-bit-form result is gathered into one buffer of
- * exactly its CONTENT_LENGTH. decode() says where each frame ends and returns a malformed
- * stream's error with the frames before it; push() is the same, throwing the error.
+ * exactly its CONTENT_LENGTH. decode() never throws (see `error`, and end() for where each
+ * frame ends); push() is the same, throwing a malformed stream's error.
  */
 export class FrameDecoder<V extends Uint8Array = Uint8Array> {
   private readonly response: boolean;
@@ -82,7 +63,10 @@ export class FrameDecoder<V extends Uint8Array = Uint8Array> {
   private rawFilled = 0;
   private rawModifier1 = 0;
   private failed: CodecError | null = null;
-  private readonly out: Decoded<V> = { frames: [], ends: [], error: null };
+  /** What the last decode() found wrong, or null. */
+  private lastError: CodecError | null = null;
+  /** Where each frame of the last decode() ends in its chunk (entries past its count are stale). */
+  private readonly ends: number[] = [];
 
   constructor(pick: ScanPicker, dictKernel: Kernel, options: DecoderOptions<V> = {}) {
     this.pick = pick;
@@ -112,41 +96,54 @@ export class FrameDecoder<V extends Uint8Array = Uint8Array> {
 
   /** The complete frames of the stream so far; throws the CodecError of a malformed stream. */
   push(chunk: Uint8Array): Frame<V>[] {
-    const r = this.decode(chunk);
-    if (r.error !== null) throw r.error;
-    return r.frames;
+    const frames = this.decode(chunk);
+    if (this.lastError !== null) throw this.lastError;
+    return frames;
   }
 
-  /** The complete frames of the stream so far, where each ends in `chunk`, and the stream's error if any. Never throws. */
-  decode(chunk: Uint8Array): Decoded<V> {
-    const out = this.out;
+  /**
+   * The complete frames of the stream so far (a fresh array, the caller's to keep). Never
+   * throws: a malformed stream's CodecError is in `error`, the frames before the fault are
+   * returned, and later calls return none until reset(). `end(i)` says where each ends.
+   */
+  decode(chunk: Uint8Array): Frame<V>[] {
     const frames: Frame<V>[] = [];
-    out.frames = frames;
-    out.ends.length = 0;
-    out.error = null;
+    this.lastError = null;
     if (this.failed !== null) {
-      out.error = new CodecError('DECODER_FAILED', `the stream decoder already failed (${this.failed.code}); reset() it or make a new one`);
+      this.lastError = new CodecError('DECODER_FAILED', `the stream decoder already failed (${this.failed.code}); reset() it or make a new one`);
     } else if (!(chunk instanceof Uint8Array)) {
-      out.error = new CodecError('INVALID_INPUT', 'chunk is not a Uint8Array');
+      this.lastError = new CodecError('INVALID_INPUT', 'chunk is not a Uint8Array');
     } else {
       let off = 0;
       const end = chunk.length;
       while (off < end) {
-        if (this.raw !== null) off = this.fillRaw(chunk, off);
-        else if (this.pendingLen > 0) off = this.fillPending(chunk, off);
-        else off = this.scan(chunk, off);
+        if (this.raw !== null) off = this.fillRaw(chunk, off, frames);
+        else if (this.pendingLen > 0) off = this.fillPending(chunk, off, frames);
+        else off = this.scan(chunk, off, frames);
         if (off === FAULT) {
-          out.error = this.failed;
+          this.lastError = this.failed;
           break;
         }
       }
     }
-    return out;
+    return frames;
   }
 
-  private add(frame: Frame<V>, end: number): void {
-    this.out.frames.push(frame);
-    this.out.ends.push(end);
+  /** Why the last decode() found the stream malformed, or null. */
+  get error(): CodecError | null {
+    return this.lastError;
+  }
+
+  /**
+   * Where frame `i` of the last decode() ends in its chunk: the bytes after it (an HTTP
+   * request's body, say) start there. A frame begun in an earlier chunk ends in this one.
+   */
+  end(i: number): number {
+    return this.ends[i];
+  }
+
+  private add(frames: Frame<V>[], frame: Frame<V>, end: number): void {
+    this.ends[frames.push(frame) - 1] = end;
   }
 
   /** The stream is malformed: remembered (later chunks are refused), reported by decode(). */
@@ -155,10 +152,10 @@ export class FrameDecoder<V extends Uint8Array = Uint8Array> {
     return FAULT;
   }
 
-  private scan(chunk: Uint8Array, off: number): number {
+  private scan(chunk: Uint8Array, off: number, frames: Frame<V>[]): number {
     const end = chunk.length;
     const k = this.pick(end - off);
-    if (this.items) return this.scanItems(k, chunk, off);
+    if (this.items) return this.scanItems(k, chunk, off, frames);
     const r = k.scanFrames(chunk, off, end, this.maxFrame, this.response);
     const t = k.table();
     const n = t[0];
@@ -168,20 +165,20 @@ export class FrameDecoder<V extends Uint8Array = Uint8Array> {
     for (let i = 0, e = HEAD; i < n; i++, e += 4) {
       const at = t[e + 2];
       const len = t[e + 3];
-      this.add({ modifier1: t[e], modifier2: t[e + 1], body: new Uint8Array(chunk.buffer, base + at, len) }, off + at + len);
+      this.add(frames, { modifier1: t[e], modifier2: t[e + 1], body: new Uint8Array(chunk.buffer, base + at, len) }, off + at + len);
     }
     if (r < 0) return this.fault(r, this.tooLarge(`a frame's datasize is ${chunk[off + consumed + 1] | (chunk[off + consumed + 2] << 8)} bytes`));
     off += consumed;
     if (status === SCAN_FULL) return off;
     if (status === SCAN_DICT) {
       const size = chunk[off + 1] | (chunk[off + 2] << 8);
-      if (end - off >= 4 + size) return this.startRaw(chunk, off, size, off + 4 + size);
+      if (end - off >= 4 + size) return this.startRaw(chunk, off, size, off + 4 + size, frames);
     }
     this.keep(chunk.subarray(off, end));
     return end;
   }
 
-  private scanItems(k: Kernel, chunk: Uint8Array, off: number): number {
+  private scanItems(k: Kernel, chunk: Uint8Array, off: number, frames: Frame<V>[]): number {
     const end = chunk.length;
     const r = k.scanRequests(chunk, off, end, this.maxFrame);
     const t = k.table();
@@ -197,13 +194,13 @@ export class FrameDecoder<V extends Uint8Array = Uint8Array> {
       const body = new Uint8Array(buf, base + at, len);
       const count = t[e + 4] | 0;
       if (count < 0) {
-        this.add({ modifier1: t[e], modifier2: t[e + 1], body, itemsError: codeName(count) }, off + at + len);
+        this.add(frames, { modifier1: t[e], modifier2: t[e + 1], body, itemsError: codeName(count) }, off + at + len);
         e += 5;
         continue;
       }
       const items: V[] = new Array(count);
       for (let j = 0, x = e + 5; j < count; j++, x += 2) items[j] = new V(buf, base + t[x], t[x + 1]);
-      this.add({ modifier1: t[e], modifier2: t[e + 1], body, items }, off + at + len);
+      this.add(frames, { modifier1: t[e], modifier2: t[e + 1], body, items }, off + at + len);
       e += 5 + 2 * count;
     }
     if (r < 0) return this.fault(r, this.tooLarge(`a frame's datasize is ${chunk[off + consumed + 1] | (chunk[off + consumed + 2] << 8)} bytes`));
@@ -231,7 +228,7 @@ export class FrameDecoder<V extends Uint8Array = Uint8Array> {
   }
 
   /** Completes the frame in `pending` from `chunk`; returns how far it read. */
-  private fillPending(chunk: Uint8Array, off: number): number {
+  private fillPending(chunk: Uint8Array, off: number, frames: Frame<V>[]): number {
     if (this.pendingLen < 4) {
       const take = Math.min(4 - this.pendingLen, chunk.length - off);
       this.keep(chunk.subarray(off, off + take));
@@ -247,9 +244,9 @@ export class FrameDecoder<V extends Uint8Array = Uint8Array> {
     if (this.pendingLen < 4 + size) return off;
     const p = this.pending;
     this.pendingLen = 0;
-    if (dict) return this.startRaw(p, 0, size, off);
+    if (dict) return this.startRaw(p, 0, size, off, frames);
     const frame: Frame<V> = { modifier1: p[0], modifier2: p[3], body: p.slice(4, 4 + size) };
-    this.add(this.items ? this.withItems(frame) : frame, off);
+    this.add(frames, this.items ? this.withItems(frame) : frame, off);
     return off;
   }
 
@@ -273,7 +270,7 @@ export class FrameDecoder<V extends Uint8Array = Uint8Array> {
    * A 64-bit-form header + dict at b[off..] (the chunk read up to `next`): reads
    * CONTENT_LENGTH, then gathers the result. Returns `next`, or FAULT.
    */
-  private startRaw(b: Uint8Array, off: number, size: number, next: number): number {
+  private startRaw(b: Uint8Array, off: number, size: number, next: number, frames: Frame<V>[]): number {
     const length = contentLength(this.dictKernel, b.subarray(off + 4, off + 4 + size));
     if (length instanceof CodecError) {
       this.failed = length;
@@ -282,7 +279,7 @@ export class FrameDecoder<V extends Uint8Array = Uint8Array> {
     if (length > this.maxFrame) return this.fault(CODES.FRAME_TOO_LARGE, this.tooLarge(`the answer's CONTENT_LENGTH is ${length} bytes`));
     const m1 = b[off];
     if (length === 0) {
-      this.add({ modifier1: m1, modifier2: MODIFIER2.DICT, body: new Uint8Array(0) }, next);
+      this.add(frames, { modifier1: m1, modifier2: MODIFIER2.DICT, body: new Uint8Array(0) }, next);
       return next;
     }
     this.raw = new Uint8Array(length);
@@ -290,13 +287,13 @@ export class FrameDecoder<V extends Uint8Array = Uint8Array> {
     return next;
   }
 
-  private fillRaw(chunk: Uint8Array, off: number): number {
+  private fillRaw(chunk: Uint8Array, off: number, frames: Frame<V>[]): number {
     const raw = this.raw!;
     const take = Math.min(raw.length - this.rawFilled, chunk.length - off);
     raw.set(chunk.subarray(off, off + take), this.rawFilled);
     this.rawFilled += take;
     if (this.rawFilled === raw.length) {
-      this.add({ modifier1: this.rawModifier1, modifier2: MODIFIER2.DICT, body: raw }, off + take);
+      this.add(frames, { modifier1: this.rawModifier1, modifier2: MODIFIER2.DICT, body: raw }, off + take);
       this.raw = null;
       this.rawFilled = 0;
     }

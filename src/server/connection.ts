@@ -2,7 +2,7 @@
 // handed on (an RPC call to its function, whose result goes to the Sender; an HTTP request
 // to the hand-off), and the connection's life: draining on close(), the peer's FIN, ending.
 import type { Socket } from 'node:net';
-import type { Codec, Decoded, FrameDecoder, Frame } from '../codec/index.js';
+import type { Codec, FrameDecoder, Frame } from '../codec/index.js';
 import { MAX_ITEMS, MODIFIER2, RPC_MODIFIER1, VARS_MODIFIER1 } from '../codec/constants.js';
 import { CodecError } from '../codec/errors.js';
 import { TextBytes } from '../codec/text-bytes.js';
@@ -50,11 +50,11 @@ export class Connection implements SenderOwner, Watched {
   /** close() or the peer's FIN asked: end once everything read is answered. */
   private draining = false;
   private isEnded = false;
-  /** The last chunk decoded, and its frames from `next` on: those not run yet. */
+  /** The last chunk decoded, its frames from `next` on (those not run yet), and its fault. */
   private chunk: Uint8Array | null = null;
-  private decoded: Decoded<TextBytes> | null = null;
   private frames = NO_FRAMES;
   private next = 0;
+  private bad: CodecError | null = null;
   /** Reading paused with frames of the chunk not run yet (see run()). */
   private stalled = false;
 
@@ -143,10 +143,9 @@ export class Connection implements SenderOwner, Watched {
       this.socket.unshift(chunk);
       return;
     }
-    const d = this.decoder.decode(chunk);
+    this.frames = this.decoder.decode(chunk);
+    this.bad = this.decoder.error;
     this.chunk = chunk;
-    this.decoded = d;
-    this.frames = d.frames;
     this.next = 0;
     this.run();
   }
@@ -170,7 +169,7 @@ export class Connection implements SenderOwner, Watched {
     this.next = i;
     this.stalled = i < frames.length && this.accepting;
     if (!this.stalled) {
-      const bad = this.decoded!.error;
+      const bad = this.bad;
       this.chunk = null;
       this.frames = NO_FRAMES;
       if (bad !== null && this.accepting) {
@@ -223,7 +222,7 @@ export class Connection implements SenderOwner, Watched {
   /** The HTTP request in frame `i`: the bytes read past it are the start of its body. */
   private handOff(frame: Frame<TextBytes>, bridge: Bridge, i: number): void {
     this.accepting = false;
-    const rest = this.chunk!.subarray(this.decoded!.ends[i]);
+    const rest = this.chunk!.subarray(this.decoder.end(i));
     // What the decoder holds past the packet is body, not a frame.
     this.decoder.reset();
     const host = this.host;

@@ -172,12 +172,15 @@ export function properties(e: Engines) {
             let error = '';
             let prev = 0;
             for (const p of chunked ? [...points, wire.length] : [wire.length]) {
-              const r = d.decode(wire.subarray(prev, p));
-              if (r.ends.length !== r.frames.length) throw new Error(`decode() gave ${r.ends.length} ends for ${r.frames.length} frames`);
-              frames.push(...r.frames);
-              for (const x of r.ends) ends.push(prev + x);
+              const got = d.decode(wire.subarray(prev, p));
+              got.forEach((_, j) => {
+                const x = d.end(j);
+                if (!(x > 0 && x <= p - prev)) throw new Error(`decode() says frame ${j} ends at ${x}, outside its ${p - prev}-byte chunk`);
+                ends.push(prev + x);
+              });
+              frames.push(...got);
               prev = p;
-              if (r.error !== null) { error = r.error.code; break; }
+              if (d.error !== null) { error = d.error.code; break; }
             }
             return { frames, ends, error };
           };
