@@ -130,7 +130,7 @@ export class Connection implements SenderOwner, Watched {
       this.logClose(`the peer closed its side in the middle of a packet (${this.decoder.buffered} bytes)`);
     }
     this.draining = true;
-    if (this.sender.queued === 0 && (!this.stalled || !this.accepting)) this.end();
+    if (this.sender.queued === 0 && this.finishing) this.end();
   }
 
   private onData(chunk: Buffer): void {
