@@ -92,6 +92,7 @@ export class FrameDecoder<V extends Uint8Array = Uint8Array> {
     this.raw = null;
     this.rawFilled = 0;
     this.failed = null;
+    this.lastError = null;
   }
 
   /** The complete frames of the stream so far; throws the CodecError of a malformed stream. */
