@@ -1,33 +1,22 @@
 // uwsgi packet kernels. Everything lives in three static regions placed after the
-// static data: IN (bytes the host copies in, or a socket reads into), TABLE (u32 words:
-// a 4-word head, then entries) and OUT (encoded bytes the host copies out).
+// static data: IN (bytes the host copies in), TABLE (u32 words: a head, then entries) and
+// OUT (encoded bytes the host copies out). Their sizes, the table's shapes, the scan
+// statuses and the error codes come from kernel-spec.json (kernel-spec.generated.ts).
 // Memory is fixed (initialMemory == maximumMemory) and nothing is allocated, so the
 // host's views never detach and no managed object ever crosses the boundary.
 //
-// Every export returns a non-negative count/length or one of the negative codes in
-// ./codes.ts; the TypeScript kernel (src/codec/ts-kernel.ts) follows the same rules
-// in the same order, which is what the equivalence tests hold both to.
+// Every export returns a non-negative count/length or one of the negative codes; the
+// TypeScript kernel (src/codec/ts-kernel.ts) follows the same rules in the same order,
+// which is what the equivalence tests hold both to.
 
 import {
   E_SHORT_HEADER, E_WRONG_MODIFIER1, E_SIZE_MISMATCH, E_TRUNCATED_LENGTH,
   E_TRUNCATED_ITEM, E_EMPTY_KEY, E_EMPTY_NAME, E_NAME_TOO_LONG, E_TOO_MANY_ARGS,
   E_BODY_TOO_LARGE, E_FRAME_TOO_LARGE, E_INVALID_MODIFIER,
-} from "./codes";
-
-const IN_CAP: u32 = 262144;
-const TABLE_WORDS: u32 = 65536;
-const OUT_CAP: u32 = 131072;
-const HEAD: u32 = 4;
-
-const RPC_MODIFIER1: u32 = 173;
-const MAX_BODY: u32 = 65535;
-const MAX_NAME: u32 = 255;
-const MAX_ITEMS: u32 = 255;
-const DICT_MODIFIER2: u32 = 5;
-
-const STATUS_NEED_MORE: u32 = 0;
-const STATUS_DICT: u32 = 1;
-const STATUS_FULL: u32 = 2;
+  IN_CAP, TABLE_WORDS, HEAD,
+  RPC_MODIFIER1, MAX_BODY, MAX_NAME, MAX_ITEMS, DICT_MODIFIER2,
+  SCAN_NEED_MORE, SCAN_DICT, SCAN_FULL,
+} from "./kernel-spec.generated";
 
 @inline function base(): usize { return (__heap_base + 15) & ~(<usize>15); }
 @inline function inp(): usize { return base(); }
@@ -42,7 +31,6 @@ export function inCap(): u32 { return IN_CAP; }
 export function tablePtr(): usize { return tbl(); }
 export function tableWords(): u32 { return TABLE_WORDS; }
 export function outPtr(): usize { return out(); }
-export function outCap(): u32 { return OUT_CAP; }
 
 // ---- decoding ------------------------------------------------------------------
 
@@ -143,14 +131,14 @@ export function scanFrames(len: u32, maxBody: u32, stopAtDict: u32): i32 {
   const cap = (TABLE_WORDS - HEAD) >> 2;
   let pos: u32 = 0;
   let n: u32 = 0;
-  let status = STATUS_NEED_MORE;
+  let status = SCAN_NEED_MORE;
   let code: i32 = 0;
   while (len - pos >= 4) {
-    if (n == cap) { status = STATUS_FULL; break; }
+    if (n == cap) { status = SCAN_FULL; break; }
     const m1 = <u32>load<u8>(src + pos);
     const size = <u32>load<u16>(src + pos + 1);
     const m2 = <u32>load<u8>(src + pos + 3);
-    if (stopAtDict != 0 && m2 == DICT_MODIFIER2) { status = STATUS_DICT; break; }
+    if (stopAtDict != 0 && m2 == DICT_MODIFIER2) { status = SCAN_DICT; break; }
     if (size > maxBody) { code = E_FRAME_TOO_LARGE; break; }
     if (size > len - pos - 4) break;
     const e = n << 2;
@@ -178,7 +166,7 @@ export function scanRequests(len: u32, maxBody: u32): i32 {
   let pos: u32 = 0;
   let tp = t0;
   let n: u32 = 0;
-  let status = STATUS_NEED_MORE;
+  let status = SCAN_NEED_MORE;
   let code: i32 = 0;
   while (len - pos >= 4) {
     const h = src + pos;
@@ -186,7 +174,7 @@ export function scanRequests(len: u32, maxBody: u32): i32 {
     if (size > maxBody) { code = E_FRAME_TOO_LARGE; break; }
     if (size > len - pos - 4) break;
     // An item takes at least 3 bytes: size / 3 pairs is the most this frame can need.
-    if (tp + 20 + (<usize>(size / 3) << 3) > tEnd) { status = STATUS_FULL; break; }
+    if (tp + 20 + (<usize>(size / 3) << 3) > tEnd) { status = SCAN_FULL; break; }
     store<u32>(tp, <u32>load<u8>(h));
     store<u32>(tp, <u32>load<u8>(h, 3), 4);
     store<u32>(tp, pos + 4, 8);

@@ -3,7 +3,7 @@ import { HEADER_SIZE, MAX_BODY } from './constants.js';
 import { type DecoderOptions, FrameDecoder, type ViewClass } from './decoder.js';
 import { CodecError } from './errors.js';
 import type { Kernel } from './kernel.js';
-import { HEAD } from './layout.js';
+import { HEAD } from './kernel-spec.generated.js';
 import { refusedArray, refusedDecode, refusedHeader, refusedRequest, refusedResponse, refusedVars, shortHeader } from './refusals.js';
 
 export type Engine = 'wasm' | 'ts';

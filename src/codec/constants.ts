@@ -1,17 +1,16 @@
-/** uwsgi protocol constants (uWSGI 2.0: core/protocol.c, core/rpc.c, plugins/rpc). */
+/**
+ * uwsgi protocol constants (uWSGI 2.0: core/protocol.c, core/rpc.c, plugins/rpc). The ones
+ * the kernels check too come from assembly/kernel-spec.json.
+ */
+import { DICT_MODIFIER2, MAX_BODY, MAX_ITEMS, MAX_NAME, RPC_MODIFIER1 } from './kernel-spec.generated.js';
+
+export { MAX_BODY, MAX_ITEMS, MAX_NAME, RPC_MODIFIER1 };
 
 export const HEADER_SIZE = 4;
-/** modifier1 of RPC requests and of their uwsgi-framed answers. */
-export const RPC_MODIFIER1 = 173;
 /** modifier1 of plain uwsgi requests (a vars dict: nginx uwsgi_pass, Apache). */
 export const VARS_MODIFIER1 = 0;
-/** datasize is a u16: the most a body can hold. */
-export const MAX_BODY = 65535;
-/** The function name is 1..255 bytes (uWSGI keeps it in a 256-byte slot). */
-export const MAX_NAME = 255;
-/** Function + 254 args: uWSGI's parser takes at most 255 items. */
-export const MAX_ARGS = 254;
-export const MAX_ITEMS = MAX_ARGS + 1;
+/** At most this many args follow the function name. */
+export const MAX_ARGS = MAX_ITEMS - 1;
 
 /** Request modifier2: how the caller wants the answer. */
 export const MODIFIER2 = {
@@ -24,7 +23,7 @@ export const MODIFIER2 = {
   XMLRPC: 3,
   JSONRPC: 4,
   /** answers only: a CONTENT_LENGTH dict, then that many raw bytes. */
-  DICT: 5,
+  DICT: DICT_MODIFIER2,
 } as const;
 
 export const CONTENT_LENGTH = 'CONTENT_LENGTH';

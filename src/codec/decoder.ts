@@ -1,8 +1,9 @@
+// The stream decoder: chunks of a uwsgi stream in, complete frames out, with where each ends.
 import { CODES, type CodecErrorCode, MESSAGES, codeName } from './codes.js';
 import { CONTENT_LENGTH, DEFAULT_MAX_FRAME, DEFAULT_MAX_RESPONSE, MODIFIER2 } from './constants.js';
-import { CodecError, fail } from './errors.js';
+import { CodecError } from './errors.js';
 import type { Kernel } from './kernel.js';
-import { HEAD, SCAN_DICT, SCAN_FULL } from './layout.js';
+import { HEAD, SCAN_DICT, SCAN_FULL } from './kernel-spec.generated.js';
 
 export interface Frame<V extends Uint8Array = Uint8Array> {
   modifier1: number;
@@ -37,15 +38,19 @@ export type ScanPicker = (len: number) => Kernel;
 
 const CL_BYTES = new TextEncoder().encode(CONTENT_LENGTH);
 
+/** A step's answer when the stream is malformed (the error is in `failed`). */
+const FAULT = -1;
+
 /**
  * A per-connection frame decoder: TCP chunks of any size and boundary in, complete frames
  * out. A chunk is scanned in place by a kernel; only a frame split across chunks is
  * copied (into `pending`), and a 64-bit-form result is gathered into one buffer of
- * exactly its CONTENT_LENGTH.
+ * exactly its CONTENT_LENGTH. decode() never throws (see `error`, and end() for where each
+ * frame ends); push() is the same, throwing a malformed stream's error.
  */
 export class FrameDecoder<V extends Uint8Array = Uint8Array> {
-  readonly response: boolean;
-  readonly maxFrame: number;
+  private readonly response: boolean;
+  private readonly maxFrame: number;
   private readonly items: boolean;
   private readonly itemClass: ViewClass<V>;
   private readonly pick: ScanPicker;
@@ -58,6 +63,10 @@ export class FrameDecoder<V extends Uint8Array = Uint8Array> {
   private rawFilled = 0;
   private rawModifier1 = 0;
   private failed: CodecError | null = null;
+  /** What the last decode() found wrong, or null. */
+  private lastError: CodecError | null = null;
+  /** Where each frame of the last decode() ends in its chunk (entries past its count are stale). */
+  private readonly ends: number[] = [];
 
   constructor(pick: ScanPicker, dictKernel: Kernel, options: DecoderOptions<V> = {}) {
     this.pick = pick;
@@ -83,28 +92,65 @@ export class FrameDecoder<V extends Uint8Array = Uint8Array> {
     this.raw = null;
     this.rawFilled = 0;
     this.failed = null;
+    this.lastError = null;
   }
 
+  /** The complete frames of the stream so far; throws the CodecError of a malformed stream. */
   push(chunk: Uint8Array): Frame<V>[] {
-    if (this.failed !== null) throw new CodecError('DECODER_FAILED', `the stream decoder already failed (${this.failed.code}); reset() it or make a new one`);
-    if (!(chunk instanceof Uint8Array)) throw new CodecError('INVALID_INPUT', 'chunk is not a Uint8Array');
+    const frames = this.decode(chunk);
+    if (this.lastError !== null) throw this.lastError;
+    return frames;
+  }
+
+  /**
+   * The complete frames of the stream so far (a fresh array, the caller's to keep). Never
+   * throws: a malformed stream's CodecError is in `error`, the frames before the fault are
+   * returned, and later calls return none until reset(). `end(i)` says where each ends.
+   */
+  decode(chunk: Uint8Array): Frame<V>[] {
     const frames: Frame<V>[] = [];
-    try {
+    this.lastError = null;
+    if (this.failed !== null) {
+      this.lastError = new CodecError('DECODER_FAILED', `the stream decoder already failed (${this.failed.code}); reset() it or make a new one`);
+    } else if (!(chunk instanceof Uint8Array)) {
+      this.lastError = new CodecError('INVALID_INPUT', 'chunk is not a Uint8Array');
+    } else {
       let off = 0;
       const end = chunk.length;
       while (off < end) {
         if (this.raw !== null) off = this.fillRaw(chunk, off, frames);
         else if (this.pendingLen > 0) off = this.fillPending(chunk, off, frames);
         else off = this.scan(chunk, off, frames);
+        if (off === FAULT) {
+          this.lastError = this.failed;
+          break;
+        }
       }
-    } catch (err) {
-      if (err instanceof CodecError) {
-        err.frames = frames;
-        this.failed = err;
-      }
-      throw err;
     }
     return frames;
+  }
+
+  /** Why the last decode() found the stream malformed, or null. */
+  get error(): CodecError | null {
+    return this.lastError;
+  }
+
+  /**
+   * Where frame `i` of the last decode() ends in its chunk: the bytes after it (an HTTP
+   * request's body, say) start there. A frame begun in an earlier chunk ends in this one.
+   */
+  end(i: number): number {
+    return this.ends[i];
+  }
+
+  private add(frames: Frame<V>[], frame: Frame<V>, end: number): void {
+    this.ends[frames.push(frame) - 1] = end;
+  }
+
+  /** The stream is malformed: remembered (later chunks are refused), reported by decode(). */
+  private fault(n: number, message?: string): number {
+    this.failed = new CodecError(codeName(n), message);
+    return FAULT;
   }
 
   private scan(chunk: Uint8Array, off: number, frames: Frame<V>[]): number {
@@ -118,20 +164,16 @@ export class FrameDecoder<V extends Uint8Array = Uint8Array> {
     const status = t[2];
     const base = chunk.byteOffset + off;
     for (let i = 0, e = HEAD; i < n; i++, e += 4) {
-      frames.push({ modifier1: t[e], modifier2: t[e + 1], body: new Uint8Array(chunk.buffer, base + t[e + 2], t[e + 3]) });
+      const at = t[e + 2];
+      const len = t[e + 3];
+      this.add(frames, { modifier1: t[e], modifier2: t[e + 1], body: new Uint8Array(chunk.buffer, base + at, len) }, off + at + len);
     }
-    if (r < 0) {
-      const head = chunk.subarray(off + consumed, off + consumed + 4);
-      fail(r, this.tooLarge(`a frame's datasize is ${head[1] | (head[2] << 8)} bytes`));
-    }
+    if (r < 0) return this.fault(r, this.tooLarge(`a frame's datasize is ${chunk[off + consumed + 1] | (chunk[off + consumed + 2] << 8)} bytes`));
     off += consumed;
     if (status === SCAN_FULL) return off;
     if (status === SCAN_DICT) {
       const size = chunk[off + 1] | (chunk[off + 2] << 8);
-      if (end - off >= 4 + size) {
-        this.startRaw(chunk, off, size, frames);
-        return off + 4 + size;
-      }
+      if (end - off >= 4 + size) return this.startRaw(chunk, off, size, off + 4 + size, frames);
     }
     this.keep(chunk.subarray(off, end));
     return end;
@@ -148,22 +190,21 @@ export class FrameDecoder<V extends Uint8Array = Uint8Array> {
     const base = chunk.byteOffset + off;
     const V = this.itemClass;
     for (let i = 0, e = HEAD; i < n; i++) {
-      const body = new Uint8Array(buf, base + t[e + 2], t[e + 3]);
+      const at = t[e + 2];
+      const len = t[e + 3];
+      const body = new Uint8Array(buf, base + at, len);
       const count = t[e + 4] | 0;
       if (count < 0) {
-        frames.push({ modifier1: t[e], modifier2: t[e + 1], body, itemsError: codeName(count) });
+        this.add(frames, { modifier1: t[e], modifier2: t[e + 1], body, itemsError: codeName(count) }, off + at + len);
         e += 5;
         continue;
       }
       const items: V[] = new Array(count);
       for (let j = 0, x = e + 5; j < count; j++, x += 2) items[j] = new V(buf, base + t[x], t[x + 1]);
-      frames.push({ modifier1: t[e], modifier2: t[e + 1], body, items });
+      this.add(frames, { modifier1: t[e], modifier2: t[e + 1], body, items }, off + at + len);
       e += 5 + 2 * count;
     }
-    if (r < 0) {
-      const head = chunk.subarray(off + consumed, off + consumed + 4);
-      fail(r, this.tooLarge(`a frame's datasize is ${head[1] | (head[2] << 8)} bytes`));
-    }
+    if (r < 0) return this.fault(r, this.tooLarge(`a frame's datasize is ${chunk[off + consumed + 1] | (chunk[off + consumed + 2] << 8)} bytes`));
     off += consumed;
     if (status === SCAN_FULL) return off;
     this.keep(chunk.subarray(off, end));
@@ -197,18 +238,16 @@ export class FrameDecoder<V extends Uint8Array = Uint8Array> {
     }
     const size = this.pending[1] | (this.pending[2] << 8);
     const dict = this.response && this.pending[3] === MODIFIER2.DICT;
-    if (!dict && size > this.maxFrame) fail(CODES.FRAME_TOO_LARGE, this.tooLarge(`a frame's datasize is ${size} bytes`));
+    if (!dict && size > this.maxFrame) return this.fault(CODES.FRAME_TOO_LARGE, this.tooLarge(`a frame's datasize is ${size} bytes`));
     const take = Math.min(4 + size - this.pendingLen, chunk.length - off);
     this.keep(chunk.subarray(off, off + take));
     off += take;
     if (this.pendingLen < 4 + size) return off;
     const p = this.pending;
     this.pendingLen = 0;
-    if (dict) this.startRaw(p, 0, size, frames);
-    else {
-      const frame: Frame<V> = { modifier1: p[0], modifier2: p[3], body: p.slice(4, 4 + size) };
-      frames.push(this.items ? this.withItems(frame) : frame);
-    }
+    if (dict) return this.startRaw(p, 0, size, off, frames);
+    const frame: Frame<V> = { modifier1: p[0], modifier2: p[3], body: p.slice(4, 4 + size) };
+    this.add(frames, this.items ? this.withItems(frame) : frame, off);
     return off;
   }
 
@@ -228,17 +267,25 @@ export class FrameDecoder<V extends Uint8Array = Uint8Array> {
     this.pendingLen = need;
   }
 
-  /** A 64-bit-form header + dict at b[off..]: read CONTENT_LENGTH, then gather the result. */
-  private startRaw(b: Uint8Array, off: number, size: number, frames: Frame<V>[]): void {
+  /**
+   * A 64-bit-form header + dict at b[off..] (the chunk read up to `next`): reads
+   * CONTENT_LENGTH, then gathers the result. Returns `next`, or FAULT.
+   */
+  private startRaw(b: Uint8Array, off: number, size: number, next: number, frames: Frame<V>[]): number {
     const length = contentLength(this.dictKernel, b.subarray(off + 4, off + 4 + size));
-    if (length > this.maxFrame) fail(CODES.FRAME_TOO_LARGE, this.tooLarge(`the answer's CONTENT_LENGTH is ${length} bytes`));
+    if (length instanceof CodecError) {
+      this.failed = length;
+      return FAULT;
+    }
+    if (length > this.maxFrame) return this.fault(CODES.FRAME_TOO_LARGE, this.tooLarge(`the answer's CONTENT_LENGTH is ${length} bytes`));
     const m1 = b[off];
     if (length === 0) {
-      frames.push({ modifier1: m1, modifier2: MODIFIER2.DICT, body: new Uint8Array(0) });
-      return;
+      this.add(frames, { modifier1: m1, modifier2: MODIFIER2.DICT, body: new Uint8Array(0) }, next);
+      return next;
     }
     this.raw = new Uint8Array(length);
     this.rawModifier1 = m1;
+    return next;
   }
 
   private fillRaw(chunk: Uint8Array, off: number, frames: Frame<V>[]): number {
@@ -247,7 +294,7 @@ export class FrameDecoder<V extends Uint8Array = Uint8Array> {
     raw.set(chunk.subarray(off, off + take), this.rawFilled);
     this.rawFilled += take;
     if (this.rawFilled === raw.length) {
-      frames.push({ modifier1: this.rawModifier1, modifier2: MODIFIER2.DICT, body: raw });
+      this.add(frames, { modifier1: this.rawModifier1, modifier2: MODIFIER2.DICT, body: raw }, off + take);
       this.raw = null;
       this.rawFilled = 0;
     }
@@ -255,10 +302,10 @@ export class FrameDecoder<V extends Uint8Array = Uint8Array> {
   }
 }
 
-/** CONTENT_LENGTH of a 64-bit-form dict: plain decimal digits, a safe integer. */
-export function contentLength(k: Kernel, dict: Uint8Array): number {
+/** CONTENT_LENGTH of a 64-bit-form dict (plain decimal digits, a safe integer), or why it has none. */
+function contentLength(k: Kernel, dict: Uint8Array): number | CodecError {
   const n = k.decodeVars(dict);
-  if (n < 0) fail(n, `the 64-bit answer's dict is malformed: ${MESSAGES[codeName(n)]}`);
+  if (n < 0) return new CodecError(codeName(n), `the 64-bit answer's dict is malformed: ${MESSAGES[codeName(n)]}`);
   const t = k.table();
   for (let i = 0, e = HEAD; i < n; i++, e += 4) {
     if (t[e + 1] !== CL_BYTES.length || !same(dict, t[e], CL_BYTES)) continue;
@@ -268,13 +315,13 @@ export function contentLength(k: Kernel, dict: Uint8Array): number {
     let v = 0;
     for (let j = 0; j < vl; j++) {
       const c = dict[vo + j] - 48;
-      if (c < 0 || c > 9) fail(CODES.BAD_CONTENT_LENGTH, "the 64-bit answer's CONTENT_LENGTH is not a decimal number");
+      if (c < 0 || c > 9) return new CodecError('BAD_CONTENT_LENGTH', "the 64-bit answer's CONTENT_LENGTH is not a decimal number");
       v = v * 10 + c;
     }
     if (!Number.isSafeInteger(v)) break;
     return v;
   }
-  return fail(CODES.BAD_CONTENT_LENGTH);
+  return new CodecError('BAD_CONTENT_LENGTH');
 }
 
 function same(b: Uint8Array, off: number, want: Uint8Array): boolean {

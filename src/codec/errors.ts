@@ -1,4 +1,5 @@
-import { type CodecErrorCode, CODES, MESSAGES, codeName } from './codes.js';
+// The codec's one error type, and how a kernel's negative return becomes one.
+import { type CodecErrorCode, MESSAGES, codeName } from './codes.js';
 
 export type { CodecErrorCode };
 
@@ -8,8 +9,6 @@ export type { CodecErrorCode };
  */
 export class CodecError extends Error {
   readonly code: CodecErrorCode;
-  /** Complete frames a stream decoder had found before the fault, in order. */
-  frames?: unknown[];
 
   constructor(code: CodecErrorCode, message?: string) {
     super(message ?? MESSAGES[code]);
@@ -22,5 +21,3 @@ export class CodecError extends Error {
 export function fail(n: number, message?: string): never {
   throw new CodecError(codeName(n), message);
 }
-
-export { CODES };

@@ -1,13 +1,12 @@
 import type { Input } from './bytes.js';
 
 /**
- * What an engine implements: packet parsing into the offset table (layout.ts) and packet
- * serialization. Decoders return a count/length or a negative code (codes.ts); encoders
- * return the encoded bytes (a fresh view the caller owns) or throw CodecError.
- * Inputs are already type-checked by the codec.
+ * What an engine implements: packet parsing into the offset table (its layout in
+ * assembly/kernel-spec.json) and packet serialization. Decoders return a count/length or a
+ * negative code (CODES); encoders return the encoded bytes (a fresh view the caller owns)
+ * or throw CodecError. Inputs are already type-checked by the codec.
  */
 export interface Kernel {
-  readonly engine: 'wasm' | 'ts';
   /** The table the last decode filled; fetch it after each call. */
   table(): Uint32Array;
   decodeHeader(bytes: Uint8Array): number;
@@ -16,7 +15,7 @@ export interface Kernel {
   decodeRequest(packet: Uint8Array): number;
   /** Frames in bytes[start, end); table offsets are relative to `start`. */
   scanFrames(bytes: Uint8Array, start: number, end: number, maxBody: number, stopAtDict: boolean): number;
-  /** Frames and, in the same pass, each one's array items (layout.ts: requests). */
+  /** Frames and, in the same pass, each one's array items (the spec's `requests` table). */
   scanRequests(bytes: Uint8Array, start: number, end: number, maxBody: number): number;
   encodeHeader(modifier1: number, size: number, modifier2: number): Uint8Array;
   /** Header (173, size, modifier2) + [name, ...args], with the RPC limits. */

@@ -3,7 +3,7 @@ import { CODES } from './codes.js';
 import { CONTENT_LENGTH, HEADER_SIZE, MAX_BODY, MAX_ITEMS, MAX_NAME, MODIFIER2, RPC_MODIFIER1 } from './constants.js';
 import { fail } from './errors.js';
 import type { Kernel } from './kernel.js';
-import { HEAD, SCAN_DICT, SCAN_FULL, SCAN_NEED_MORE, TABLE_WORDS } from './layout.js';
+import { HEAD, SCAN_DICT, SCAN_FULL, SCAN_NEED_MORE, TABLE_WORDS } from './kernel-spec.generated.js';
 
 const {
   SHORT_HEADER, WRONG_MODIFIER1, SIZE_MISMATCH, TRUNCATED_LENGTH, TRUNCATED_ITEM, EMPTY_KEY,
@@ -15,7 +15,6 @@ const CL_KEY = Array.from(CONTENT_LENGTH, (c) => c.charCodeAt(0));
 
 /** The pure-TypeScript engine: same rules, same order, same table as assembly/index.ts. */
 export class TsKernel implements Kernel {
-  readonly engine = 'ts' as const;
   private readonly t = new Uint32Array(TABLE_WORDS);
   private readonly slab = new Slab();
 

@@ -2,7 +2,7 @@ import { type Input, Slab, toBytes, utf8Length } from './bytes.js';
 import { MAX_BODY, RPC_MODIFIER1 } from './constants.js';
 import { fail } from './errors.js';
 import type { Kernel } from './kernel.js';
-import { HEAD, SCAN_FULL, SCAN_NEED_MORE } from './layout.js';
+import { HEAD, SCAN_FULL, SCAN_NEED_MORE } from './kernel-spec.generated.js';
 import { WASM_BASE64 } from './wasm-binary.generated.js';
 
 interface Exports {
@@ -35,7 +35,7 @@ const frameLimit = (maxBody: number): number => Math.min(maxBody, MAX_BODY);
 let compiled: Promise<WebAssembly.Module> | undefined;
 
 /** Compiles the embedded module once per process (lazily: nothing runs at import). */
-export function compileWasm(): Promise<WebAssembly.Module> {
+function compileWasm(): Promise<WebAssembly.Module> {
   compiled ??= (async () => {
     const bin = atob(WASM_BASE64);
     const bytes = new Uint8Array(bin.length);
@@ -50,7 +50,7 @@ export function compileWasm(): Promise<WebAssembly.Module> {
  * module precompiled by the host, for runtimes that forbid compiling WASM from bytes
  * (Cloudflare workerd: import dist/browser/uwsgi-rpc.wasm as a module and pass it in).
  */
-export async function loadWasmKernel(module?: WebAssembly.Module): Promise<WasmKernel> {
+export async function loadWasmKernel(module?: WebAssembly.Module): Promise<Kernel> {
   const instance = await WebAssembly.instantiate(module ?? await compileWasm(), {});
   return new WasmKernel(instance.exports as unknown as Exports);
 }
@@ -59,8 +59,7 @@ export async function loadWasmKernel(module?: WebAssembly.Module): Promise<WasmK
  * The AssemblyScript engine. Bytes are copied into its IN region, the kernel fills the
  * table in place, encoders write OUT which is copied to a slab view the caller owns.
  */
-export class WasmKernel implements Kernel {
-  readonly engine = 'wasm' as const;
+class WasmKernel implements Kernel {
   private readonly x: Exports;
   private readonly inPtr: number;
   private readonly inCap: number;
@@ -88,11 +87,6 @@ export class WasmKernel implements Kernel {
       this.words = new Uint32Array(this.x.memory.buffer, this.tablePtr, this.tableWords);
     }
     return this.u8;
-  }
-
-  /** The IN region as a view, for callers that read straight into it (socket onread). */
-  inRegion(): Uint8Array {
-    return this.views().subarray(this.inPtr, this.inPtr + this.inCap);
   }
 
   table(): Uint32Array {
@@ -140,14 +134,6 @@ export class WasmKernel implements Kernel {
     const r = this.x.scanRequests(len, frameLimit(maxBody));
     if (r >= 0 && len < end - start && this.words[2] === SCAN_NEED_MORE) this.words[2] = SCAN_FULL;
     return r;
-  }
-
-  /**
-   * Scans bytes a socket already read into IN (onread with inRegion()): no copy at all.
-   * Offsets are relative to the start of IN.
-   */
-  scanRequestsInPlace(len: number, maxBody: number): number {
-    return this.x.scanRequests(Math.min(len, this.inCap), frameLimit(maxBody));
   }
 
   private out(len: number): Uint8Array {

@@ -230,14 +230,56 @@ describe.each(ENGINES)('codec, %s engine', (engine) => {
       expect(code(() => c.createDecoder({ items: true, response: true }))).toBe('INVALID_INPUT');
     });
     it('hands over the frames found before a fault', () => {
-      const d = c.createDecoder({ maxFrame: 100 });
+      const wire = concat([c.encodeRequest('a'), c.encodeRequest('b'), c.encodeRequest('c', ['x'.repeat(200)])]);
       try {
-        d.push(concat([c.encodeRequest('a'), c.encodeRequest('b'), c.encodeRequest('c', ['x'.repeat(200)])]));
+        c.createDecoder({ maxFrame: 100 }).push(wire);
         throw new Error('no error');
       } catch (e) {
         expect((e as CodecError).code).toBe('FRAME_TOO_LARGE');
-        expect((e as CodecError).frames?.length).toBe(2);
       }
+      const d = c.createDecoder({ maxFrame: 100 });
+      const frames = d.decode(wire);
+      expect(d.error?.code).toBe('FRAME_TOO_LARGE');
+      expect(frames.length).toBe(2);
+    });
+    it('says where in the chunk each frame ends, whatever the chunking', () => {
+      const requests = [...packets(), ...packets()];
+      const answers = [c.encodeResponse('small'), c.encodeResponse(new Uint8Array(70_000).fill(7)), c.encodeResponse('', 5)];
+      const cases = [{ ps: requests, response: false, items: false }, { ps: requests, response: false, items: true }, { ps: answers, response: true, items: false }];
+      for (const { ps, response, items } of cases) {
+        const all = concat(ps);
+        const bounds = ps.map((_, i) => ps.slice(0, i + 1).reduce((n, p) => n + p.length, 0));
+        for (const step of [1, 7, 20, 4096, all.length]) {
+          const d = c.createDecoder({ response, items });
+          const got: number[] = [];
+          const odd: string[] = [];
+          for (let i = 0; i < all.length; i += step) {
+            const frames = d.decode(all.subarray(i, i + step));
+            if (d.error !== null) odd.push(`at ${i}: ${d.error.code}`);
+            frames.forEach((_, j) => got.push(i + d.end(j)));
+          }
+          const what = `response ${response}, items ${items}, step ${step}`;
+          expect(odd, what).toEqual([]);
+          expect(got, what).toEqual(bounds);
+        }
+      }
+    });
+    it('returns the error of a malformed stream instead of throwing, then refuses more until reset()', () => {
+      const first = c.encodeRequest('a');
+      const d = c.createDecoder({ maxFrame: 10 });
+      const frames = d.decode(concat([first, bytes('ad0b0000')]));
+      expect(d.error?.code).toBe('FRAME_TOO_LARGE');
+      expect(frames.length).toBe(1);
+      expect(d.end(0)).toBe(first.length);
+      expect(d.decode(bytes('00')).length).toBe(0);
+      expect(d.error?.code).toBe('DECODER_FAILED');
+      d.reset();
+      expect(d.decode(first).length).toBe(1);
+      expect(d.error).toBe(null);
+      const e = c.createDecoder();
+      const notBytes: unknown = 'x';
+      e.decode(notBytes as Uint8Array);
+      expect(e.error?.code).toBe('INVALID_INPUT');
     });
   });
 

@@ -4,7 +4,7 @@
 // it is made of, so that model.ts can say what the codec must answer.
 import fc from 'fast-check';
 import { type Input, MAX_BODY, MAX_ITEMS, MAX_NAME, toBytes } from '../../src/codec/index.js';
-import { TABLE_WORDS, HEAD } from '../../src/codec/layout.js';
+import { TABLE_WORDS, HEAD } from '../../src/codec/kernel-spec.generated.js';
 
 /** Around each limit: one under, on it, one over. */
 const around = (...limits: number[]) => limits.flatMap((l) => [l - 1, l, l + 1]).filter((n) => n >= 0);
@@ -254,7 +254,7 @@ export function frameWire(f: StreamFrame): { bytes: Uint8Array; headerLength: nu
   return { bytes, headerLength: 4 + dict.length };
 }
 
-/** Entries of a scan's table (src/codec/layout.ts): frames alone, or words for frames with items. */
+/** Entries of a scan's table (assembly/kernel-spec.json): frames alone, or words for frames with items. */
 const FRAME_ENTRIES = (TABLE_WORDS - HEAD) >> 2;
 const ITEM_WORDS = TABLE_WORDS - HEAD;
 

@@ -1,7 +1,7 @@
 // Equivalence properties of the two engines, shared by `npm test` (a fixed budget of cases)
 // and `npm run fuzz -- --minutes N` (a time budget). Only CodecError may escape a codec call.
 import fc from 'fast-check';
-import { type Codec, CodecError, MAX_BODY } from '../../src/codec/index.js';
+import { type Codec, CodecError, type Frame, MAX_BODY } from '../../src/codec/index.js';
 import { edgeProperties } from './edge-properties.js';
 import { agreeing, type Engines, outcome, show } from './outcome.js';
 
@@ -170,6 +170,41 @@ export function properties(e: Engines): WeightedProperty[] {
           const whole = same((c) => run(c, false));
           const chunked = same((c) => run(c, true));
           if (whole !== chunked) throw new Error(`chunking changed the frames:\n${whole}\n${chunked}`);
+          // decode(): where each frame ends in the stream, and on a fault the frames before it,
+          // the same on every engine and for any chunking.
+          const placed = (c: Codec, chunked: boolean) => {
+            const d = c.createDecoder({ response, maxFrame: response ? 100_000 : 65535 });
+            const frames: Frame[] = [];
+            const ends: number[] = [];
+            let error = '';
+            let prev = 0;
+            for (const p of chunked ? [...points, wire.length] : [wire.length]) {
+              const got = d.decode(wire.subarray(prev, p));
+              got.forEach((_, j) => {
+                const x = d.end(j);
+                if (!(x > 0 && x <= p - prev)) throw new Error(`decode() says frame ${j} ends at ${x}, outside its ${p - prev}-byte chunk`);
+                ends.push(prev + x);
+              });
+              frames.push(...got);
+              prev = p;
+              if (d.error !== null) { error = d.error.code; break; }
+            }
+            return { frames, ends, error };
+          };
+          // Without a fault the frames are push()'s, compared above: their count is enough here.
+          const shown = (c: Codec, chunked: boolean) => {
+            const r = placed(c, chunked);
+            return { ends: r.ends, error: r.error, frames: r.error === '' ? r.frames.length : r.frames };
+          };
+          const placedWhole = same((c) => shown(c, false));
+          if (same((c) => shown(c, true)) !== placedWhole) throw new Error(`chunking changed where frames end:\n${placedWhole}`);
+          if (!response) {
+            // A request frame takes its 4-byte header and its body: each ends that much after the one before.
+            const { frames, ends } = placed(e.ts, false);
+            frames.forEach((f, i) => {
+              if (ends[i] !== (i === 0 ? 0 : ends[i - 1]) + 4 + f.body.length) throw new Error(`frame ${i} ends at ${ends[i]}`);
+            });
+          }
           if (!response) {
             // Parsing items in the scan gives, per frame, exactly what decodeArray gives.
             const withItems = same((c) => run(c, false, true));
