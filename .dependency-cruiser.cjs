@@ -18,7 +18,15 @@ const LAYERS = [
 ];
 
 /** Entry points: package.json exports and the browser bundle. Only entries may import them. */
-const ENTRIES = ['index.ts', 'browser.ts', 'codec/index.ts', 'web/index.ts', 'subscription/index.ts', 'routing/index.ts', 'gateway/index.ts'];
+const ENTRIES = [
+  'index.ts',
+  'browser.ts',
+  'codec/index.ts',
+  'web/index.ts',
+  'subscription/index.ts',
+  'routing/index.ts',
+  'gateway/index.ts',
+];
 
 /** Where node:* may be imported: the Node-only folders, the subscription sender. */
 const NODE_PARTS = ['client/', 'server/', 'gateway/', 'cli/', 'subscription/subscriber.ts'];
@@ -28,13 +36,21 @@ const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const part = (p) => `^src/${escape(p)}${p.endsWith('/') ? '' : '$'}`;
 const any = (parts) => parts.map(part).join('|');
 
-const layerRules = LAYERS.flatMap((layer, level) => layer.map((p) => ({
-  name: `layer-${p.replace(/[/.]/g, '')}`,
-  comment: `src/${p} (layer ${level}) may import only itself and layers below ${level}`,
-  severity: 'error',
-  from: { path: part(p) },
-  to: { path: any(LAYERS.slice(level).flat().filter((q) => q !== p)) },
-}))).filter((rule) => rule.to.path !== '');
+const layerRules = LAYERS.flatMap((layer, level) =>
+  layer.map((p) => ({
+    name: `layer-${p.replace(/[/.]/g, '')}`,
+    comment: `src/${p} (layer ${level}) may import only itself and layers below ${level}`,
+    severity: 'error',
+    from: { path: part(p) },
+    to: {
+      path: any(
+        LAYERS.slice(level)
+          .flat()
+          .filter((q) => q !== p),
+      ),
+    },
+  })),
+).filter((rule) => rule.to.path !== '');
 
 module.exports = {
   forbidden: [

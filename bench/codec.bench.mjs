@@ -3,7 +3,13 @@
 import { writeFileSync } from 'node:fs';
 import { createCodec } from '../dist/src/codec/index.js';
 import { tsKernel, wasmKernel } from '../dist/src/codec/create.js';
-import { naiveDecodeRequest, naiveEncodeRequest, naiveEncodeResponse, naiveItems, naiveScan } from './baselines/naive-codec.mjs';
+import {
+  naiveDecodeRequest,
+  naiveEncodeRequest,
+  naiveEncodeResponse,
+  naiveItems,
+  naiveScan,
+} from './baselines/naive-codec.mjs';
 import { fmt, machine, opsPerSecond, ratio, table } from './lib/measure.mjs';
 
 const ts = await createCodec({ engine: 'ts' });
@@ -11,7 +17,9 @@ const wasm = await createCodec({ engine: 'wasm' });
 const auto = await createCodec({ engine: 'auto' });
 const kernels = { ts: tsKernel(), wasm: await wasmKernel() };
 let sink = 0;
-const use = (r) => { sink ^= r.name.length + r.args.length; };
+const use = (r) => {
+  sink ^= r.name.length + r.args.length;
+};
 
 const req = (bytes) => {
   const n = Math.max(1, Math.floor((bytes - 4 - 6 - 2) / 2) - 2);
@@ -32,7 +40,11 @@ const rows = [];
 async function row(op, bytes, tasks) {
   const r = await opsPerSecond(tasks);
   rows.push({ op, bytes, r });
-  process.stderr.write(`  ${op}: ${Object.entries(r).map(([k, v]) => `${k} ${fmt(v)}/s`).join(', ')}\n`);
+  process.stderr.write(
+    `  ${op}: ${Object.entries(r)
+      .map(([k, v]) => `${k} ${fmt(v)}/s`)
+      .join(', ')}\n`,
+  );
 }
 
 process.stderr.write('bench codec\n');
@@ -45,57 +57,126 @@ for (const [label, p] of Object.entries(packets)) {
   });
 }
 await row('scan 64 pipelined requests to the offset table', pipelined.length, {
-  naive: () => { sink ^= naiveScan(pipelined).length; },
-  ts: () => { sink ^= kernels.ts.scanFrames(pipelined, 0, pipelined.length, 65535, false); },
-  wasm: () => { sink ^= kernels.wasm.scanFrames(pipelined, 0, pipelined.length, 65535, false); },
+  naive: () => {
+    sink ^= naiveScan(pipelined).length;
+  },
+  ts: () => {
+    sink ^= kernels.ts.scanFrames(pipelined, 0, pipelined.length, 65535, false);
+  },
+  wasm: () => {
+    sink ^= kernels.wasm.scanFrames(pipelined, 0, pipelined.length, 65535, false);
+  },
 });
 await row('scan 64 pipelined requests + parse their arrays (offset table)', pipelined.length, {
-  naive: () => { let n = 0; for (const f of naiveScan(pipelined)) n += naiveItems(f.body).length; sink ^= n; },
-  ts: () => { sink ^= kernels.ts.scanRequests(pipelined, 0, pipelined.length, 65535); },
-  wasm: () => { sink ^= kernels.wasm.scanRequests(pipelined, 0, pipelined.length, 65535); },
+  naive: () => {
+    let n = 0;
+    for (const f of naiveScan(pipelined)) n += naiveItems(f.body).length;
+    sink ^= n;
+  },
+  ts: () => {
+    sink ^= kernels.ts.scanRequests(pipelined, 0, pipelined.length, 65535);
+  },
+  wasm: () => {
+    sink ^= kernels.wasm.scanRequests(pipelined, 0, pipelined.length, 65535);
+  },
 });
 // Where auto switches engines: decoder.push({ items: true }) on chunks of 1..64 requests.
 for (const count of [1, 2, 4, 8, 16, 64]) {
   const chunk = pipelined.subarray(0, req(60).length * count);
-  const d = { ts: ts.createDecoder({ items: true }), wasm: wasm.createDecoder({ items: true }), auto: auto.createDecoder({ items: true }) };
-  await row(`decoder.push, items: ${count} request${count > 1 ? 's' : ''} in one chunk (${chunk.length} B)`, chunk.length, {
-    naive: () => { let n = 0; for (const f of naiveScan(chunk)) n += naiveItems(f.body).length; sink ^= n; },
-    ts: () => { sink ^= d.ts.push(chunk).length; },
-    wasm: () => { sink ^= d.wasm.push(chunk).length; },
-    auto: () => { sink ^= d.auto.push(chunk).length; },
-  });
+  const d = {
+    ts: ts.createDecoder({ items: true }),
+    wasm: wasm.createDecoder({ items: true }),
+    auto: auto.createDecoder({ items: true }),
+  };
+  await row(
+    `decoder.push, items: ${count} request${count > 1 ? 's' : ''} in one chunk (${chunk.length} B)`,
+    chunk.length,
+    {
+      naive: () => {
+        let n = 0;
+        for (const f of naiveScan(chunk)) n += naiveItems(f.body).length;
+        sink ^= n;
+      },
+      ts: () => {
+        sink ^= d.ts.push(chunk).length;
+      },
+      wasm: () => {
+        sink ^= d.wasm.push(chunk).length;
+      },
+      auto: () => {
+        sink ^= d.auto.push(chunk).length;
+      },
+    },
+  );
 }
 await row('encode request ~60 B', req(60).length, {
-  naive: () => { sink ^= naiveEncodeRequest('echo', args60).length; },
-  ts: () => { sink ^= ts.encodeRequest('echo', args60).length; },
-  wasm: () => { sink ^= wasm.encodeRequest('echo', args60).length; },
-  auto: () => { sink ^= auto.encodeRequest('echo', args60).length; },
+  naive: () => {
+    sink ^= naiveEncodeRequest('echo', args60).length;
+  },
+  ts: () => {
+    sink ^= ts.encodeRequest('echo', args60).length;
+  },
+  wasm: () => {
+    sink ^= wasm.encodeRequest('echo', args60).length;
+  },
+  auto: () => {
+    sink ^= auto.encodeRequest('echo', args60).length;
+  },
 });
 await row('encode response "Hello World"', 15, {
-  naive: () => { sink ^= naiveEncodeResponse(small).length; },
-  ts: () => { sink ^= ts.encodeResponse(small).length; },
-  wasm: () => { sink ^= wasm.encodeResponse(small).length; },
-  auto: () => { sink ^= auto.encodeResponse(small).length; },
+  naive: () => {
+    sink ^= naiveEncodeResponse(small).length;
+  },
+  ts: () => {
+    sink ^= ts.encodeResponse(small).length;
+  },
+  wasm: () => {
+    sink ^= wasm.encodeResponse(small).length;
+  },
+  auto: () => {
+    sink ^= auto.encodeResponse(small).length;
+  },
 });
 await row('encode response 1 MB (64-bit form), whole', mb.length, {
-  naive: () => { sink ^= naiveEncodeResponse(mb).length; },
-  ts: () => { sink ^= ts.encodeResponse(mb).length; },
-  wasm: () => { sink ^= wasm.encodeResponse(mb).length; },
-  auto: () => { sink ^= auto.encodeResponse(mb).length; },
+  naive: () => {
+    sink ^= naiveEncodeResponse(mb).length;
+  },
+  ts: () => {
+    sink ^= ts.encodeResponse(mb).length;
+  },
+  wasm: () => {
+    sink ^= wasm.encodeResponse(mb).length;
+  },
+  auto: () => {
+    sink ^= auto.encodeResponse(mb).length;
+  },
 });
 await row('encode response 1 MB, header only (body written apart)', mb.length, {
-  naive: () => { sink ^= naiveEncodeResponse(mb).length; },
-  ts: () => { sink ^= ts.encodeResponseHeader(mb.length).length; },
-  wasm: () => { sink ^= wasm.encodeResponseHeader(mb.length).length; },
-  auto: () => { sink ^= auto.encodeResponseHeader(mb.length).length; },
+  naive: () => {
+    sink ^= naiveEncodeResponse(mb).length;
+  },
+  ts: () => {
+    sink ^= ts.encodeResponseHeader(mb.length).length;
+  },
+  wasm: () => {
+    sink ^= wasm.encodeResponseHeader(mb.length).length;
+  },
+  auto: () => {
+    sink ^= auto.encodeResponseHeader(mb.length).length;
+  },
 });
 
 const mbps = (ops, bytes) => fmt((ops * bytes) / 2 ** 20, 1);
 const md = table(
   ['operation', 'naive Buffer ops/s', 'ts ops/s (MB/s)', 'wasm ops/s (MB/s)', 'wasm/ts', 'auto ops/s', 'auto/naive'],
   rows.map(({ op, bytes, r }) => [
-    op, fmt(r.naive), `${fmt(r.ts)} (${mbps(r.ts, bytes)})`, `${fmt(r.wasm)} (${mbps(r.wasm, bytes)})`, ratio(r.wasm, r.ts),
-    r.auto === undefined ? '-' : fmt(r.auto), r.auto === undefined ? '-' : ratio(r.auto, r.naive),
+    op,
+    fmt(r.naive),
+    `${fmt(r.ts)} (${mbps(r.ts, bytes)})`,
+    `${fmt(r.wasm)} (${mbps(r.wasm, bytes)})`,
+    ratio(r.wasm, r.ts),
+    r.auto === undefined ? '-' : fmt(r.auto),
+    r.auto === undefined ? '-' : ratio(r.auto, r.naive),
   ]),
 );
 console.log(`\n### Codec (${machine()})\n\n${md}\n`);

@@ -14,7 +14,19 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { machine, quick, ratio, table } from './lib/measure.mjs';
-import { arg, benchDir, freePort, has, median, progress, rpcload, rpcloadPath, rssTree, settle, start } from './lib/procs.mjs';
+import {
+  arg,
+  benchDir,
+  freePort,
+  has,
+  median,
+  progress,
+  rpcload,
+  rpcloadPath,
+  rssTree,
+  settle,
+  start,
+} from './lib/procs.mjs';
 import { runtimes } from './lib/runtimes.mjs';
 
 rpcloadPath(); // built (or its absence reported) before any server starts
@@ -24,8 +36,19 @@ const secs = Number(arg('secs', quick ? 0.3 : 3));
 const node = process.execPath;
 const servers = join(benchDir, 'servers');
 
-const uwsgiArgs = (port, n) => ['--master', '--no-orphans', '--processes', String(n), '--socket', `127.0.0.1:${port}`,
-  '--disable-logging', '--buffer-size', '65535', '--listen', '1024'];
+const uwsgiArgs = (port, n) => [
+  '--master',
+  '--no-orphans',
+  '--processes',
+  String(n),
+  '--socket',
+  `127.0.0.1:${port}`,
+  '--disable-logging',
+  '--buffer-size',
+  '65535',
+  '--listen',
+  '1024',
+];
 /**
  * A server to measure; node: it keeps connections open (keep-alive, pipelining); runtime: the
  * other runtime it runs on; gcOnSignal: started with --expose-gc, RSS measured after a forced GC.
@@ -33,28 +56,88 @@ const uwsgiArgs = (port, n) => ['--master', '--no-orphans', '--processes', Strin
  * @type {Spec[]}
  */
 const specs = [
-  { name: 'uwsgi-rpc', node: true, gcOnSignal: true, cmd: node, args: (p) => ['--expose-gc', join(servers, 'ours.mjs'), String(p)] },
-  { name: 'uwsgi-rpc --processes 2', node: true, cmd: node, args: (p) => [join(benchDir, '..', 'bin', 'uwsgi-rpc.js'), 'serve', '--socket', `127.0.0.1:${p}`, '--import', join(servers, 'functions.mjs'), '--processes', '2', '--listen', '1024'] },
-  { name: 'minimal Node', node: true, gcOnSignal: true, cmd: node, args: (p) => ['--expose-gc', join(benchDir, 'baselines', 'minimal-server.mjs'), String(p)] },
+  {
+    name: 'uwsgi-rpc',
+    node: true,
+    gcOnSignal: true,
+    cmd: node,
+    args: (p) => ['--expose-gc', join(servers, 'ours.mjs'), String(p)],
+  },
+  {
+    name: 'uwsgi-rpc --processes 2',
+    node: true,
+    cmd: node,
+    args: (p) => [
+      join(benchDir, '..', 'bin', 'uwsgi-rpc.js'),
+      'serve',
+      '--socket',
+      `127.0.0.1:${p}`,
+      '--import',
+      join(servers, 'functions.mjs'),
+      '--processes',
+      '2',
+      '--listen',
+      '1024',
+    ],
+  },
+  {
+    name: 'minimal Node',
+    node: true,
+    gcOnSignal: true,
+    cmd: node,
+    args: (p) => ['--expose-gc', join(benchDir, 'baselines', 'minimal-server.mjs'), String(p)],
+  },
 ];
 // The other runtimes: the same three servers (no RSS-after-GC: Bun has no --expose-gc).
 const [here, ...others] = runtimes();
-const ourCli = (p) => [join(benchDir, '..', 'bin', 'uwsgi-rpc.js'), 'serve', '--socket', `127.0.0.1:${p}`, '--import', join(servers, 'functions.mjs'), '--processes', '2', '--listen', '1024'];
+const ourCli = (p) => [
+  join(benchDir, '..', 'bin', 'uwsgi-rpc.js'),
+  'serve',
+  '--socket',
+  `127.0.0.1:${p}`,
+  '--import',
+  join(servers, 'functions.mjs'),
+  '--processes',
+  '2',
+  '--listen',
+  '1024',
+];
 for (const r of others) {
   specs.push(
-    { name: `uwsgi-rpc · ${r.label}`, runtime: r.label, node: true, cmd: r.cmd, args: (p) => [join(servers, 'ours.mjs'), String(p)] },
+    {
+      name: `uwsgi-rpc · ${r.label}`,
+      runtime: r.label,
+      node: true,
+      cmd: r.cmd,
+      args: (p) => [join(servers, 'ours.mjs'), String(p)],
+    },
     { name: `uwsgi-rpc --processes 2 · ${r.label}`, runtime: r.label, node: true, cmd: r.cmd, args: ourCli },
-    { name: `minimal Node · ${r.label}`, runtime: r.label, node: true, cmd: r.cmd, args: (p) => [join(benchDir, 'baselines', 'minimal-server.mjs'), String(p)] },
+    {
+      name: `minimal Node · ${r.label}`,
+      runtime: r.label,
+      node: true,
+      cmd: r.cmd,
+      args: (p) => [join(benchDir, 'baselines', 'minimal-server.mjs'), String(p)],
+    },
   );
 }
 if (has('uwsgi', 'apt-get install uwsgi-core uwsgi-plugin-python3 uwsgi-plugin-lua5.2')) {
   for (const n of [1, 2]) {
-    specs.push({ name: `uWSGI python3 x${n}`, cmd: 'uwsgi', args: (p) => ['--plugin', 'python3,rpc', ...uwsgiArgs(p, n), '--python-path', servers, '--import', 'echo'] });
-    specs.push({ name: `uWSGI lua x${n}`, cmd: 'uwsgi', args: (p) => ['--plugin', 'lua,rpc', ...uwsgiArgs(p, n), '--lua', join(servers, 'echo.lua')] });
+    specs.push({
+      name: `uWSGI python3 x${n}`,
+      cmd: 'uwsgi',
+      args: (p) => ['--plugin', 'python3,rpc', ...uwsgiArgs(p, n), '--python-path', servers, '--import', 'echo'],
+    });
+    specs.push({
+      name: `uWSGI lua x${n}`,
+      cmd: 'uwsgi',
+      args: (p) => ['--plugin', 'lua,rpc', ...uwsgiArgs(p, n), '--lua', join(servers, 'echo.lua')],
+    });
   }
 }
 
-const a2k = 'a'.repeat(2048), b2k = 'b'.repeat(2048);
+const a2k = 'a'.repeat(2048),
+  b2k = 'b'.repeat(2048);
 // [label, rpcload flags, function, args, who runs it]: uWSGI closes after each answer, so it only
 // takes the per-connection cases.
 // Servers on the other runtimes take the first three (echo) cases.
@@ -82,8 +165,10 @@ try {
   await new Promise((r) => setTimeout(r, 300)); // cluster workers / uWSGI workers up
   for (const s of running) mem[s.name] = { idle: rssTree(s.child.pid), load: 0, after: [] };
   process.stderr.write(`bench server: ${running.length} servers, ${rounds} rounds x ${secs}s per server and case\n`);
-  if (!quick) { // warm-up (JIT, uWSGI workers), not counted
-    for (const [, flags, fn, args, who] of cases) for (const s of running) if (who(s)) await rpcload(s, flags, 1, fn, args);
+  if (!quick) {
+    // warm-up (JIT, uWSGI workers), not counted
+    for (const [, flags, fn, args, who] of cases)
+      for (const s of running) if (who(s)) await rpcload(s, flags, 1, fn, args);
   }
   for (let r = 0; r < rounds; r++) {
     for (const [label, flags, fn, args, who] of cases) {
@@ -106,22 +191,87 @@ const med = (name, label) => median((results[name]?.[label] ?? []).map((x) => x.
 const errs = (name, label) => (results[name]?.[label] ?? []).reduce((n, x) => n + x.errors, 0);
 const cell = (v) => (Number.isFinite(v) ? `${Math.round(v)}/s` : 'closes');
 const names = running.filter(main).map((s) => s.name);
-const rows = cases.map(([label]) => [label, ...names.map((n) => cell(med(n, label))),
-  ratio(med('uwsgi-rpc', label), med('minimal Node', label)), String(names.reduce((k, n) => k + errs(n, label), 0))]);
+const rows = cases.map(([label]) => [
+  label,
+  ...names.map((n) => cell(med(n, label))),
+  ratio(med('uwsgi-rpc', label), med('minimal Node', label)),
+  String(names.reduce((k, n) => k + errs(n, label), 0)),
+]);
 const md = table(['case', ...names, 'ours / minimal', 'errors'], rows);
-const memMd = table(['server', 'RSS idle (MB)', 'RSS under load (MB)', 'RSS after each round (MB)', 'growth round 1 -> last (MB)'],
-  running.filter(main).map((s) => { const m = mem[s.name]; return [s.name, m.idle.toFixed(1), m.load.toFixed(1), m.after.map((v) => v.toFixed(1)).join(', '), (m.after.at(-1) - m.after[0]).toFixed(1)]; }));
+const memMd = table(
+  ['server', 'RSS idle (MB)', 'RSS under load (MB)', 'RSS after each round (MB)', 'growth round 1 -> last (MB)'],
+  running.filter(main).map((s) => {
+    const m = mem[s.name];
+    return [
+      s.name,
+      m.idle.toFixed(1),
+      m.load.toFixed(1),
+      m.after.map((v) => v.toFixed(1)).join(', '),
+      (m.after.at(-1) - m.after[0]).toFixed(1),
+    ];
+  }),
+);
 // Per runtime: this Node's rows are the main servers; the others carry the runtime in their name.
 const at = (server, r) => (r === here.label ? server : `${server} · ${r}`);
-const runtimeRows = [here, ...others].filter((r) => r === here || running.some((s) => s.runtime === r.label)).flatMap((r) => RUNTIME_CASES.map((label) => {
-  const three = ['uwsgi-rpc', 'uwsgi-rpc --processes 2', 'minimal Node'].map((n) => at(n, r.label));
-  const [ours, two, min] = three.map((n) => med(n, label));
-  return [r.label, label, cell(ours), cell(two), cell(min), ratio(ours, min), String(three.reduce((k, n) => k + errs(n, label), 0))];
-}));
-const runtimeMd = table(['runtime', 'case', 'uwsgi-rpc', 'uwsgi-rpc --processes 2', 'minimal Node', 'ours / minimal', 'errors'], runtimeRows);
-console.log(`\n### Servers, driven by rpcload -c 16 (${machine()}; medians of ${rounds} paired rounds of ${secs}s)\n\n${md}\n\nPer runtime, the same rounds (our server and the minimal one on each; rpcload -c 16, echo):\n\n${runtimeMd}\n\nMemory (process tree: uWSGI master + workers, cluster primary + workers; "after each round" follows a forced GC in uwsgi-rpc and minimal Node, both run with --expose-gc):\n\n${memMd}\n`);
+const runtimeRows = [here, ...others]
+  .filter((r) => r === here || running.some((s) => s.runtime === r.label))
+  .flatMap((r) =>
+    RUNTIME_CASES.map((label) => {
+      const three = ['uwsgi-rpc', 'uwsgi-rpc --processes 2', 'minimal Node'].map((n) => at(n, r.label));
+      const [ours, two, min] = three.map((n) => med(n, label));
+      return [
+        r.label,
+        label,
+        cell(ours),
+        cell(two),
+        cell(min),
+        ratio(ours, min),
+        String(three.reduce((k, n) => k + errs(n, label), 0)),
+      ];
+    }),
+  );
+const runtimeMd = table(
+  ['runtime', 'case', 'uwsgi-rpc', 'uwsgi-rpc --processes 2', 'minimal Node', 'ours / minimal', 'errors'],
+  runtimeRows,
+);
+console.log(
+  `\n### Servers, driven by rpcload -c 16 (${machine()}; medians of ${rounds} paired rounds of ${secs}s)\n\n${md}\n\nPer runtime, the same rounds (our server and the minimal one on each; rpcload -c 16, echo):\n\n${runtimeMd}\n\nMemory (process tree: uWSGI master + workers, cluster primary + workers; "after each round" follows a forced GC in uwsgi-rpc and minimal Node, both run with --expose-gc):\n\n${memMd}\n`,
+);
 const j = arg('json');
-const commands = [...specs.map((s) => `${s.cmd === node ? 'node' : s.runtime ?? s.cmd} ${s.args('PORT').join(' ')}`),
-  ...cases.map(([label, flags, fn, args]) => `rpcload ${flags.join(' ')} -d ${secs} 127.0.0.1:PORT ${fn} ${args.map((a) => (a.length > 20 ? `<${a.length} x ${a[0]}>` : a)).join(' ')}   # ${label}`)];
-const runtimeMedians = Object.fromEntries([here, ...others].map((r) => [r.label, Object.fromEntries(['uwsgi-rpc', 'uwsgi-rpc --processes 2', 'minimal Node'].map((n) => [n, Object.fromEntries(RUNTIME_CASES.map((l) => [l, med(at(n, r.label), l)]))]))]));
-if (j) writeFileSync(j, JSON.stringify({ commands, rounds, secs, cases: cases.map((c) => c[0]), servers: names, medians: Object.fromEntries(names.map((n) => [n, Object.fromEntries(cases.map(([l]) => [l, med(n, l)]))])), runtimes: runtimeMedians, results, mem }, null, 2));
+const commands = [
+  ...specs.map((s) => `${s.cmd === node ? 'node' : (s.runtime ?? s.cmd)} ${s.args('PORT').join(' ')}`),
+  ...cases.map(
+    ([label, flags, fn, args]) =>
+      `rpcload ${flags.join(' ')} -d ${secs} 127.0.0.1:PORT ${fn} ${args.map((a) => (a.length > 20 ? `<${a.length} x ${a[0]}>` : a)).join(' ')}   # ${label}`,
+  ),
+];
+const runtimeMedians = Object.fromEntries(
+  [here, ...others].map((r) => [
+    r.label,
+    Object.fromEntries(
+      ['uwsgi-rpc', 'uwsgi-rpc --processes 2', 'minimal Node'].map((n) => [
+        n,
+        Object.fromEntries(RUNTIME_CASES.map((l) => [l, med(at(n, r.label), l)])),
+      ]),
+    ),
+  ]),
+);
+if (j)
+  writeFileSync(
+    j,
+    JSON.stringify(
+      {
+        commands,
+        rounds,
+        secs,
+        cases: cases.map((c) => c[0]),
+        servers: names,
+        medians: Object.fromEntries(names.map((n) => [n, Object.fromEntries(cases.map(([l]) => [l, med(n, l)]))])),
+        runtimes: runtimeMedians,
+        results,
+        mem,
+      },
+      null,
+      2,
+    ),
+  );

@@ -11,7 +11,21 @@ import grpc from '@grpc/grpc-js';
 import { grpcEchoBody } from './baselines/grpc-request.mjs';
 import { loadEcho } from './baselines/grpc-server.mjs';
 import { machine, quick, ratio, table } from './lib/measure.mjs';
-import { arg, benchDir, drive, freePort, has, median, outDir, progress, rpcload, rpcloadPath, rssTree, settle, start } from './lib/procs.mjs';
+import {
+  arg,
+  benchDir,
+  drive,
+  freePort,
+  has,
+  median,
+  outDir,
+  progress,
+  rpcload,
+  rpcloadPath,
+  rssTree,
+  settle,
+  start,
+} from './lib/procs.mjs';
 
 rpcloadPath(); // built (or its absence reported) before any server starts
 
@@ -45,19 +59,70 @@ async function checkGrpc(port) {
 const grpcBody = join(outDir, 'grpc-echo.bin');
 writeFileSync(grpcBody, grpcEchoBody());
 const rpc = (s) => rpcload(s, ['-k', '-c', '16'], secs, 'echo', ['aaa', 'bbbbb']);
-const wrkCmd = (port) => ['wrk', '-t', '1', '-c', '16', '-d', `${wrkSecs}s`, '-s', join(benchDir, 'baselines', 'wrk-post.lua'), `http://127.0.0.1:${port}/`];
-const h2Cmd = (port) => ['h2load', '-c', '16', '-m', '1', '-D', `${Math.round(secs * 1000)}ms`, '-d', grpcBody, '-H', 'content-type: application/grpc', '-H', 'te: trailers', `http://127.0.0.1:${port}/bench.Echo/Call`];
+const wrkCmd = (port) => [
+  'wrk',
+  '-t',
+  '1',
+  '-c',
+  '16',
+  '-d',
+  `${wrkSecs}s`,
+  '-s',
+  join(benchDir, 'baselines', 'wrk-post.lua'),
+  `http://127.0.0.1:${port}/`,
+];
+const h2Cmd = (port) => [
+  'h2load',
+  '-c',
+  '16',
+  '-m',
+  '1',
+  '-D',
+  `${Math.round(secs * 1000)}ms`,
+  '-d',
+  grpcBody,
+  '-H',
+  'content-type: application/grpc',
+  '-H',
+  'te: trailers',
+  `http://127.0.0.1:${port}/bench.Echo/Call`,
+];
 const specs = [
-  { name: 'uwsgi-rpc', gcOnSignal: true, args: (p) => ['--expose-gc', join(benchDir, 'servers', 'ours.mjs'), String(p)], load: rpc, tool: 'rpcload -k -c 16' },
-  { name: 'minimal Node', gcOnSignal: true, args: (p) => ['--expose-gc', join(benchDir, 'baselines', 'minimal-server.mjs'), String(p)], load: rpc, tool: 'rpcload -k -c 16' },
+  {
+    name: 'uwsgi-rpc',
+    gcOnSignal: true,
+    args: (p) => ['--expose-gc', join(benchDir, 'servers', 'ours.mjs'), String(p)],
+    load: rpc,
+    tool: 'rpcload -k -c 16',
+  },
+  {
+    name: 'minimal Node',
+    gcOnSignal: true,
+    args: (p) => ['--expose-gc', join(benchDir, 'baselines', 'minimal-server.mjs'), String(p)],
+    load: rpc,
+    tool: 'rpcload -k -c 16',
+  },
 ];
 if (has('wrk', 'apt-get install wrk')) {
-  specs.push({ name: 'node:http + JSON', gcOnSignal: true, args: (p) => ['--expose-gc', join(benchDir, 'baselines', 'http-json-server.mjs'), String(p)], tool: 'wrk -t 1 -c 16',
-    load: (s) => drive('wrk', wrkCmd(s.port).slice(1), wrkSecs, s.child.pid, parseWrk), cmd: wrkCmd });
+  specs.push({
+    name: 'node:http + JSON',
+    gcOnSignal: true,
+    args: (p) => ['--expose-gc', join(benchDir, 'baselines', 'http-json-server.mjs'), String(p)],
+    tool: 'wrk -t 1 -c 16',
+    load: (s) => drive('wrk', wrkCmd(s.port).slice(1), wrkSecs, s.child.pid, parseWrk),
+    cmd: wrkCmd,
+  });
 }
 if (has('h2load', 'apt-get install nghttp2-client')) {
-  specs.push({ name: 'grpc-js unary', gcOnSignal: true, args: (p) => ['--expose-gc', join(benchDir, 'baselines', 'grpc-server.mjs'), String(p)], tool: 'h2load -c 16 -m 1', check: checkGrpc,
-    load: (s) => drive('h2load', h2Cmd(s.port).slice(1), secs, s.child.pid, parseH2load), cmd: h2Cmd });
+  specs.push({
+    name: 'grpc-js unary',
+    gcOnSignal: true,
+    args: (p) => ['--expose-gc', join(benchDir, 'baselines', 'grpc-server.mjs'), String(p)],
+    tool: 'h2load -c 16 -m 1',
+    check: checkGrpc,
+    load: (s) => drive('h2load', h2Cmd(s.port).slice(1), secs, s.child.pid, parseH2load),
+    cmd: h2Cmd,
+  });
 }
 
 const running = [];
@@ -89,11 +154,51 @@ try {
 
 const med = (name) => median((results[name] ?? []).map((x) => x.rate));
 const ours = med('uwsgi-rpc');
-const md = table(['server (keep-alive, 16 connections)', 'driven by', 'calls/s', 'uwsgi-rpc / this', 'errors', 'RSS idle (MB)', 'RSS under load (MB)', 'RSS after each round (MB)'],
-  running.map((s) => [s.name, s.tool, `${Math.round(med(s.name))}/s`, ratio(ours, med(s.name)), String(results[s.name].reduce((n, x) => n + x.errors, 0)),
-    mem[s.name].idle.toFixed(1), mem[s.name].load.toFixed(1), mem[s.name].after.map((v) => v.toFixed(1)).join(', ')]));
-console.log(`\n### Peers: the same echo call over what users would pick instead (${machine()}; medians of ${rounds} paired rounds of ${secs}s, wrk ${wrkSecs}s)\n\n${md}\n`);
+const md = table(
+  [
+    'server (keep-alive, 16 connections)',
+    'driven by',
+    'calls/s',
+    'uwsgi-rpc / this',
+    'errors',
+    'RSS idle (MB)',
+    'RSS under load (MB)',
+    'RSS after each round (MB)',
+  ],
+  running.map((s) => [
+    s.name,
+    s.tool,
+    `${Math.round(med(s.name))}/s`,
+    ratio(ours, med(s.name)),
+    String(results[s.name].reduce((n, x) => n + x.errors, 0)),
+    mem[s.name].idle.toFixed(1),
+    mem[s.name].load.toFixed(1),
+    mem[s.name].after.map((v) => v.toFixed(1)).join(', '),
+  ]),
+);
+console.log(
+  `\n### Peers: the same echo call over what users would pick instead (${machine()}; medians of ${rounds} paired rounds of ${secs}s, wrk ${wrkSecs}s)\n\n${md}\n`,
+);
 const j = arg('json');
 const quote = (a) => (/[\s]/.test(a) ? `'${a}'` : a);
-const commands = specs.flatMap((s) => [`node ${s.args('PORT').join(' ')}`, s.cmd ? s.cmd('PORT').map(quote).join(' ') : `rpcload -k -c 16 -d ${secs} 127.0.0.1:PORT echo aaa bbbbb`]);
-if (j) writeFileSync(j, JSON.stringify({ commands, rounds, secs, medians: Object.fromEntries(running.map((s) => [s.name, med(s.name)])), tools: Object.fromEntries(running.map((s) => [s.name, s.tool])), results, mem }, null, 2));
+const commands = specs.flatMap((s) => [
+  `node ${s.args('PORT').join(' ')}`,
+  s.cmd ? s.cmd('PORT').map(quote).join(' ') : `rpcload -k -c 16 -d ${secs} 127.0.0.1:PORT echo aaa bbbbb`,
+]);
+if (j)
+  writeFileSync(
+    j,
+    JSON.stringify(
+      {
+        commands,
+        rounds,
+        secs,
+        medians: Object.fromEntries(running.map((s) => [s.name, med(s.name)])),
+        tools: Object.fromEntries(running.map((s) => [s.name, s.tool])),
+        results,
+        mem,
+      },
+      null,
+      2,
+    ),
+  );

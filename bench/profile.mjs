@@ -24,9 +24,18 @@ let what;
 if (mode.startsWith('client-')) {
   const client = arg('client', join(benchDir, 'clients', 'ours-client.mjs'));
   const port = await freePort();
-  const s = await start('minimal', port, process.execPath, [join(benchDir, 'baselines', 'minimal-server.mjs'), String(port)]);
+  const s = await start('minimal', port, process.execPath, [
+    join(benchDir, 'baselines', 'minimal-server.mjs'),
+    String(port),
+  ]);
   const m = mode.slice(7);
-  const x = await drive(process.execPath, [...profFlags, client, m, `127.0.0.1:${port}`, '16', String(secs)], secs, s.child.pid, (o) => JSON.parse(o));
+  const x = await drive(
+    process.execPath,
+    [...profFlags, client, m, `127.0.0.1:${port}`, '16', String(secs)],
+    secs,
+    s.child.pid,
+    (o) => JSON.parse(o),
+  );
   await s.stop();
   what = `${relative(benchDir, client)} ${m}, 16 in flight against the minimal server for ${secs}s: ${Math.round(x.rate)}/s, errors=${x.errors}`;
 } else {
@@ -43,7 +52,8 @@ if (mode.startsWith('client-')) {
 const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
 const prof = JSON.parse(readFileSync(join(dir, file), 'utf8'));
 const dt = new Map(); // node id -> sampled µs
-for (let i = 0; i < prof.samples.length; i++) dt.set(prof.samples[i], (dt.get(prof.samples[i]) ?? 0) + (prof.timeDeltas[i] ?? 0));
+for (let i = 0; i < prof.samples.length; i++)
+  dt.set(prof.samples[i], (dt.get(prof.samples[i]) ?? 0) + (prof.timeDeltas[i] ?? 0));
 const total = [...dt.values()].reduce((a, b) => a + b, 0);
 const self = new Map();
 for (const n of prof.nodes) {
@@ -53,4 +63,5 @@ for (const n of prof.nodes) {
   self.set(key, (self.get(key) ?? 0) + (dt.get(n.id) ?? 0));
 }
 console.log(`${what}\n${relative(root, join(dir, file))}\nself %  frame`);
-for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${((100 * v) / total).toFixed(1).padStart(6)}  ${k}`);
+for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, top))
+  console.log(`${((100 * v) / total).toFixed(1).padStart(6)}  ${k}`);

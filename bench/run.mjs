@@ -14,7 +14,13 @@ import { spawnGroup, stopping } from './lib/cleanup.mjs';
 import { chart, resultsMarkdown } from './lib/report.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const suites = { codec: 'codec.bench.mjs', server: 'e2e.bench.mjs', peers: 'peers.bench.mjs', client: 'client.bench.mjs', cluster: 'cluster.bench.mjs' };
+const suites = {
+  codec: 'codec.bench.mjs',
+  server: 'e2e.bench.mjs',
+  peers: 'peers.bench.mjs',
+  client: 'client.bench.mjs',
+  cluster: 'cluster.bench.mjs',
+};
 const defaults = ['codec', 'server', 'peers', 'client'];
 const alias = { e2e: 'server' };
 const argv = process.argv.slice(2);
@@ -36,23 +42,35 @@ for (const name of names) {
   rmSync(json, { force: true });
   const clusterMd = name === 'cluster' && (outDir || !quick) ? ['--md', join(outDir ?? here, 'CLUSTER.md')] : [];
   // A suite's own cleanup waits out its servers' grace: give it that and more before SIGKILL.
-  const child = spawnGroup(process.execPath, [join(here, suites[name]), ...rest, '--json', json, ...clusterMd],
-    { stdio: ['ignore', 'pipe', 'inherit'] }, { stopSignal: 'SIGINT', graceMs: SUITE_GRACE_MS });
+  const child = spawnGroup(
+    process.execPath,
+    [join(here, suites[name]), ...rest, '--json', json, ...clusterMd],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+    { stopSignal: 'SIGINT', graceMs: SUITE_GRACE_MS },
+  );
   let stdout = '';
-  child.stdout.setEncoding('utf8').on('data', (t) => { stdout += t; });
+  child.stdout.setEncoding('utf8').on('data', (t) => {
+    stdout += t;
+  });
   const closed = new Promise((r) => child.once('close', r)); // its output read to the end
   const [{ code, signal }] = await Promise.all([child.exited, closed]);
   process.stdout.write(stdout);
   if (stopping()) break; // a signal: the suite has stopped what it started; cleanup.mjs exits
-  if (code !== 0) { failed++; process.stderr.write(`# ${name} failed (exit ${code ?? signal})\n`); continue; }
+  if (code !== 0) {
+    failed++;
+    process.stderr.write(`# ${name} failed (exit ${code ?? signal})\n`);
+    continue;
+  }
   sections.push(stdout.replace(/^\s*\d+(\.\d+)?\s*$/gm, ''));
   if (existsSync(json)) data[name] = JSON.parse(readFileSync(json, 'utf8'));
 }
 
-const dir = stopping() ? null : outDir ?? (!picked.length && !quick && !failed ? here : null);
+const dir = stopping() ? null : (outDir ?? (!picked.length && !quick && !failed ? here : null));
 if (dir) {
   writeFileSync(join(dir, 'RESULTS.md'), resultsMarkdown(data, sections, join(here, '..')));
   writeFileSync(join(dir, 'results.svg'), chart(data));
-  process.stderr.write(`\nwrote ${join(dir, 'RESULTS.md')} and ${join(dir, 'results.svg')} (${Math.round((Date.now() - t0) / 1000)}s)\n`);
+  process.stderr.write(
+    `\nwrote ${join(dir, 'RESULTS.md')} and ${join(dir, 'results.svg')} (${Math.round((Date.now() - t0) / 1000)}s)\n`,
+  );
 }
 if (!stopping()) process.exit(failed ? 1 : 0);

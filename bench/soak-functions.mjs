@@ -10,9 +10,12 @@ export default (rpc) => {
   // n bytes streamed in 64 KB chunks made one at a time (a SizedStream)
   rpc.register('stream', (n) => {
     const total = Number(n);
-    return sized(total, (async function* () {
-      for (let at = 0; at < total; at += CHUNK) yield Buffer.alloc(Math.min(CHUNK, total - at), 0x62);
-    })());
+    return sized(
+      total,
+      (async function* () {
+        for (let at = 0; at < total; at += CHUNK) yield Buffer.alloc(Math.min(CHUNK, total - at), 0x62);
+      })(),
+    );
   });
   rpc.register('later', async (x) => {
     await new Promise((r) => setTimeout(r, 2));

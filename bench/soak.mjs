@@ -27,15 +27,25 @@ const { RpcClient } = await import('../dist/src/index.js');
 
 const port = await freePort();
 const addr = `127.0.0.1:${port}`;
-const server = spawnGroup(process.execPath, [join(root, 'bin', 'uwsgi-rpc.js'), 'serve', '--socket', addr, '--import', join(here, 'soak-functions.mjs')],
-  { stdio: ['ignore', 'pipe', 'pipe'], cwd: root }, { stopSignal: 'SIGINT' });
+const server = spawnGroup(
+  process.execPath,
+  [join(root, 'bin', 'uwsgi-rpc.js'), 'serve', '--socket', addr, '--import', join(here, 'soak-functions.mjs')],
+  { stdio: ['ignore', 'pipe', 'pipe'], cwd: root },
+  { stopSignal: 'SIGINT' },
+);
 let logLines = 0;
 let lastLog = '';
 server.stderr.setEncoding('utf8').on('data', (t) => {
-  for (const l of t.split('\n')) if (l) { logLines++; lastLog = l; }
+  for (const l of t.split('\n'))
+    if (l) {
+      logLines++;
+      lastLog = l;
+    }
 });
 await new Promise((resolve, reject) => {
-  server.stdout.setEncoding('utf8').on('data', (t) => { if (t.includes(addr)) resolve(); });
+  server.stdout.setEncoding('utf8').on('data', (t) => {
+    if (t.includes(addr)) resolve();
+  });
   server.once('exit', (code) => reject(new Error(`serve exited (${code})`)));
 });
 
@@ -50,7 +60,9 @@ let mode = 'start';
 const sample = () => {
   const r = rssMB();
   rss.push(r);
-  console.log(`t=${String(Math.round((Date.now() - t0) / 1000)).padStart(4)}s  server RSS ${r.toFixed(1)} MB  (${mode})`);
+  console.log(
+    `t=${String(Math.round((Date.now() - t0) / 1000)).padStart(4)}s  server RSS ${r.toFixed(1)} MB  (${mode})`,
+  );
 };
 sample();
 const sampler = setInterval(sample, 10_000);
@@ -72,9 +84,13 @@ const loadRuns = (async () => {
     const secs = Math.min(TURN, Math.max(1, (deadline - Date.now()) / 1000));
     mode = name;
     const line = await new Promise((resolve) => {
-      const p = spawnGroup(rpcload, [...flags, '-d', String(secs), addr, ...call], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const p = spawnGroup(rpcload, [...flags, '-d', String(secs), addr, ...call], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       let text = '';
-      p.stdout.setEncoding('utf8').on('data', (t) => { text += t; });
+      p.stdout.setEncoding('utf8').on('data', (t) => {
+        text += t;
+      });
       p.on('close', () => resolve(text.trim()));
     });
     const calls = Number(/calls=(\d+)/.exec(line)?.[1] ?? 0);
@@ -132,6 +148,8 @@ await client.close();
 await server.stop();
 const min = Math.min(...rss);
 const max = Math.max(...rss);
-console.log(`soak ${minutes} min: rpcload calls=${totals.calls} errors=${totals.errors}; bad packets=${bad}; 64 MB streamed answers=${big} (failed ${bigFailed}); server log lines=${logLines}`);
+console.log(
+  `soak ${minutes} min: rpcload calls=${totals.calls} errors=${totals.errors}; bad packets=${bad}; 64 MB streamed answers=${big} (failed ${bigFailed}); server log lines=${logLines}`,
+);
 if (lastLog) console.log(`  last server log line: ${lastLog}`);
 console.log(`server RSS MB: min ${min.toFixed(1)} max ${max.toFixed(1)} last ${rss.at(-1).toFixed(1)}`);

@@ -20,11 +20,16 @@ import { register } from 'uwsgi-rpc';
 function checkCount(name, args, min, max, what = '') {
   if (args.length >= min && args.length <= max) return;
   const plural = (n) => `${n} argument${n === 1 ? '' : 's'}`;
-  const takes = max === 0 ? 'takes no arguments'
-    : min === max ? `needs ${plural(min)}`
-    : max === Infinity ? `needs at least ${plural(min)}`
-    : min === 0 ? `takes at most ${plural(max)}`
-    : `needs ${min} to ${max} arguments`;
+  const takes =
+    max === 0
+      ? 'takes no arguments'
+      : min === max
+        ? `needs ${plural(min)}`
+        : max === Infinity
+          ? `needs at least ${plural(min)}`
+          : min === 0
+            ? `takes at most ${plural(max)}`
+            : `needs ${min} to ${max} arguments`;
   throw new Error(`${name}: ${takes}${what ? ` (${what})` : ''}, got ${args.length}`);
 }
 
@@ -81,7 +86,8 @@ export default (rpc) => {
     checkCount('sleep', args, 0, 1, 'MS');
     const text = args[0]?.text ?? '100';
     const n = Number(text);
-    if (!/^\d+$/.test(text) || n > 10_000) throw new Error(`sleep: MS is a whole number 0..10000, got ${JSON.stringify(text)}`);
+    if (!/^\d+$/.test(text) || n > 10_000)
+      throw new Error(`sleep: MS is a whole number 0..10000, got ${JSON.stringify(text)}`);
     await sleep(n);
     return `slept ${n} ms`;
   });

@@ -5,7 +5,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const SPEC = join('assembly', 'kernel-spec.json');
-export const OUTPUTS = { assembly: join('assembly', 'kernel-spec.generated.ts'), host: join('src', 'codec', 'kernel-spec.generated.ts') };
+export const OUTPUTS = {
+  assembly: join('assembly', 'kernel-spec.generated.ts'),
+  host: join('src', 'codec', 'kernel-spec.generated.ts'),
+};
 
 /** The groups of plain numbers (u32 on the WASM side), in the order they are written. */
 const GROUPS = ['protocol', 'memory', 'table', 'scanStatus'];
@@ -19,8 +22,10 @@ function check(spec) {
   for (const key of [...GROUPS, 'codes']) {
     if (typeof spec[key] !== 'object' || spec[key] === null) throw new Error(`${SPEC}: no "${key}" group`);
     for (const [name, e] of entries(spec[key])) {
-      if (!/^[A-Z][A-Z0-9_]*$/.test(name) || !Number.isInteger(e.value)) throw new Error(`${SPEC}: ${key}.${name} needs an integer value`);
-      if (key === 'codes' && (e.value >= 0 || typeof e.message !== 'string')) throw new Error(`${SPEC}: codes.${name} needs a negative value and a message`);
+      if (!/^[A-Z][A-Z0-9_]*$/.test(name) || !Number.isInteger(e.value))
+        throw new Error(`${SPEC}: ${key}.${name} needs an integer value`);
+      if (key === 'codes' && (e.value >= 0 || typeof e.message !== 'string'))
+        throw new Error(`${SPEC}: codes.${name} needs a negative value and a message`);
     }
   }
 }

@@ -10,7 +10,12 @@ export { TextBytes } from './functions/text-bytes.js';
 // Server
 export { RpcServer } from './server/server.js';
 export type {
-  RpcServerOptions, ServerLimits, HttpOptions, HttpListenOptions, ListenOptions, SubscribeOptions,
+  RpcServerOptions,
+  ServerLimits,
+  HttpOptions,
+  HttpListenOptions,
+  ListenOptions,
+  SubscribeOptions,
 } from './server/options.js';
 export type { LogLine } from './server/log.js';
 export { Subscriber, type SubscriberOptions } from './subscription/subscriber.js';

@@ -32,13 +32,19 @@ function tagged(tag: string): number[] {
       const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
       if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue; // dead, waiting for its parent
       if (readFileSync(`/proc/${name}/environ`).includes(marker)) found.push(Number(name));
-    } catch { /* exited meanwhile */ }
+    } catch {
+      /* exited meanwhile */
+    }
   }
   return found;
 }
 
 const describeProc = (pid: number) => {
-  try { return `${pid}: ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ')}`; } catch { return `${pid}: (gone)`; }
+  try {
+    return `${pid}: ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ')}`;
+  } catch {
+    return `${pid}: (gone)`;
+  }
 };
 
 /** Tagged processes still alive once VANISH_MS has passed (SIGKILL takes effect at once, but not in zero time). */
@@ -69,7 +75,9 @@ function runBench(script: string, args: string[]): Run {
   const tag = randomBytes(8).toString('hex');
   const tmp = mkdtempSync(join(tmpdir(), 'bench-cleanup-'));
   const child = spawn(process.execPath, [join(BENCH, script), ...args], {
-    cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BENCH_TAG: tag, TMPDIR: tmp },
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, BENCH_TAG: tag, TMPDIR: tmp },
   });
   let err = '';
   const waiters: { re: RegExp; resolve: () => void }[] = [];
@@ -87,12 +95,19 @@ function runBench(script: string, args: string[]): Run {
   const timer = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_MS);
   exited.then(() => clearTimeout(timer));
   const run: Run = {
-    child, tag, tmp, exited, stderr: () => err,
-    waitFor: (re) => new Promise<void>((resolve, reject) => {
-      if (re.test(err)) return resolve();
-      waiters.push({ re, resolve });
-      exited.then(({ code, signal }) => reject(new Error(`the bench ended (${code ?? signal}) before ${re}:\n${err}`)));
-    }),
+    child,
+    tag,
+    tmp,
+    exited,
+    stderr: () => err,
+    waitFor: (re) =>
+      new Promise<void>((resolve, reject) => {
+        if (re.test(err)) return resolve();
+        waiters.push({ re, resolve });
+        exited.then(({ code, signal }) =>
+          reject(new Error(`the bench ended (${code ?? signal}) before ${re}:\n${err}`)),
+        );
+      }),
   };
   runs.push(run);
   return run;
@@ -109,7 +124,11 @@ afterEach(() => {
   for (const run of runs.splice(0)) {
     if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
     for (const pid of tagged(run.tag)) {
-      try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
     }
     rmSync(run.tmp, { recursive: true, force: true });
   }
@@ -117,7 +136,11 @@ afterEach(() => {
 
 describe('benchmarks leave nothing behind', () => {
   const cc = requirePeer('cc', which('cc') !== null, 'apt-get install gcc: the bench builds bench/rpcload.c');
-  const uwsgi = requirePeer('uwsgi', which('uwsgi') !== null, 'apt-get install uwsgi-core uwsgi-plugin-python3 uwsgi-plugin-lua5.2');
+  const uwsgi = requirePeer(
+    'uwsgi',
+    which('uwsgi') !== null,
+    'apt-get install uwsgi-core uwsgi-plugin-python3 uwsgi-plugin-lua5.2',
+  );
 
   beforeAll(() => {
     // the servers import dist/: built from the current sources, as `npm run bench` does
@@ -150,15 +173,23 @@ describe('benchmarks leave nothing behind', () => {
   });
 
   const netns = netnsUnavailable();
-  const cluster = requirePeer('network namespaces', netns === null, netns ?? '')
-    && requirePeer('uwsgi with the rawrouter, python3 and rpc plugins', hasUwsgiPlugins('rawrouter', 'python3', 'rpc'), 'apt-get install uwsgi-core uwsgi-plugin-python3');
+  const cluster =
+    requirePeer('network namespaces', netns === null, netns ?? '') &&
+    requirePeer(
+      'uwsgi with the rawrouter, python3 and rpc plugins',
+      hasUwsgiPlugins('rawrouter', 'python3', 'rpc'),
+      'apt-get install uwsgi-core uwsgi-plugin-python3',
+    );
 
   describe.skipIf(!cluster)('cluster suite (network namespaces)', () => {
     afterAll(() => cleanupStaleLabs());
 
     /** No namespace of the bench process's labs is left. */
-    const labsOf = (pid: number) => execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
-      .split('\n').map((l) => l.split(' ')[0]).filter((ns) => ns.startsWith(`${NS_PREFIX}${pid}-`));
+    const labsOf = (pid: number) =>
+      execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+        .split('\n')
+        .map((l) => l.split(' ')[0])
+        .filter((ns) => ns.startsWith(`${NS_PREFIX}${pid}-`));
 
     it('its load generator failing once the lab runs: exit 1, the logs printed, no process, namespace nor /tmp/bench-cluster-* left', async () => {
       const run = runBench('cluster.bench.mjs', ['--quick', '--secs', '0.2', '--rpcload', FAILING]);

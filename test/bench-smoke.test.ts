@@ -15,7 +15,9 @@ import { requirePeer, which } from './helpers/peers.js';
 const benchDir = join(__dirname, '..', 'bench');
 const node = (file: string, ...args: string[]) =>
   execFileSync(process.execPath, [join(benchDir, file), ...args], {
-    encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 120_000,
   });
 const tableRows = (out: string, re: RegExp) => out.split('\n').filter((l) => re.test(l));
 const lastCell = (row: string) => row.split('|').at(-2)?.trim();
@@ -23,7 +25,11 @@ const lastCell = (row: string) => row.split('|').at(-2)?.trim();
 describe('benchmarks (smoke)', () => {
   const out = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
   afterAll(() => rmSync(out, { recursive: true, force: true }));
-  const uwsgi = requirePeer('uwsgi', which('uwsgi') !== null, 'apt-get install uwsgi-core uwsgi-plugin-python3 uwsgi-plugin-lua5.2');
+  const uwsgi = requirePeer(
+    'uwsgi',
+    which('uwsgi') !== null,
+    'apt-get install uwsgi-core uwsgi-plugin-python3 uwsgi-plugin-lua5.2',
+  );
   const wrk = requirePeer('wrk', which('wrk') !== null, 'apt-get install wrk');
   const h2load = requirePeer('h2load', which('h2load') !== null, 'apt-get install nghttp2-client');
 
@@ -42,17 +48,27 @@ describe('benchmarks (smoke)', () => {
     expect(cases.length).toBe(7);
     for (const r of cases) expect(lastCell(r), r).toBe('0');
     expect(text).toMatch(/\| case \| uwsgi-rpc \| uwsgi-rpc --processes 2 \| minimal Node \|/);
-    if (uwsgi) for (const s of ['uWSGI python3 x1', 'uWSGI lua x1', 'uWSGI python3 x2', 'uWSGI lua x2']) expect(text).toContain(`| ${s} |`);
+    if (uwsgi)
+      for (const s of ['uWSGI python3 x1', 'uWSGI lua x1', 'uWSGI python3 x2', 'uWSGI lua x2'])
+        expect(text).toContain(`| ${s} |`);
     // per runtime: this Node's three echo cases always; under CI (.ci/run installs them) also Node 22, 24, 26 and Bun
     const perRuntime = tableRows(text, /^\| (Node|Bun) \d+\.\d+\.\d+ \| /);
     const runtimesSeen = new Set(perRuntime.map((r) => r.split('|')[1].trim()));
     expect(runtimesSeen.has(`Node ${process.versions.node}`)).toBe(true);
-    if (process.env.CI) for (const line of ['Node 22.', 'Node 24.', 'Node 26.', 'Bun ']) expect([...runtimesSeen].some((r) => r.startsWith(line)), line).toBe(true);
+    if (process.env.CI)
+      for (const line of ['Node 22.', 'Node 24.', 'Node 26.', 'Bun '])
+        expect(
+          [...runtimesSeen].some((r) => r.startsWith(line)),
+          line,
+        ).toBe(true);
     expect(perRuntime.length).toBe(3 * runtimesSeen.size);
     for (const r of perRuntime) expect(lastCell(r), r).toBe('0');
 
     // peers suite: ours and the minimal server always; node:http and grpc-js when their driver is installed
-    const peers = tableRows(text, /^\| (uwsgi-rpc|minimal Node|node:http \+ JSON|grpc-js unary) \| (rpcload|wrk|h2load)/);
+    const peers = tableRows(
+      text,
+      /^\| (uwsgi-rpc|minimal Node|node:http \+ JSON|grpc-js unary) \| (rpcload|wrk|h2load)/,
+    );
     expect(peers.length).toBe(2 + Number(wrk) + Number(h2load));
     for (const r of peers) expect(r.split('|')[5].trim(), r).toBe('0');
 
@@ -70,32 +86,51 @@ describe('benchmarks (smoke)', () => {
   }, 120_000);
 
   const netns = netnsUnavailable();
-  const cluster = requirePeer('network namespaces', netns === null, netns ?? '')
-    && requirePeer('uwsgi with the rawrouter, python3 and rpc plugins', hasUwsgiPlugins('rawrouter', 'python3', 'rpc'), 'apt-get install uwsgi-core uwsgi-plugin-python3');
+  const cluster =
+    requirePeer('network namespaces', netns === null, netns ?? '') &&
+    requirePeer(
+      'uwsgi with the rawrouter, python3 and rpc plugins',
+      hasUwsgiPlugins('rawrouter', 'python3', 'rpc'),
+      'apt-get install uwsgi-core uwsgi-plugin-python3',
+    );
 
-  it.skipIf(!cluster)('cluster suite measures 1, 2 and 3 nodes behind the rawrouter and writes CLUSTER.md', () => {
-    const md = join(out, 'CLUSTER.md');
-    const text = node('cluster.bench.mjs', '--quick', '--secs', '0.2', '--md', md);
+  it.skipIf(!cluster)(
+    'cluster suite measures 1, 2 and 3 nodes behind the rawrouter and writes CLUSTER.md',
+    () => {
+      const md = join(out, 'CLUSTER.md');
+      const text = node('cluster.bench.mjs', '--quick', '--secs', '0.2', '--md', md);
 
-    // calls/s: direct and 1..3 nodes, our two modes and uWSGI's, no errors
-    const rows = tableRows(text, /^\| (1 node, direct \(no router\)|[123] nodes? behind the rawrouter) \|/);
-    expect(rows.length).toBe(4);
-    for (const r of rows) {
-      expect(r.split('|').slice(2, 5).every((c) => /^\d+(\.\d)?k?\/s$/.test(c.trim())), r).toBe(true);
-      expect(lastCell(r), r).toBe('0');
-    }
-    // CPU rows: every case, and the router reached every node of its pool
-    const cpu = tableRows(text, /^\| (uwsgi-rpc|uWSGI python3), /);
-    expect(cpu.length).toBe(12);
-    for (const r of cpu.filter((l) => /via rawrouter/.test(l))) {
-      const n = Number(r.match(/, (\d) nodes? via/)?.[1]);
-      const split = lastCell(r)?.split('/').map(Number) ?? [];
-      expect(split.length, r).toBe(n);
-      expect(split.every((v) => v > 0), r).toBe(true);
-    }
-    const written = readFileSync(md, 'utf8');
-    for (const h of ['## Calls/s', '## CPU over each measure window', '## Versions', '## Commands']) expect(written).toContain(h);
-  }, 120_000);
+      // calls/s: direct and 1..3 nodes, our two modes and uWSGI's, no errors
+      const rows = tableRows(text, /^\| (1 node, direct \(no router\)|[123] nodes? behind the rawrouter) \|/);
+      expect(rows.length).toBe(4);
+      for (const r of rows) {
+        expect(
+          r
+            .split('|')
+            .slice(2, 5)
+            .every((c) => /^\d+(\.\d)?k?\/s$/.test(c.trim())),
+          r,
+        ).toBe(true);
+        expect(lastCell(r), r).toBe('0');
+      }
+      // CPU rows: every case, and the router reached every node of its pool
+      const cpu = tableRows(text, /^\| (uwsgi-rpc|uWSGI python3), /);
+      expect(cpu.length).toBe(12);
+      for (const r of cpu.filter((l) => /via rawrouter/.test(l))) {
+        const n = Number(r.match(/, (\d) nodes? via/)?.[1]);
+        const split = lastCell(r)?.split('/').map(Number) ?? [];
+        expect(split.length, r).toBe(n);
+        expect(
+          split.every((v) => v > 0),
+          r,
+        ).toBe(true);
+      }
+      const written = readFileSync(md, 'utf8');
+      for (const h of ['## Calls/s', '## CPU over each measure window', '## Versions', '## Commands'])
+        expect(written).toContain(h);
+    },
+    120_000,
+  );
 
   it('xml suite: the XML-RPC parser and the same parser on fast-xml-parser refuse the same documents, and both are timed', () => {
     const text = node('xml.bench.mjs', '--quick');
@@ -105,14 +140,28 @@ describe('benchmarks (smoke)', () => {
     // time per parse: four real bodies (small, 254 params, two of 1 MB) and four hostile ones, a figure for each parser
     const timed = tableRows(text.slice(text.indexOf('### Time per parse')), /^\| [^-|][^|]* \| \d+ \|/);
     expect(timed.length).toBe(8);
-    for (const r of timed) expect(r.split('|').slice(3, 5).every((c) => /^\d+(\.\d+)?$/.test(c.trim())), r).toBe(true);
+    for (const r of timed)
+      expect(
+        r
+          .split('|')
+          .slice(3, 5)
+          .every((c) => /^\d+(\.\d+)?$/.test(c.trim())),
+        r,
+      ).toBe(true);
   }, 120_000);
 
   it('profile.mjs profiles our server and our client and prints their top frames', () => {
     for (const mode of ['pipelined', 'client-keepalive']) {
       const text = node('profile.mjs', mode, '--secs', '0.2', '--top', '5');
       expect(text, mode).toMatch(/errors=0\n.*\.cpuprofile\nself %  frame\n/);
-      expect(text.trim().split('\n').slice(3).every((l) => /^ *\d+\.\d  \S/.test(l)), text).toBe(true);
+      expect(
+        text
+          .trim()
+          .split('\n')
+          .slice(3)
+          .every((l) => /^ *\d+\.\d  \S/.test(l)),
+        text,
+      ).toBe(true);
     }
   });
 });

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = join(__dirname, '..');
-const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, string | { default: string }> };
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  exports: Record<string, string | { default: string }>;
+};
 
 /** The source file a package subpath is built from: './dist/src/x/index.js' <- src/x/index.ts. */
 function sourceOf(subpath: string): string {
@@ -19,20 +21,53 @@ const load = async (subpath: string): Promise<Record<string, unknown>> => import
 /** The values each entry offers (types are not visible at run time). */
 const SURFACES: Record<string, string[]> = {
   '.': [
-    'Registry', 'defaultRegistry', 'register', 'sized', 'TextBytes',
-    'RpcServer', 'Subscriber',
-    'RpcClient', 'rpc', 'rpcText', 'Splitter',
-    'RpcError', 'RouteError',
+    'Registry',
+    'defaultRegistry',
+    'register',
+    'sized',
+    'TextBytes',
+    'RpcServer',
+    'Subscriber',
+    'RpcClient',
+    'rpc',
+    'rpcText',
+    'Splitter',
+    'RpcError',
+    'RouteError',
   ],
   './codec': [
-    'createCodec', 'createCodecSync', 'Codec', 'FrameDecoder', 'CodecError', 'utf8', 'toBytes',
-    'HEADER_SIZE', 'RPC_MODIFIER1', 'VARS_MODIFIER1', 'MAX_BODY', 'MAX_NAME', 'MAX_ARGS', 'MAX_ITEMS', 'MODIFIER2',
-    'CONTENT_LENGTH', 'DEFAULT_MAX_FRAME', 'DEFAULT_MAX_RESPONSE',
+    'createCodec',
+    'createCodecSync',
+    'Codec',
+    'FrameDecoder',
+    'CodecError',
+    'utf8',
+    'toBytes',
+    'HEADER_SIZE',
+    'RPC_MODIFIER1',
+    'VARS_MODIFIER1',
+    'MAX_BODY',
+    'MAX_NAME',
+    'MAX_ARGS',
+    'MAX_ITEMS',
+    'MODIFIER2',
+    'CONTENT_LENGTH',
+    'DEFAULT_MAX_FRAME',
+    'DEFAULT_MAX_RESPONSE',
   ],
   './web': ['RpcWebSocketClient', 'RpcError'],
   './subscription': [
-    'SUBSCRIPTION_MODIFIER1', 'SUBSCRIBE', 'UNSUBSCRIBE', 'MAX_SUBSCRIPTION_PACKET', 'MAX_ADDRESS',
-    'encodeSubscription', 'decodeSubscription', 'parseSubscribeTo', 'parseSubscribe2', 'parseKeyFile', 'RpcError',
+    'SUBSCRIPTION_MODIFIER1',
+    'SUBSCRIBE',
+    'UNSUBSCRIBE',
+    'MAX_SUBSCRIPTION_PACKET',
+    'MAX_ADDRESS',
+    'encodeSubscription',
+    'decodeSubscription',
+    'parseSubscribeTo',
+    'parseSubscribe2',
+    'parseKeyFile',
+    'RpcError',
   ],
   './router': ['Router', 'parseRule', 'ROUTE_OPTIONS', 'RouteError'],
   './gateway': ['RpcGateway'],
@@ -44,7 +79,9 @@ describe('entry points', () => {
     expect(subpaths.sort()).toEqual(Object.keys(SURFACES).sort());
     for (const s of subpaths) {
       const target = pkg.exports[s];
-      expect(typeof target === 'object' && 'types' in target ? target.types : null, s).toBe((target as { default: string }).default.replace(/\.js$/, '.d.ts'));
+      expect(typeof target === 'object' && 'types' in target ? target.types : null, s).toBe(
+        (target as { default: string }).default.replace(/\.js$/, '.d.ts'),
+      );
     }
   });
 
@@ -59,7 +96,7 @@ describe('entry points', () => {
     expect(new Set(classes).size).toBe(1);
   });
 
-  it("every name README imports is exported where README imports it from", async () => {
+  it('every name README imports is exported where README imports it from', async () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
     const lines = [...readme.matchAll(/import\s*\{([^}]*)\}\s*from\s*'uwsgi-rpc(\/[a-z]+)?'/g)];
     expect(lines.length).toBeGreaterThan(3);
@@ -67,7 +104,10 @@ describe('entry points', () => {
       const subpath = sub === undefined ? '.' : `.${sub}`;
       expect(Object.keys(pkg.exports), line).toContain(subpath);
       const entry = await load(subpath);
-      for (const name of names.split(',').map((n) => n.trim()).filter((n) => n !== '' && !n.startsWith('type '))) {
+      for (const name of names
+        .split(',')
+        .map((n) => n.trim())
+        .filter((n) => n !== '' && !n.startsWith('type '))) {
         expect(entry[name], `${name} in ${line}`).toBeDefined();
       }
     }

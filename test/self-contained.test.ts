@@ -11,15 +11,20 @@ const root = join(__dirname, '..');
 /** Tracked files (git), or every file but installed and built ones where this is not a git checkout. */
 function trackedFiles(): string[] {
   try {
-    const out = execFileSync('git', ['ls-files', '-z'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const out = execFileSync('git', ['ls-files', '-z'], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     return out.split('\0').filter(Boolean);
   } catch {
     const skip = new Set(['node_modules', 'dist', 'build', '.git', '.out']);
-    const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-      if (skip.has(e.name)) return [];
-      const p = join(dir, e.name);
-      return e.isDirectory() ? walk(p) : [relative(root, p)];
-    });
+    const walk = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+        if (skip.has(e.name)) return [];
+        const p = join(dir, e.name);
+        return e.isDirectory() ? walk(p) : [relative(root, p)];
+      });
     return walk(root);
   }
 }

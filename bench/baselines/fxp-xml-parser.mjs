@@ -8,7 +8,12 @@
 // refused here before or after the library runs, with the code ours gives, so that the
 // comparison is between two parsers that refuse the same documents.
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { DEFAULT_XML_MAX_DEPTH, DEFAULT_XML_MAX_ELEMENTS, XmlError, isXmlChar } from '../../dist/src/bridges/xml-parser.js';
+import {
+  DEFAULT_XML_MAX_DEPTH,
+  DEFAULT_XML_MAX_ELEMENTS,
+  XmlError,
+  isXmlChar,
+} from '../../dist/src/bridges/xml-parser.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const FORBIDDEN = /[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]/;
@@ -45,8 +50,10 @@ export function parseXmlFxp(bytes, limits = {}) {
   text = text.replace(/\r\n?/g, '\n');
   if (FORBIDDEN.test(text)) throw bad('a character XML does not allow');
   const decl = /^<\?xml[ \t\n][^?]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(text);
-  if (decl !== null && !/^(utf-?8|us-ascii)$/i.test(decl[1])) throw new XmlError('ENCODING', `encoding ${decl[1]} is not supported (UTF-8 only)`);
-  for (const c of text.matchAll(/<!--([\s\S]*?)-->/g)) if (c[1].includes('--') || c[1].endsWith('-')) throw bad('-- in a comment');
+  if (decl !== null && !/^(utf-?8|us-ascii)$/i.test(decl[1]))
+    throw new XmlError('ENCODING', `encoding ${decl[1]} is not supported (UTF-8 only)`);
+  for (const c of text.matchAll(/<!--([\s\S]*?)-->/g))
+    if (c[1].includes('--') || c[1].endsWith('-')) throw bad('-- in a comment');
   const markup = text.replace(COMMENT_OR_CDATA, '');
   if (markup.includes('<!DOCTYPE')) throw new XmlError('DOCTYPE', 'document type declarations are not accepted');
   if (markup.includes('<!')) throw new XmlError('DOCTYPE', 'markup declarations are not accepted');
@@ -55,13 +62,22 @@ export function parseXmlFxp(bytes, limits = {}) {
   let tree;
   try {
     tree = new XMLParser({
-      preserveOrder: true, processEntities: false, htmlEntities: false, ignoreAttributes: false, attributeNamePrefix: '',
-      parseTagValue: false, parseAttributeValue: false, trimValues: false, ignoreDeclaration: true, ignorePiTags: true,
+      preserveOrder: true,
+      processEntities: false,
+      htmlEntities: false,
+      ignoreAttributes: false,
+      attributeNamePrefix: '',
+      parseTagValue: false,
+      parseAttributeValue: false,
+      trimValues: false,
+      ignoreDeclaration: true,
+      ignorePiTags: true,
       cdataPropName: CDATA,
       maxNestedTags: maxDepth - 1,
     }).parse(text);
   } catch (err) {
-    if (err instanceof Error && err.message === DEEPER) throw new XmlError('TOO_DEEP', `elements nest deeper than ${maxDepth}`);
+    if (err instanceof Error && err.message === DEEPER)
+      throw new XmlError('TOO_DEEP', `elements nest deeper than ${maxDepth}`);
     throw bad(err instanceof Error ? err.message : String(err));
   }
   const valid = XMLValidator.validate(text);
@@ -92,6 +108,7 @@ export function parseXmlFxp(bytes, limits = {}) {
     return { name, children };
   };
   const roots = tree.filter((n) => !('#text' in n));
-  if (roots.length !== 1) throw bad(roots.length === 0 ? 'expected the root element' : 'content after the root element');
+  if (roots.length !== 1)
+    throw bad(roots.length === 0 ? 'expected the root element' : 'content after the root element');
   return convert(roots[0]);
 }

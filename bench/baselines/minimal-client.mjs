@@ -8,14 +8,22 @@ const [host, port] = [node.slice(0, node.lastIndexOf(':')), Number(node.slice(no
 
 // modifier1 173, u16 size, modifier2 0, then u16-length-prefixed items: 'echo', 'aaa', 'bbbbb'
 function request(items) {
-  const body = Buffer.concat(items.map((s) => { const b = Buffer.alloc(2 + s.length); b.writeUInt16LE(s.length); b.write(s, 2, 'latin1'); return b; }));
+  const body = Buffer.concat(
+    items.map((s) => {
+      const b = Buffer.alloc(2 + s.length);
+      b.writeUInt16LE(s.length);
+      b.write(s, 2, 'latin1');
+      return b;
+    }),
+  );
   const head = Buffer.from([173, 0, 0, 0]);
   head.writeUInt16LE(body.length, 1);
   return Buffer.concat([head, body]);
 }
 const req = request(['echo', 'aaa', 'bbbbb']);
 const deadline = performance.now() + Number(secs) * 1000;
-let calls = 0, errors = 0;
+let calls = 0,
+  errors = 0;
 
 // Resolves with the answer's body once header + body are in (no 64-bit form: echo is small).
 function answer(sock) {
@@ -23,17 +31,30 @@ function answer(sock) {
     let buf = null;
     const onData = (d) => {
       buf = buf ? Buffer.concat([buf, d]) : d;
-      if (buf.length >= 4 && buf.length >= 4 + buf.readUInt16LE(1)) { done(); resolve(buf.subarray(4)); }
+      if (buf.length >= 4 && buf.length >= 4 + buf.readUInt16LE(1)) {
+        done();
+        resolve(buf.subarray(4));
+      }
     };
-    const onEnd = () => { done(); reject(new Error('closed')); };
-    const done = () => { sock.off('data', onData); sock.off('close', onEnd); sock.off('error', onEnd); };
-    sock.on('data', onData); sock.on('close', onEnd); sock.on('error', onEnd);
+    const onEnd = () => {
+      done();
+      reject(new Error('closed'));
+    };
+    const done = () => {
+      sock.off('data', onData);
+      sock.off('close', onEnd);
+      sock.off('error', onEnd);
+    };
+    sock.on('data', onData);
+    sock.on('close', onEnd);
+    sock.on('error', onEnd);
   });
 }
-const connect = () => new Promise((resolve, reject) => {
-  const s = net.connect({ host, port, noDelay: true }, () => resolve(s));
-  s.once('error', reject);
-});
+const connect = () =>
+  new Promise((resolve, reject) => {
+    const s = net.connect({ host, port, noDelay: true }, () => resolve(s));
+    s.once('error', reject);
+  });
 
 async function perCall() {
   while (performance.now() < deadline) {
@@ -44,7 +65,9 @@ async function perCall() {
       await p;
       s.destroy();
       calls++;
-    } catch { errors++; }
+    } catch {
+      errors++;
+    }
   }
 }
 async function keepAlive() {
@@ -56,7 +79,11 @@ async function keepAlive() {
       s.write(req);
       await p;
       calls++;
-    } catch { errors++; s?.destroy(); s = null; }
+    } catch {
+      errors++;
+      s?.destroy();
+      s = null;
+    }
   }
   s?.destroy();
 }

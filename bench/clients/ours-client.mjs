@@ -5,10 +5,16 @@ import { RpcClient } from '../../dist/src/index.js';
 const [mode, node, conc, secs] = process.argv.slice(2);
 const client = new RpcClient({ keepAlive: mode === 'keepalive' });
 const deadline = performance.now() + Number(secs) * 1000;
-let calls = 0, errors = 0;
+let calls = 0,
+  errors = 0;
 async function worker() {
   while (performance.now() < deadline) {
-    try { await client.call(node, 'echo', ['aaa', 'bbbbb']); calls++; } catch { errors++; }
+    try {
+      await client.call(node, 'echo', ['aaa', 'bbbbb']);
+      calls++;
+    } catch {
+      errors++;
+    }
   }
 }
 const t0 = performance.now();

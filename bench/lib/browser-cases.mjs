@@ -25,18 +25,59 @@ export async function runCases(m, Bench, { time = 400, warmupTime = 100, log = (
   const answer70k = ts.encodeResponse(new Uint8Array(70_000).fill(97)).slice();
 
   const cases = [];
-  for (const [label, bytes] of [['60 B', 60], ['4 KB', 4096], ['60 KB', 60 * 1024]]) {
+  for (const [label, bytes] of [
+    ['60 B', 60],
+    ['4 KB', 4096],
+    ['60 KB', 60 * 1024],
+  ]) {
     const p = req(bytes).slice();
-    cases.push([`decode request ${label}`, p.length, (c) => () => { const r = c.decodeRequest(p); sink ^= r.args.length; }]);
+    cases.push([
+      `decode request ${label}`,
+      p.length,
+      (c) => () => {
+        const r = c.decodeRequest(p);
+        sink ^= r.args.length;
+      },
+    ]);
   }
-  cases.push(['decoder.push, items: 64 pipelined requests in one chunk', pipelined.length, (c) => {
-    const d = c.createDecoder({ items: true });
-    return () => { sink ^= d.push(pipelined).length; };
-  }]);
-  cases.push(['decode response 4 KB', answer4k.length, (c) => () => { sink ^= c.decodeResponse(answer4k).result.length; }]);
-  cases.push(['decode response 70 KB (64-bit form)', answer70k.length, (c) => () => { sink ^= c.decodeResponse(answer70k).result.length; }]);
-  cases.push(['encode request ~60 B', one.length, (c) => () => { sink ^= c.encodeRequest('echo', args60).length; }]);
-  cases.push(['encode response "Hello World"', 15, (c) => () => { sink ^= c.encodeResponse(small).length; }]);
+  cases.push([
+    'decoder.push, items: 64 pipelined requests in one chunk',
+    pipelined.length,
+    (c) => {
+      const d = c.createDecoder({ items: true });
+      return () => {
+        sink ^= d.push(pipelined).length;
+      };
+    },
+  ]);
+  cases.push([
+    'decode response 4 KB',
+    answer4k.length,
+    (c) => () => {
+      sink ^= c.decodeResponse(answer4k).result.length;
+    },
+  ]);
+  cases.push([
+    'decode response 70 KB (64-bit form)',
+    answer70k.length,
+    (c) => () => {
+      sink ^= c.decodeResponse(answer70k).result.length;
+    },
+  ]);
+  cases.push([
+    'encode request ~60 B',
+    one.length,
+    (c) => () => {
+      sink ^= c.encodeRequest('echo', args60).length;
+    },
+  ]);
+  cases.push([
+    'encode response "Hello World"',
+    15,
+    (c) => () => {
+      sink ^= c.encodeResponse(small).length;
+    },
+  ]);
 
   const rows = [];
   for (const [op, bytes, make] of cases) {

@@ -41,7 +41,11 @@ export function register(resource) {
 }
 
 function killGroup(pid, signal) {
-  try { process.kill(-pid, signal); } catch { /* the group is gone */ }
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    /* the group is gone */
+  }
 }
 
 /**
@@ -61,22 +65,36 @@ export function spawnGroup(cmd, args, options = {}, { stopSignal = 'SIGTERM', gr
   const child = /** @type {GroupChild} */ (spawn(cmd, args, { ...options, detached: true }));
   let done = false;
   const exited = new Promise((resolve) => {
-    child.once('exit', (code, signal) => { done = true; resolve({ code, signal }); });
+    child.once('exit', (code, signal) => {
+      done = true;
+      resolve({ code, signal });
+    });
     // could not be spawned (no 'exit' follows); an 'error' of a running child (a failed kill) is not an exit
-    child.on('error', (error) => { if (child.pid === undefined) { done = true; resolve({ code: null, signal: null, error }); } });
+    child.on('error', (error) => {
+      if (child.pid === undefined) {
+        done = true;
+        resolve({ code: null, signal: null, error });
+      }
+    });
   });
   const resource = {
     graceMs,
     async stop() {
       if (!done && child.pid) {
-        try { child.kill(/** @type {NodeJS.Signals} */ (stopSignal)); } catch { /* exited meanwhile */ }
+        try {
+          child.kill(/** @type {NodeJS.Signals} */ (stopSignal));
+        } catch {
+          /* exited meanwhile */
+        }
         const timer = setTimeout(() => killGroup(child.pid, 'SIGKILL'), graceMs);
         await exited;
         clearTimeout(timer);
       }
       await exited;
     },
-    kill() { if (child.pid) killGroup(child.pid, 'SIGKILL'); },
+    kill() {
+      if (child.pid) killGroup(child.pid, 'SIGKILL');
+    },
   };
   const forget = register(resource);
   exited.then(() => {
@@ -102,10 +120,16 @@ export function removeDir(dir) {
 
 /** Stops every registered resource, then removes the folders. */
 export async function stopAll() {
-  await Promise.all([...running].map((r) => Promise.resolve().then(() => r.stop()).catch((e) => {
-    process.stderr.write(`bench cleanup: ${e?.message ?? e}\n`);
-    r.kill();
-  })));
+  await Promise.all(
+    [...running].map((r) =>
+      Promise.resolve()
+        .then(() => r.stop())
+        .catch((e) => {
+          process.stderr.write(`bench cleanup: ${e?.message ?? e}\n`);
+          r.kill();
+        }),
+    ),
+  );
   running.clear();
   for (const dir of folders) removeDir(dir);
 }
@@ -113,7 +137,13 @@ export async function stopAll() {
 function killAllNow() {
   for (const r of running) r.kill();
   running.clear();
-  for (const dir of folders) { try { removeDir(dir); } catch { /* best effort on the way out */ } }
+  for (const dir of folders) {
+    try {
+      removeDir(dir);
+    } catch {
+      /* best effort on the way out */
+    }
+  }
 }
 
 let shuttingDown = false;
@@ -123,7 +153,10 @@ export const stopping = () => shuttingDown;
 async function shutdown(code) {
   shuttingDown = true;
   const grace = Math.max(GRACE_MS, ...[...running].map((r) => r.graceMs ?? 0));
-  const force = setTimeout(() => { killAllNow(); process.exit(code); }, grace + 2_000);
+  const force = setTimeout(() => {
+    killAllNow();
+    process.exit(code);
+  }, grace + 2_000);
   force.unref();
   await stopAll();
   process.exit(code);

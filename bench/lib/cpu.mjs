@@ -10,7 +10,11 @@ let hz;
 /** USER_HZ, the unit of /proc's times (100 on every Linux we run; asked once anyway). */
 function ticksPerSecond() {
   if (hz === undefined) {
-    try { hz = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100; } catch { hz = 100; }
+    try {
+      hz = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
+    } catch {
+      hz = 100;
+    }
   }
   return hz;
 }
@@ -21,7 +25,11 @@ function processes() {
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     let stat;
-    try { stat = readFileSync(`/proc/${name}/stat`, 'utf8'); } catch { continue; } // exited meanwhile
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+    } catch {
+      continue;
+    } // exited meanwhile
     // The command name (field 2) may hold spaces and parentheses: split after its last ')'.
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     all.set(Number(name), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
@@ -35,7 +43,11 @@ function treeTicks(all, pid) {
   for (const [p, { ppid }] of all) (kids.get(ppid) ?? kids.set(ppid, []).get(ppid)).push(p);
   let total = 0;
   const stack = [pid];
-  while (stack.length) { const p = stack.pop(); total += all.get(p)?.ticks ?? 0; stack.push(...(kids.get(p) ?? [])); }
+  while (stack.length) {
+    const p = stack.pop();
+    total += all.get(p)?.ticks ?? 0;
+    stack.push(...(kids.get(p) ?? []));
+  }
   return total;
 }
 

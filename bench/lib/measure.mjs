@@ -15,7 +15,8 @@ export async function opsPerSecond(tasks, { time = quick ? 30 : 400, iterations 
   await bench.run();
   const out = {};
   for (const t of bench.tasks) {
-    if (t.result.state !== 'completed') throw new Error(`${t.name}: ${t.result.state} ${/** @type {{ error?: Error }} */ (t.result).error ?? ''}`);
+    if (t.result.state !== 'completed')
+      throw new Error(`${t.name}: ${t.result.state} ${/** @type {{ error?: Error }} */ (t.result).error ?? ''}`);
     out[t.name] = t.result.throughput.mean;
   }
   return out;

@@ -14,13 +14,22 @@ function version(cmd, args, re) {
   const text = `${r.stdout}\n${r.stderr}`;
   return (text.match(re)?.[0] ?? text.trim().split('\n')[0]).trim();
 }
-const pkgVersion = (name) => { try { return require(`${name}/package.json`).version; } catch { return 'not installed'; } };
+const pkgVersion = (name) => {
+  try {
+    return require(`${name}/package.json`).version;
+  } catch {
+    return 'not installed';
+  }
+};
 const dpkg = (pkg) => version('dpkg-query', ['-W', '-f', '${Version}', pkg], /\S+/);
 
 export function versions() {
   return [
     ['Node', process.version],
-    ['uWSGI', `${version('uwsgi', ['--version'], /^\S+/)} (python3 plugin ${dpkg('uwsgi-plugin-python3')}, lua5.2 plugin ${dpkg('uwsgi-plugin-lua5.2')})`],
+    [
+      'uWSGI',
+      `${version('uwsgi', ['--version'], /^\S+/)} (python3 plugin ${dpkg('uwsgi-plugin-python3')}, lua5.2 plugin ${dpkg('uwsgi-plugin-lua5.2')})`,
+    ],
     ['Python', version('python3', ['--version'], /Python \S+/)],
     ['nginx', version('nginx', ['-v'], /nginx\/\S+/)],
     ['wrk', version('wrk', ['-v'], /wrk \S+/)],
@@ -35,32 +44,71 @@ const r0 = (v) => (Number.isFinite(v) ? `${Math.round(v)}/s` : '-');
 /** Targets of issue 6 as [target, measured, holds]. */
 export function targets({ server, peers, client }) {
   const m = server?.medians ?? {};
-  const ours = m['uwsgi-rpc'] ?? {}, min = m['minimal Node'] ?? {}, u1 = m['uWSGI python3 x1'] ?? {};
+  const ours = m['uwsgi-rpc'] ?? {},
+    min = m['minimal Node'] ?? {},
+    u1 = m['uWSGI python3 x1'] ?? {};
   const pm = peers?.medians ?? {};
   const rows = [];
-  const add = (what, a, b, want) => { const v = a / b; rows.push([what, `${Number.isFinite(v) ? v.toFixed(2) : '-'}x (${r0(a)} / ${r0(b)})`, `>= ${want}x`, Number.isFinite(v) ? (v >= want ? 'holds' : 'misses') : 'not measured']); };
-  add('server, connection per call: ours / minimal Node', ours['connection per call'], min['connection per call'], 0.85);
+  const add = (what, a, b, want) => {
+    const v = a / b;
+    rows.push([
+      what,
+      `${Number.isFinite(v) ? v.toFixed(2) : '-'}x (${r0(a)} / ${r0(b)})`,
+      `>= ${want}x`,
+      Number.isFinite(v) ? (v >= want ? 'holds' : 'misses') : 'not measured',
+    ]);
+  };
+  add(
+    'server, connection per call: ours / minimal Node',
+    ours['connection per call'],
+    min['connection per call'],
+    0.85,
+  );
   add('server, keep-alive: ours / minimal Node', ours['keep-alive'], min['keep-alive'], 0.9);
   add('server, keep-alive: ours / node:http + JSON (peers run)', pm['uwsgi-rpc'], pm['node:http + JSON'], 1.5);
   add('server, keep-alive: ours / grpc-js unary (peers run)', pm['uwsgi-rpc'], pm['grpc-js unary'], 3);
   add('server, pipelined: ours / minimal Node', ours['pipelined 16x16'], min['pipelined 16x16'], 0.8);
-  add('server, pipelined: ours / uWSGI python3 x1 per connection', ours['pipelined 16x16'], u1['connection per call'], 10);
-  for (const [k, v] of Object.entries(client?.medians ?? {})) add(`client -> ${k}: ours / minimal Node client`, v.ours, v.minimal, 0.9);
+  add(
+    'server, pipelined: ours / uWSGI python3 x1 per connection',
+    ours['pipelined 16x16'],
+    u1['connection per call'],
+    10,
+  );
+  for (const [k, v] of Object.entries(client?.medians ?? {}))
+    add(`client -> ${k}: ours / minimal Node client`, v.ours, v.minimal, 0.9);
   const mem = server?.mem ?? {};
   if (mem['uwsgi-rpc'] && mem['minimal Node']) {
-    const a = mem['uwsgi-rpc'].idle, b = mem['minimal Node'].idle;
-    rows.push(['idle RSS: ours / minimal Node', `${(a / b).toFixed(2)}x (${a.toFixed(1)} / ${b.toFixed(1)} MB)`, '<= 1.2x', a / b <= 1.2 ? 'holds' : 'misses']);
-    const after = mem['uwsgi-rpc'].after, g = after.at(-1) - after[0];
-    rows.push(['RSS growth across runs, ours (after round 1 -> after last round)', `${g >= 0 ? '+' : ''}${g.toFixed(1)} MB (${after.map((x) => x.toFixed(1)).join(', ')})`, 'none (<= 2 MB)', g <= 2 ? 'holds' : 'misses']);
+    const a = mem['uwsgi-rpc'].idle,
+      b = mem['minimal Node'].idle;
+    rows.push([
+      'idle RSS: ours / minimal Node',
+      `${(a / b).toFixed(2)}x (${a.toFixed(1)} / ${b.toFixed(1)} MB)`,
+      '<= 1.2x',
+      a / b <= 1.2 ? 'holds' : 'misses',
+    ]);
+    const after = mem['uwsgi-rpc'].after,
+      g = after.at(-1) - after[0];
+    rows.push([
+      'RSS growth across runs, ours (after round 1 -> after last round)',
+      `${g >= 0 ? '+' : ''}${g.toFixed(1)} MB (${after.map((x) => x.toFixed(1)).join(', ')})`,
+      'none (<= 2 MB)',
+      g <= 2 ? 'holds' : 'misses',
+    ]);
   }
   return rows;
 }
 
 export function headline({ server, peers }) {
   const m = server?.medians ?? {};
-  const rows = Object.entries(m).map(([name, c]) => [name, r0(c['connection per call']), Number.isFinite(c['keep-alive']) ? r0(c['keep-alive']) : 'closes', Number.isFinite(c['pipelined 16x16']) ? r0(c['pipelined 16x16']) : 'closes']);
+  const rows = Object.entries(m).map(([name, c]) => [
+    name,
+    r0(c['connection per call']),
+    Number.isFinite(c['keep-alive']) ? r0(c['keep-alive']) : 'closes',
+    Number.isFinite(c['pipelined 16x16']) ? r0(c['pipelined 16x16']) : 'closes',
+  ]);
   for (const name of ['node:http + JSON', 'grpc-js unary']) {
-    if (peers?.medians?.[name]) rows.push([`${name} (${peers.tools[name]}, peers run)`, '-', r0(peers.medians[name]), '-']);
+    if (peers?.medians?.[name])
+      rows.push([`${name} (${peers.tools[name]}, peers run)`, '-', r0(peers.medians[name]), '-']);
   }
   return table(['server (echo call, 16 connections)', 'connection per call', 'keep-alive', 'pipelined 16x16'], rows);
 }
@@ -76,13 +124,20 @@ export function chart({ server, peers, client }) {
   const bars = (label) => Object.entries(m).map(([name, c]) => ({ label: name, value: c[label] }));
   const ka = Object.entries(peers?.medians ?? {}).map(([name, v]) => ({ label: name, value: v }));
   const short = (k) => k.replace(', connection per call', ', per call').replace('uwsgi-rpc server', 'uwsgi-rpc');
-  const cl = Object.entries(client?.medians ?? {}).flatMap(([k, v]) => [{ label: `uwsgi-rpc client -> ${short(k)}`, value: v.ours }, { label: `minimal client -> ${short(k)}`, value: v.minimal }]);
-  return barChart('uwsgi-rpc: echo calls per second (higher is better)', `${machine()}; medians of paired rounds; npm run bench`, [
-    { title: 'Connection per call (rpcload -c 16)', bars: bars('connection per call') },
-    { title: 'Keep-alive, 16 connections (rpcload -k / wrk / h2load; peers run)', bars: ka },
-    { title: 'Pipelined 16 x 16 (rpcload -c 16 -p 16)', bars: bars('pipelined 16x16') },
-    { title: 'Clients: 16 calls in flight from one Node process', bars: cl },
+  const cl = Object.entries(client?.medians ?? {}).flatMap(([k, v]) => [
+    { label: `uwsgi-rpc client -> ${short(k)}`, value: v.ours },
+    { label: `minimal client -> ${short(k)}`, value: v.minimal },
   ]);
+  return barChart(
+    'uwsgi-rpc: echo calls per second (higher is better)',
+    `${machine()}; medians of paired rounds; npm run bench`,
+    [
+      { title: 'Connection per call (rpcload -c 16)', bars: bars('connection per call') },
+      { title: 'Keep-alive, 16 connections (rpcload -k / wrk / h2load; peers run)', bars: ka },
+      { title: 'Pipelined 16 x 16 (rpcload -c 16 -p 16)', bars: bars('pipelined 16x16') },
+      { title: 'Clients: 16 calls in flight from one Node process', bars: cl },
+    ],
+  );
 }
 
 export function resultsMarkdown(data, sections, root) {

@@ -1,12 +1,26 @@
 // A hand-written SVG bar chart (no dependency): one panel per group, each with its own scale
 // (pipelined rates are ~10x the others), one horizontal bar per server, value at the bar's end.
 const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-const fmt = (n) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M/s` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k/s` : `${Math.round(n)}/s`);
-const colour = (label) => (/^uwsgi-rpc/.test(label) ? '#2b6cb0' : /^minimal/.test(label) ? '#718096' : /^uWSGI/.test(label) ? '#dd6b20' : '#38a169');
+const fmt = (n) =>
+  n >= 1e6 ? `${(n / 1e6).toFixed(2)}M/s` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k/s` : `${Math.round(n)}/s`;
+const colour = (label) =>
+  /^uwsgi-rpc/.test(label)
+    ? '#2b6cb0'
+    : /^minimal/.test(label)
+      ? '#718096'
+      : /^uWSGI/.test(label)
+        ? '#dd6b20'
+        : '#38a169';
 
 /** groups: [{ title, bars: [{ label, value }] }] -> SVG text */
 export function barChart(title, subtitle, groups) {
-  const W = 860, labelW = 330, valueW = 80, barH = 18, gap = 6, panelGap = 26, top = 56;
+  const W = 860,
+    labelW = 330,
+    valueW = 80,
+    barH = 18,
+    gap = 6,
+    panelGap = 26,
+    top = 56;
   let y = top;
   const parts = [];
   for (const g of groups) {
@@ -17,9 +31,11 @@ export function barChart(title, subtitle, groups) {
     y += 20;
     for (const b of bars) {
       const w = Math.max(1, ((W - labelW - valueW - 20) * b.value) / max);
-      parts.push(`<text x="${labelW - 6}" y="${y + 13}" text-anchor="end">${esc(b.label)}</text>`,
+      parts.push(
+        `<text x="${labelW - 6}" y="${y + 13}" text-anchor="end">${esc(b.label)}</text>`,
         `<rect x="${labelW}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="${colour(b.label)}"/>`,
-        `<text x="${(labelW + w + 5).toFixed(1)}" y="${y + 13}">${fmt(b.value)}</text>`);
+        `<text x="${(labelW + w + 5).toFixed(1)}" y="${y + 13}">${fmt(b.value)}</text>`,
+      );
       y += barH + gap;
     }
     y += panelGap;

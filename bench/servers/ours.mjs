@@ -3,7 +3,10 @@ import { RpcServer } from '../../dist/src/index.js';
 import functions from './functions.mjs';
 
 const port = Number(process.argv[2] ?? 3031);
-const server = new RpcServer({ engine: /** @type {'auto' | 'wasm' | 'ts'} */ (process.argv[3] ?? 'auto'), log: () => {} });
+const server = new RpcServer({
+  engine: /** @type {'auto' | 'wasm' | 'ts'} */ (process.argv[3] ?? 'auto'),
+  log: () => {},
+});
 functions(server);
 await server.listen(`127.0.0.1:${port}`);
 console.log(`uwsgi-rpc on 127.0.0.1:${port}`);

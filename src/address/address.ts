@@ -36,9 +36,14 @@ function read(text: string): SocketAddress | Fault {
 /** Where to listen: an address, or a port number alone (127.0.0.1); port 0 asks for any free port. */
 export function parseAddress(address: string | number): SocketAddress {
   if (typeof address === 'number') address = `:${address}`;
-  if (typeof address !== 'string' || address === '') throw new RpcError('INVALID', `bad socket address ${JSON.stringify(address)}`);
+  if (typeof address !== 'string' || address === '')
+    throw new RpcError('INVALID', `bad socket address ${JSON.stringify(address)}`);
   const a = read(address);
-  if (a === 'form') throw new RpcError('INVALID', `bad socket address "${address}": use HOST:PORT, :PORT, a unix socket path or @abstract`);
+  if (a === 'form')
+    throw new RpcError(
+      'INVALID',
+      `bad socket address "${address}": use HOST:PORT, :PORT, a unix socket path or @abstract`,
+    );
   if (a === 'port') throw new RpcError('INVALID', `bad port in socket address "${address}"`);
   return a;
 }
@@ -48,8 +53,10 @@ export function parseNode(node: string | null | undefined): NodeAddress | null {
   if (node === null || node === undefined || node === '') return null;
   if (typeof node !== 'string') throw new RpcError('INVALID', `node must be a string or null, got ${typeof node}`);
   const a = read(node);
-  if (a === 'form') throw new RpcError('INVALID', `node "${node}": use host:port, :port, [v6]:port or a unix socket path`, node);
-  if (a === 'port' || (a.kind === 'tcp' && a.port === 0)) throw new RpcError('INVALID', `node "${node}": the port must be 1..65535`, node);
+  if (a === 'form')
+    throw new RpcError('INVALID', `node "${node}": use host:port, :port, [v6]:port or a unix socket path`, node);
+  if (a === 'port' || (a.kind === 'tcp' && a.port === 0))
+    throw new RpcError('INVALID', `node "${node}": the port must be 1..65535`, node);
   return { ...a, key: formatAddress(a) };
 }
 

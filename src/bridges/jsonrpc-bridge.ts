@@ -59,7 +59,11 @@ const failure = (code: number, id: Id, data?: string): Reply => ({
  * 204 No Content. Errors are the spec's objects; a function that fails gives -32000.
  */
 export async function jsonRpcBridge(
-  body: Uint8Array, res: HttpResponse, target: RpcTarget, log: (line: string) => void, limits: JsonRpcLimits = {},
+  body: Uint8Array,
+  res: HttpResponse,
+  target: RpcTarget,
+  log: (line: string) => void,
+  limits: JsonRpcLimits = {},
 ): Promise<void> {
   const maxDepth = limits.maxDepth ?? DEFAULT_JSONRPC_MAX_DEPTH;
   const maxBatch = limits.maxBatch ?? DEFAULT_JSONRPC_MAX_BATCH;
@@ -67,7 +71,8 @@ export async function jsonRpcBridge(
 
   const text = strictText(body);
   if (text === null) return reply(failure(JSONRPC_ERROR.PARSE_ERROR, null, 'the body is not UTF-8'));
-  if (nestingDepth(text) > maxDepth) return reply(failure(JSONRPC_ERROR.PARSE_ERROR, null, `nested deeper than ${maxDepth}`));
+  if (nestingDepth(text) > maxDepth)
+    return reply(failure(JSONRPC_ERROR.PARSE_ERROR, null, `nested deeper than ${maxDepth}`));
   let request: unknown;
   try {
     request = JSON.parse(text);
@@ -77,7 +82,8 @@ export async function jsonRpcBridge(
 
   if (Array.isArray(request)) {
     if (request.length === 0) return reply(failure(JSONRPC_ERROR.INVALID_REQUEST, null, 'empty batch'));
-    if (request.length > maxBatch) return reply(failure(JSONRPC_ERROR.INVALID_REQUEST, null, `more than ${maxBatch} calls in a batch`));
+    if (request.length > maxBatch)
+      return reply(failure(JSONRPC_ERROR.INVALID_REQUEST, null, `more than ${maxBatch} calls in a batch`));
     const replies = (await Promise.all(request.map((r) => one(r, target, log)))).filter((r): r is Reply => r !== null);
     if (replies.length === 0) return noContent(res);
     return reply(replies);
@@ -89,7 +95,8 @@ export async function jsonRpcBridge(
 
 /** Runs one request object; null for a (valid) notification. */
 async function one(req: unknown, target: RpcTarget, log: (line: string) => void): Promise<Reply | null> {
-  if (typeof req !== 'object' || req === null || Array.isArray(req)) return failure(JSONRPC_ERROR.INVALID_REQUEST, null);
+  if (typeof req !== 'object' || req === null || Array.isArray(req))
+    return failure(JSONRPC_ERROR.INVALID_REQUEST, null);
   const r = req as Record<string, unknown>;
   const hasId = Object.hasOwn(r, 'id');
   const id = r.id;
@@ -113,7 +120,13 @@ async function one(req: unknown, target: RpcTarget, log: (line: string) => void)
   } else if (typeof r.params === 'object' && r.params !== null) {
     // An unknown method is the first thing to tell (the spec's batch example expects it).
     if (!target.names().includes(method)) return answerWith(failure(JSONRPC_ERROR.METHOD_NOT_FOUND, replyId));
-    return answerWith(failure(JSONRPC_ERROR.INVALID_PARAMS, replyId, 'named params are not supported: RPC functions take positional args'));
+    return answerWith(
+      failure(
+        JSONRPC_ERROR.INVALID_PARAMS,
+        replyId,
+        'named params are not supported: RPC functions take positional args',
+      ),
+    );
   } else {
     return failure(JSONRPC_ERROR.INVALID_REQUEST, replyId, 'params must be an array or an object');
   }
@@ -122,7 +135,8 @@ async function one(req: unknown, target: RpcTarget, log: (line: string) => void)
   try {
     result = await target.call(null, encoder.encode(method), args);
   } catch (err) {
-    if (err instanceof RpcError && err.code === 'NOT_FOUND') return answerWith(failure(JSONRPC_ERROR.METHOD_NOT_FOUND, replyId));
+    if (err instanceof RpcError && err.code === 'NOT_FOUND')
+      return answerWith(failure(JSONRPC_ERROR.METHOD_NOT_FOUND, replyId));
     log(`JSON-RPC bridge: ${JSON.stringify(method)}: ${reason(err)}`);
     return answerWith(failure(JSONRPC_ERROR.FUNCTION_FAILED, replyId, `${method} failed`));
   }
@@ -138,7 +152,13 @@ function decodeParams(params: unknown[]): Uint8Array[] | string {
     const p = params[i];
     if (typeof p === 'string') out.push(encoder.encode(p));
     else if (typeof p === 'number' || typeof p === 'boolean') out.push(encoder.encode(JSON.stringify(p)));
-    else if (typeof p === 'object' && p !== null && !Array.isArray(p) && Object.keys(p).length === 1 && typeof (p as { base64?: unknown }).base64 === 'string') {
+    else if (
+      typeof p === 'object' &&
+      p !== null &&
+      !Array.isArray(p) &&
+      Object.keys(p).length === 1 &&
+      typeof (p as { base64?: unknown }).base64 === 'string'
+    ) {
       const b = fromBase64((p as { base64: string }).base64);
       if (b === null) return `param ${i}: not base64`;
       out.push(b);

@@ -16,7 +16,12 @@ const MAX_ARGS = 254;
  * application/binary). An empty PATH_INFO (or only slashes) is a 500; an unknown function,
  * a failure or an empty result a 404.
  */
-export async function pathInfoBridge(vars: RequestVars, res: HttpResponse, target: RpcTarget, log: (line: string) => void): Promise<void> {
+export async function pathInfoBridge(
+  vars: RequestVars,
+  res: HttpResponse,
+  target: RpcTarget,
+  log: (line: string) => void,
+): Promise<void> {
   let path = vars.pathInfo ?? '';
   if (path.length === 0) return internalError(res);
   const nul = path.indexOf('\0');

@@ -68,13 +68,18 @@ class Parser {
     this.maxDepth = limits.maxDepth ?? DEFAULT_XML_MAX_DEPTH;
     this.maxElements = limits.maxElements ?? DEFAULT_XML_MAX_ELEMENTS;
     const bad = FORBIDDEN.exec(this.s);
-    if (bad !== null) throw this.error(`character U+${bad[0].charCodeAt(0).toString(16).padStart(4, '0')} is not allowed in XML`, bad.index);
+    if (bad !== null)
+      throw this.error(
+        `character U+${bad[0].charCodeAt(0).toString(16).padStart(4, '0')} is not allowed in XML`,
+        bad.index,
+      );
   }
 
   document(): XmlElement {
     if (this.s.startsWith('<?xml') && /[ \t\n?]/.test(this.s[5] ?? '')) this.declaration();
     this.misc();
-    if (this.s.startsWith('<!DOCTYPE', this.i)) throw new XmlError('DOCTYPE', 'document type declarations are not accepted');
+    if (this.s.startsWith('<!DOCTYPE', this.i))
+      throw new XmlError('DOCTYPE', 'document type declarations are not accepted');
     if (this.s[this.i] !== '<') throw this.error('expected the root element');
     const root = this.element(1);
     this.misc();
@@ -227,5 +232,12 @@ class Parser {
 }
 
 export function isXmlChar(cp: number): boolean {
-  return cp === 0x9 || cp === 0xa || cp === 0xd || (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff);
+  return (
+    cp === 0x9 ||
+    cp === 0xa ||
+    cp === 0xd ||
+    (cp >= 0x20 && cp <= 0xd7ff) ||
+    (cp >= 0xe000 && cp <= 0xfffd) ||
+    (cp >= 0x10000 && cp <= 0x10ffff)
+  );
 }

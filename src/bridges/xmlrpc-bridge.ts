@@ -30,7 +30,11 @@ const CONTENT_TYPE = 'text/xml';
  * a 500, as in uWSGI (whose Debian build answers 500 to every call).
  */
 export async function xmlRpcBridge(
-  body: Uint8Array, res: HttpResponse, target: RpcTarget, log: (line: string) => void, limits: XmlLimits = {},
+  body: Uint8Array,
+  res: HttpResponse,
+  target: RpcTarget,
+  log: (line: string) => void,
+  limits: XmlLimits = {},
 ): Promise<void> {
   if (body.length === 0) return internalError(res);
   const fault = (code: number, message: string) => answer(res, CONTENT_TYPE, faultResponse(code, message));
@@ -40,7 +44,10 @@ export async function xmlRpcBridge(
   } catch (err) {
     if (err instanceof XmlRpcInvalid) return fault(err.faultCode, err.message);
     if (err instanceof XmlError) {
-      return fault(err.code === 'ENCODING' ? XMLRPC_FAULT.UNSUPPORTED_ENCODING : XMLRPC_FAULT.NOT_WELL_FORMED, err.message);
+      return fault(
+        err.code === 'ENCODING' ? XMLRPC_FAULT.UNSUPPORTED_ENCODING : XMLRPC_FAULT.NOT_WELL_FORMED,
+        err.message,
+      );
     }
     throw err;
   }
@@ -53,7 +60,8 @@ export async function xmlRpcBridge(
   try {
     result = await target.call(null, encoder.encode(call.method), call.params);
   } catch (err) {
-    if (err instanceof RpcError && err.code === 'NOT_FOUND') return fault(XMLRPC_FAULT.METHOD_NOT_FOUND, `method ${call.method} not found`);
+    if (err instanceof RpcError && err.code === 'NOT_FOUND')
+      return fault(XMLRPC_FAULT.METHOD_NOT_FOUND, `method ${call.method} not found`);
     log(`XML-RPC bridge: ${JSON.stringify(call.method)}: ${reason(err)}`);
     return fault(XMLRPC_FAULT.APPLICATION_ERROR, `${call.method} failed`);
   }

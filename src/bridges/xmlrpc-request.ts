@@ -9,7 +9,10 @@ export interface XmlRpcCall {
 
 /** Why a methodCall cannot be run, with the interoperability fault code to answer. */
 export class XmlRpcInvalid extends Error {
-  constructor(readonly faultCode: number, message: string) {
+  constructor(
+    readonly faultCode: number,
+    message: string,
+  ) {
     super(message);
     this.name = 'XmlRpcInvalid';
   }
@@ -41,7 +44,8 @@ function structural(el: XmlElement): XmlElement[] {
  * have no byte form: an invalid-params fault.
  */
 export function readMethodCall(root: XmlElement): XmlRpcCall {
-  if (root.name !== 'methodCall') throw new XmlRpcInvalid(INVALID_XMLRPC, `the root element is <${root.name}>, not <methodCall>`);
+  if (root.name !== 'methodCall')
+    throw new XmlRpcInvalid(INVALID_XMLRPC, `the root element is <${root.name}>, not <methodCall>`);
   let method: string | null = null;
   const params: Uint8Array[] = [];
   for (const el of structural(root)) {
@@ -52,7 +56,8 @@ export function readMethodCall(root: XmlElement): XmlRpcCall {
       for (const param of structural(el)) {
         if (param.name !== 'param') throw new XmlRpcInvalid(INVALID_XMLRPC, `<${param.name}> in <params>`);
         const values = structural(param);
-        if (values.length !== 1 || values[0].name !== 'value') throw new XmlRpcInvalid(INVALID_XMLRPC, '<param> must hold one <value>');
+        if (values.length !== 1 || values[0].name !== 'value')
+          throw new XmlRpcInvalid(INVALID_XMLRPC, '<param> must hold one <value>');
         params.push(readValue(values[0], params.length));
       }
     } else {
@@ -68,7 +73,8 @@ function readValue(value: XmlElement, index: number): Uint8Array {
   if (typed.length === 0) return encoder.encode(text(value));
   if (typed.length > 1) throw new XmlRpcInvalid(INVALID_XMLRPC, `param ${index}: <value> holds several elements`);
   for (const c of value.children) {
-    if (typeof c === 'string' && c.trim() !== '') throw new XmlRpcInvalid(INVALID_XMLRPC, `param ${index}: text beside <${typed[0].name}>`);
+    if (typeof c === 'string' && c.trim() !== '')
+      throw new XmlRpcInvalid(INVALID_XMLRPC, `param ${index}: text beside <${typed[0].name}>`);
   }
   const t = typed[0];
   if (elements(t).length > 0 && t.name !== 'array' && t.name !== 'struct') {
@@ -83,15 +89,23 @@ function readValue(value: XmlElement, index: number): Uint8Array {
       if (b === null) throw new XmlRpcInvalid(INVALID_PARAMS, `param ${index}: not base64`);
       return b;
     }
-    case 'int': case 'i4': case 'i8':
-      if (!/^\s*[+-]?\d+\s*$/.test(body)) throw new XmlRpcInvalid(INVALID_PARAMS, `param ${index}: <${t.name}> is not an integer`);
+    case 'int':
+    case 'i4':
+    case 'i8':
+      if (!/^\s*[+-]?\d+\s*$/.test(body))
+        throw new XmlRpcInvalid(INVALID_PARAMS, `param ${index}: <${t.name}> is not an integer`);
       return encoder.encode(body.trim());
     case 'boolean':
-      if (!/^\s*[01]\s*$/.test(body)) throw new XmlRpcInvalid(INVALID_PARAMS, `param ${index}: <boolean> is not 0 or 1`);
+      if (!/^\s*[01]\s*$/.test(body))
+        throw new XmlRpcInvalid(INVALID_PARAMS, `param ${index}: <boolean> is not 0 or 1`);
       return encoder.encode(body.trim());
-    case 'double': case 'dateTime.iso8601':
+    case 'double':
+    case 'dateTime.iso8601':
       return encoder.encode(body.trim());
     default:
-      throw new XmlRpcInvalid(INVALID_PARAMS, `param ${index}: <${t.name}> cannot be passed as bytes (string, base64 and scalars only)`);
+      throw new XmlRpcInvalid(
+        INVALID_PARAMS,
+        `param ${index}: <${t.name}> cannot be passed as bytes (string, base64 and scalars only)`,
+      );
   }
 }

@@ -13,7 +13,10 @@ example:
   npx uwsgi-rpc call 127.0.0.1:3031 echo a b       # writes a|b (the server of \`serve --help\`)
 
 ${optionTable([
-  ['--raw', "asks for the bare result (modifier2 1, as nginx's uwsgi_modifier2 1): the bytes up to the end of the connection"],
+  [
+    '--raw',
+    "asks for the bare result (modifier2 1, as nginx's uwsgi_modifier2 1): the bytes up to the end of the connection",
+  ],
   ['--timeout MS', `bounds the whole call, in milliseconds (default ${DEFAULT_TIMEOUT}; 0: none)`],
   ['--help, -h', 'this help'],
 ])}

@@ -26,7 +26,8 @@ export async function call(argv: readonly string[]): Promise<number> {
   for (const [name, value] of entries) {
     if (name === 'raw') raw = true;
     if (name === 'timeout') {
-      if (!/^\d+$/.test(value)) throw new UsageError(`--timeout ${value}: use a whole number of milliseconds (0: none)`);
+      if (!/^\d+$/.test(value))
+        throw new UsageError(`--timeout ${value}: use a whole number of milliseconds (0: none)`);
       timeout = Number(value);
     }
   }

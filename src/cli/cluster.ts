@@ -44,7 +44,11 @@ const STARTUP_FAILURE = 'exited before it was ready';
  * restarts a worker that dies, and on SIGINT/SIGTERM asks every worker to close
  * gracefully (a second signal kills them). Resolves with the exit code.
  */
-export function runPrimary(processes: number, write: (text: string) => Promise<void>, hooks: PrimaryHooks = {}): Promise<number> {
+export function runPrimary(
+  processes: number,
+  write: (text: string) => Promise<void>,
+  hooks: PrimaryHooks = {},
+): Promise<number> {
   return new Promise((resolve) => {
     const ready = new Set<Worker>();
     let printed = false;
@@ -60,9 +64,13 @@ export function runPrimary(processes: number, write: (text: string) => Promise<v
         if (!printed && ready.size === processes) {
           printed = true;
           const { lines, addresses, ownPorts } = m.uwsgiRpcReady;
-          const spread = ownPorts ? 'TCP connections spread by the kernel (SO_REUSEPORT)' : 'connections handed out by the primary';
+          const spread = ownPorts
+            ? 'TCP connections spread by the kernel (SO_REUSEPORT)'
+            : 'connections handed out by the primary';
           void write(lines.join(''))
-            .then(() => log(`${processes} workers ready (pids ${[...ready].map((x) => x.process.pid).join(', ')}; ${spread})`))
+            .then(() =>
+              log(`${processes} workers ready (pids ${[...ready].map((x) => x.process.pid).join(', ')}; ${spread})`),
+            )
             .then(() => (stopping ? undefined : hooks.ready?.(addresses)));
         }
       });
@@ -94,11 +102,13 @@ export function runPrimary(processes: number, write: (text: string) => Promise<v
       }
       stopping = true;
       log(`${signal}: stopping ${Object.keys(cluster.workers ?? {}).length} workers (running calls may finish)`);
-      void Promise.resolve(hooks.stopping?.()).catch(() => {}).then(() => {
-        // Workers close gracefully on SIGTERM.
-        for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
-        if (Object.keys(cluster.workers ?? {}).length === 0) resolve(0);
-      });
+      void Promise.resolve(hooks.stopping?.())
+        .catch(() => {})
+        .then(() => {
+          // Workers close gracefully on SIGTERM.
+          for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+          if (Object.keys(cluster.workers ?? {}).length === 0) resolve(0);
+        });
     };
     process.on('SIGINT', stop).on('SIGTERM', stop);
     for (let i = 0; i < processes; i++) fork();

@@ -21,11 +21,14 @@ export async function importModules(files: readonly string[], server: RpcServer)
     }
     const init = mod.default;
     if (init === undefined) continue;
-    if (typeof init !== 'function') throw new Error(`--import ${file}: the default export is not a function (rpc) => { rpc.register(...) }`);
+    if (typeof init !== 'function')
+      throw new Error(`--import ${file}: the default export is not a function (rpc) => { rpc.register(...) }`);
     try {
       await init(server);
     } catch (err) {
-      throw new Error(`--import ${file}: its default export failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+      throw new Error(`--import ${file}: its default export failed: ${(err as Error)?.message ?? String(err)}`, {
+        cause: err,
+      });
     }
   }
 }

@@ -11,49 +11,91 @@ const seconds = (ms: number) => String(ms / 1000);
 const SOCKETS: HelpRow[] = [
   ['--socket ADDRESS', "the uwsgi RPC protocol (uWSGI's clients, nginx's uwsgi_pass, uwsgi-rpc call); repeatable"],
   ['--http-socket ADDRESS', 'HTTP, answered by the --route rules or by a bridge (below); repeatable'],
-  ['--http-socket-modifier1 173', 'with --http-socket-modifier2 N: every HTTP request goes to a bridge (default 0 and 0: to the routes)'],
+  [
+    '--http-socket-modifier1 173',
+    'with --http-socket-modifier2 N: every HTTP request goes to a bridge (default 0 and 0: to the routes)',
+  ],
   ['--http-socket-modifier2 N', 'the bridge: 2 PATH_INFO (/func/arg/...), 3 XML-RPC, 4 JSON-RPC 2.0'],
-  ['--ws-socket HOST:PORT', 'a WebSocket gateway for web pages (binary messages: uwsgi request packets in, answers out, in order) and a demo page at http://HOST:PORT/; repeatable'],
-  ['--ws-forward NODE', "the gateway sends names not served here to the first of these, and func@NODE to NODE; repeatable"],
-  ['--ws-origin ORIGIN', "pages of ORIGIN may use the gateway ('*': any; default: only the gateway's own pages); repeatable"],
+  [
+    '--ws-socket HOST:PORT',
+    'a WebSocket gateway for web pages (binary messages: uwsgi request packets in, answers out, in order) and a demo page at http://HOST:PORT/; repeatable',
+  ],
+  [
+    '--ws-forward NODE',
+    'the gateway sends names not served here to the first of these, and func@NODE to NODE; repeatable',
+  ],
+  [
+    '--ws-origin ORIGIN',
+    "pages of ORIGIN may use the gateway ('*': any; default: only the gateway's own pages); repeatable",
+  ],
   ['--chmod-socket MODE', "unix sockets' mode: 660, or 1 for 666 as uWSGI (default: the umask)"],
   ['--allow NET/BITS', 'only these client networks may use the TCP sockets; repeatable (default: all)'],
 ];
 
 const FUNCTIONS: HelpRow[] = [
-  ['--import FILE.mjs', "a module that registers functions, as examples/functions.mjs does: its default export is called with the server, (rpc) => rpc.register(NAME, FN), or it imports register from 'uwsgi-rpc'; repeatable"],
+  [
+    '--import FILE.mjs',
+    "a module that registers functions, as examples/functions.mjs does: its default export is called with the server, (rpc) => rpc.register(NAME, FN), or it imports register from 'uwsgi-rpc'; repeatable",
+  ],
   ['--engine auto|wasm|ts', `the codec engine (default ${DEFAULT_ENGINE})`],
-  ['--ini FILE[:SECTION]', 'options from a uWSGI-style ini section (default [uwsgi]): socket = ..., import = ...; uWSGI-only keys are skipped with a warning; repeatable'],
+  [
+    '--ini FILE[:SECTION]',
+    'options from a uWSGI-style ini section (default [uwsgi]): socket = ..., import = ...; uWSGI-only keys are skipped with a warning; repeatable',
+  ],
 ];
 
 const ROUTES: HelpRow[] = [
-  ["--route 'REGEX ACTION:ARGS'", 'a uWSGI route on PATH_INFO, for --http-socket and nginx requests (modifier1 0); the same on other subjects: --route-uri, --route-qs, --route-host, --route-remote-addr, --route-user-agent, --route-referer, --route-remote-user'],
+  [
+    "--route 'REGEX ACTION:ARGS'",
+    'a uWSGI route on PATH_INFO, for --http-socket and nginx requests (modifier1 0); the same on other subjects: --route-uri, --route-qs, --route-host, --route-remote-addr, --route-user-agent, --route-referer, --route-remote-user',
+  ],
   ['--route-label NAME', 'a place for goto'],
   ['--route-run ACTION:ARGS', 'an action for every request'],
-  ['', 'actions: rpc/call, rpcnext/rpcblob, rpcret, rpcraw, rpcvar, continue/last, break, return, goto, log, addheader, addvar'],
+  [
+    '',
+    'actions: rpc/call, rpcnext/rpcblob, rpcret, rpcraw, rpcvar, continue/last, break, return, goto, log, addheader, addvar',
+  ],
 ];
 
 const LIMITS: HelpRow[] = [
   ['--listen N', `listen queue (default ${L.backlog})`],
   ['--max-conns N', `open connections; more are closed at once (default ${L.maxConns})`],
-  ['--socket-timeout S', `closes a peer that sends nothing, leaves a packet half sent, or reads none of its answer (default ${seconds(L.socketTimeout)})`],
+  [
+    '--socket-timeout S',
+    `closes a peer that sends nothing, leaves a packet half sent, or reads none of its answer (default ${seconds(L.socketTimeout)})`,
+  ],
   ['--keepalive-timeout S', `closes a connection idle between requests (default ${seconds(L.keepaliveTimeout)})`],
   ['--harakiri S', `abandons a call running longer, closing its connection (default ${seconds(L.harakiri)}: none)`],
   ['--buffer-size BYTES', `largest request: a uwsgi packet's body, an HTTP request's head (default ${L.bufferSize})`],
   ['--max-inflight N', `calls per connection before it stops reading (default ${L.maxInFlight})`],
-  ['--max-pending-bytes BYTES', `unsent answer bytes per connection before it stops running calls (default ${L.maxPendingBytes})`],
-  ['--processes N', `worker processes sharing the sockets (node:cluster); a worker that dies is restarted (default ${DEFAULT_PROCESSES})`],
+  [
+    '--max-pending-bytes BYTES',
+    `unsent answer bytes per connection before it stops running calls (default ${L.maxPendingBytes})`,
+  ],
+  [
+    '--processes N',
+    `worker processes sharing the sockets (node:cluster); a worker that dies is restarted (default ${DEFAULT_PROCESSES})`,
+  ],
 ];
 
 const SUBSCRIPTIONS: HelpRow[] = [
   ['--subscribe-to [ADDRESS=]SERVER:PORT:KEY[,MODIFIER1[,DIGEST:KEYFILE]]', ''],
-  ['', "announces the first --socket (or ADDRESS) to a uWSGI router's subscription server under KEY (a rawrouter's key is its own socket name, a fastrouter's a host name; SERVER:PORT:@FILE reads KEY[,MODIFIER1] lines); DIGEST:KEYFILE signs the announcements; aliases --st, --subscribe; repeatable"],
+  [
+    '',
+    "announces the first --socket (or ADDRESS) to a uWSGI router's subscription server under KEY (a rawrouter's key is its own socket name, a fastrouter's a host name; SERVER:PORT:@FILE reads KEY[,MODIFIER1] lines); DIGEST:KEYFILE signs the announcements; aliases --st, --subscribe; repeatable",
+  ],
   ['--subscribe2 server=SERVER:PORT,key=KEY[,...]', ''],
-  ['', "the same in uWSGI's key=value form; also addr=ADDRESS, socket=N (the Nth --socket), weight=N, modifier1=N, modifier2=N, sign=DIGEST:KEYFILE, check=FILE (silent while FILE exists), sni_key/sni_crt/sni_ca; repeatable"],
+  [
+    '',
+    "the same in uWSGI's key=value form; also addr=ADDRESS, socket=N (the Nth --socket), weight=N, modifier1=N, modifier2=N, sign=DIGEST:KEYFILE, check=FILE (silent while FILE exists), sni_key/sni_crt/sni_ca; repeatable",
+  ],
   ['--subscribe-freq S', `announces again every S seconds (default ${DEFAULT_SUBSCRIBE_FREQ})`],
   ['--weight N', "this node's share of the router's calls (default: --processes)"],
-  ['--subscribe-with-modifier1 N', 'announces this modifier1 for every subscription (default: each one\'s own, else 0)'],
-  ['--unsubscribe-grace S', `on SIGINT/SIGTERM: unsubscribes, accepts this long, then closes (default ${seconds(DEFAULT_UNSUBSCRIBE_GRACE)})`],
+  ['--subscribe-with-modifier1 N', "announces this modifier1 for every subscription (default: each one's own, else 0)"],
+  [
+    '--unsubscribe-grace S',
+    `on SIGINT/SIGTERM: unsubscribes, accepts this long, then closes (default ${seconds(DEFAULT_UNSUBSCRIBE_GRACE)})`,
+  ],
 ];
 
 /** `uwsgi-rpc serve --help`. */

@@ -47,12 +47,50 @@ export interface ServeOptions {
  * these is skipped with a warning instead of failing. On the command line they stay errors.
  */
 const UWSGI_ONLY = new Set([
-  'master', 'plugin', 'plugins', 'plugins-dir', 'enable-threads', 'threads', 'workers', 'uid', 'gid',
-  'vacuum', 'die-on-term', 'no-orphans', 'need-app', 'strict', 'single-interpreter', 'lazy-apps',
-  'thunder-lock', 'disable-logging', 'logto', 'log-format', 'pidfile', 'daemonize', 'memory-report',
-  'stats', 'chdir', 'home', 'virtualenv', 'venv', 'python-path', 'pythonpath', 'wsgi-file', 'module',
-  'callable', 'lua', 'psgi', 'cheaper', 'max-requests', 'reload-mercy', 'worker-reload-mercy',
-  'post-buffering', 'honour-stdin', 'auto-procname', 'procname-prefix', 'touch-reload',
+  'master',
+  'plugin',
+  'plugins',
+  'plugins-dir',
+  'enable-threads',
+  'threads',
+  'workers',
+  'uid',
+  'gid',
+  'vacuum',
+  'die-on-term',
+  'no-orphans',
+  'need-app',
+  'strict',
+  'single-interpreter',
+  'lazy-apps',
+  'thunder-lock',
+  'disable-logging',
+  'logto',
+  'log-format',
+  'pidfile',
+  'daemonize',
+  'memory-report',
+  'stats',
+  'chdir',
+  'home',
+  'virtualenv',
+  'venv',
+  'python-path',
+  'pythonpath',
+  'wsgi-file',
+  'module',
+  'callable',
+  'lua',
+  'psgi',
+  'cheaper',
+  'max-requests',
+  'reload-mercy',
+  'worker-reload-mercy',
+  'post-buffering',
+  'honour-stdin',
+  'auto-procname',
+  'procname-prefix',
+  'touch-reload',
 ]);
 
 /**
@@ -114,7 +152,20 @@ export function serveOptions(argv: readonly string[]): ServeOptions {
   const { entries, positional } = parseArgs(argv, SERVE_OPTIONS);
   if (positional.length > 0) throw new UsageError(`serve takes no arguments, got "${positional[0]}"`);
   const options: ServeOptions = {
-    sockets: [], httpSockets: [], wsSockets: [], wsForward: [], wsOrigins: [], httpModifier1: 0, httpModifier2: 0, routes: [], imports: [], engine: DEFAULT_ENGINE, limits: {}, processes: DEFAULT_PROCESSES, subscribeTo: [], ignored: [],
+    sockets: [],
+    httpSockets: [],
+    wsSockets: [],
+    wsForward: [],
+    wsOrigins: [],
+    httpModifier1: 0,
+    httpModifier2: 0,
+    routes: [],
+    imports: [],
+    engine: DEFAULT_ENGINE,
+    limits: {},
+    processes: DEFAULT_PROCESSES,
+    subscribeTo: [],
+    ignored: [],
   };
   apply(entries, options, 0);
   return options;
@@ -132,14 +183,30 @@ function apply(entries: readonly [string, string][], o: ServeOptions, depth: num
       continue;
     }
     switch (name) {
-      case 'socket': o.sockets.push(v); break;
-      case 'http-socket': o.httpSockets.push(v); break;
-      case 'ws-socket': o.wsSockets.push(v); break;
-      case 'ws-forward': o.wsForward.push(v); break;
-      case 'ws-origin': o.wsOrigins.push(v); break;
-      case 'http-socket-modifier1': o.httpModifier1 = modifier(name, v); break;
-      case 'http-socket-modifier2': o.httpModifier2 = modifier(name, v); break;
-      case 'import': o.imports.push(v); break;
+      case 'socket':
+        o.sockets.push(v);
+        break;
+      case 'http-socket':
+        o.httpSockets.push(v);
+        break;
+      case 'ws-socket':
+        o.wsSockets.push(v);
+        break;
+      case 'ws-forward':
+        o.wsForward.push(v);
+        break;
+      case 'ws-origin':
+        o.wsOrigins.push(v);
+        break;
+      case 'http-socket-modifier1':
+        o.httpModifier1 = modifier(name, v);
+        break;
+      case 'http-socket-modifier2':
+        o.httpModifier2 = modifier(name, v);
+        break;
+      case 'import':
+        o.imports.push(v);
+        break;
       case 'subscribe-to':
       case 'st':
       case 'subscribe':
@@ -150,25 +217,38 @@ function apply(entries: readonly [string, string][], o: ServeOptions, depth: num
           throw new UsageError((err as Error).message);
         }
         break;
-      case 'subscribe-freq': o.subscribeFreq = integer(name, v, 1, 86_400); break;
-      case 'weight': o.weight = integer(name, v, 0, 1 << 30); break;
-      case 'subscribe-with-modifier1': o.subscribeModifier1 = modifier(name, v); break;
-      case 'unsubscribe-grace': o.unsubscribeGrace = limitValue(name, v, true); break;
-      case 'help': break; // answered before parsing (wantsHelp)
+      case 'subscribe-freq':
+        o.subscribeFreq = integer(name, v, 1, 86_400);
+        break;
+      case 'weight':
+        o.weight = integer(name, v, 0, 1 << 30);
+        break;
+      case 'subscribe-with-modifier1':
+        o.subscribeModifier1 = modifier(name, v);
+        break;
+      case 'unsubscribe-grace':
+        o.unsubscribeGrace = limitValue(name, v, true);
+        break;
+      case 'help':
+        break; // answered before parsing (wantsHelp)
       case 'engine':
         if (!ENGINES.has(v)) throw new UsageError(`--engine ${v}: use auto, wasm or ts`);
         o.engine = v as EngineChoice;
         break;
       case 'chmod-socket':
-        if (!/^(1|[0-7]{3})$/.test(v.trim())) throw new UsageError(`--chmod-socket ${v}: three octal digits (660), or 1 for 666 as uWSGI`);
+        if (!/^(1|[0-7]{3})$/.test(v.trim()))
+          throw new UsageError(`--chmod-socket ${v}: three octal digits (660), or 1 for 666 as uWSGI`);
         o.chmodSocket = v.trim() === '1' ? 0o666 : parseInt(v.trim(), 8);
         break;
       case 'allow':
         (o.allow ??= []).push(v.trim());
         break;
-      case 'processes': o.processes = integer(name, v, 1, 1024); break;
+      case 'processes':
+        o.processes = integer(name, v, 1, 1024);
+        break;
       case 'ini':
-        if (depth >= MAX_INI_DEPTH) throw new UsageError(`--ini ${v}: ini files nested more than ${MAX_INI_DEPTH} deep`);
+        if (depth >= MAX_INI_DEPTH)
+          throw new UsageError(`--ini ${v}: ini files nested more than ${MAX_INI_DEPTH} deep`);
         apply(checkIni(v, readIni(v), o), o, depth + 1);
         break;
       default:

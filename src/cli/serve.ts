@@ -44,14 +44,21 @@ async function serveHere(argv: readonly string[]): Promise<number> {
   try {
     resolveHttpListen(http);
   } catch {
-    throw new UsageError(`--http-socket-modifier1 ${http.modifier1} --http-socket-modifier2 ${http.modifier2}: use 173 with 2 (PATH_INFO), 3 (XML-RPC) or 4 (JSON-RPC)`);
+    throw new UsageError(
+      `--http-socket-modifier1 ${http.modifier1} --http-socket-modifier2 ${http.modifier2}: use 173 with 2 (PATH_INFO), 3 (XML-RPC) or 4 (JSON-RPC)`,
+    );
   }
   const subscribing = options.subscribeTo.length > 0;
   if (subscribing && options.sockets.length === 0 && options.subscribeTo.some((t) => t.address === undefined)) {
-    throw new UsageError('--subscribe-to announces the node\'s uwsgi socket: give a --socket (or ADDRESS=SERVER:PORT:KEY)');
+    throw new UsageError(
+      "--subscribe-to announces the node's uwsgi socket: give a --socket (or ADDRESS=SERVER:PORT:KEY)",
+    );
   }
   const numbered = options.subscribeTo.find((t) => t.socket !== undefined && t.socket >= options.sockets.length);
-  if (numbered !== undefined) throw new UsageError(`--subscribe2 ${numbered.text}: socket=${numbered.socket}, but there ${options.sockets.length === 1 ? 'is 1 --socket' : `are ${options.sockets.length} --socket`} (counted from 0)`);
+  if (numbered !== undefined)
+    throw new UsageError(
+      `--subscribe2 ${numbered.text}: socket=${numbered.socket}, but there ${options.sockets.length === 1 ? 'is 1 --socket' : `are ${options.sockets.length} --socket`} (counted from 0)`,
+    );
   if (subscribing && !isWorker) {
     try {
       checkSubscribeTargets(options.subscribeTo);
@@ -60,18 +67,35 @@ async function serveHere(argv: readonly string[]): Promise<number> {
     }
   }
   const subscription = {
-    freq: options.subscribeFreq, weight: options.weight, modifier1: options.subscribeModifier1,
-    cores: options.processes, unsubscribeGrace: options.unsubscribeGrace,
+    freq: options.subscribeFreq,
+    weight: options.weight,
+    modifier1: options.subscribeModifier1,
+    cores: options.processes,
+    unsubscribeGrace: options.unsubscribeGrace,
   };
   if (options.processes > 1 && !isWorker) {
-    return runPrimary(options.processes, (text) => write(process.stdout, text), subscribing ? primarySubscriber(options.subscribeTo, subscription) : {});
+    return runPrimary(
+      options.processes,
+      (text) => write(process.stdout, text),
+      subscribing ? primarySubscriber(options.subscribeTo, subscription) : {},
+    );
   }
   // A worker prints its listening lines through the primary, which prints them once.
   const lines: string[] = [];
-  const say = isWorker ? async (text: string) => { lines.push(text); } : (text: string) => write(process.stdout, text);
+  const say = isWorker
+    ? async (text: string) => {
+        lines.push(text);
+      }
+    : (text: string) => write(process.stdout, text);
   let server: RpcServer;
   try {
-    server = new RpcServer({ engine: options.engine, routes: options.routes, ...options.limits, chmodSocket: options.chmodSocket, allow: options.allow });
+    server = new RpcServer({
+      engine: options.engine,
+      routes: options.routes,
+      ...options.limits,
+      chmodSocket: options.chmodSocket,
+      allow: options.allow,
+    });
   } catch (err) {
     if (err instanceof RouteError) throw new UsageError(err.message);
     asUsageError(err);
@@ -87,11 +111,16 @@ async function serveHere(argv: readonly string[]): Promise<number> {
     await importModules(options.imports, server);
     const names = server.registry.names();
     if (options.ignored.length > 0 && (!isWorker || isFirstWorker())) {
-      process.stderr.write(`uwsgi-rpc: ignoring uWSGI-only ini options (no effect here): ${options.ignored.join(', ')}\n`);
+      process.stderr.write(
+        `uwsgi-rpc: ignoring uWSGI-only ini options (no effect here): ${options.ignored.join(', ')}\n`,
+      );
     }
-    if (!isWorker || isFirstWorker()) process.stderr.write(names.length === 0
-      ? 'uwsgi-rpc: no functions registered (load some with --import FILE.mjs)\n'
-      : `uwsgi-rpc: ${names.length} function${names.length === 1 ? '' : 's'}: ${names.join(', ')}\n`);
+    if (!isWorker || isFirstWorker())
+      process.stderr.write(
+        names.length === 0
+          ? 'uwsgi-rpc: no functions registered (load some with --import FILE.mjs)\n'
+          : `uwsgi-rpc: ${names.length} function${names.length === 1 ? '' : 's'}: ${names.join(', ')}\n`,
+      );
     // --processes on a runtime with SO_REUSEPORT: each worker binds its own socket and the
     // kernel spreads connections, instead of the primary accepting and handing each over.
     // Port 0 stays shared: workers binding their own would each get a different port.
@@ -112,13 +141,16 @@ async function serveHere(argv: readonly string[]): Promise<number> {
       try {
         address = await server.listenHttp(socket, { ...http, reusePort: reusable(socket) });
       } catch (err) {
-        if (err instanceof RpcError && err.code === 'INVALID') throw new UsageError(`--http-socket ${socket}: ${err.message}`);
+        if (err instanceof RpcError && err.code === 'INVALID')
+          throw new UsageError(`--http-socket ${socket}: ${err.message}`);
         throw err;
       }
       await say(`uwsgi-rpc: http socket on ${address}\n`);
     }
     const ws = { sockets: options.wsSockets, forward: options.wsForward, origins: options.wsOrigins };
-    gateways = await startGateways(server, ws, (line) => process.stderr.write(`uwsgi-rpc: ${line}\n`)).catch(asUsageError);
+    gateways = await startGateways(server, ws, (line) => process.stderr.write(`uwsgi-rpc: ${line}\n`)).catch(
+      asUsageError,
+    );
     for (const line of gateways.lines) await say(`${line}\n`);
     if (subscribing && !isWorker) {
       await server.subscribe(bySocketNumber(options.subscribeTo, server.addresses), subscription).catch(asUsageError);
@@ -131,7 +163,9 @@ async function serveHere(argv: readonly string[]): Promise<number> {
   if (isWorker) reportReady(lines, server.addresses, ownPorts);
   else if (process.env.npm_lifecycle_event === 'start') await write(process.stdout, tryLines(server));
   const signal = await stop.signal;
-  process.stderr.write(`uwsgi-rpc: ${isWorker ? `worker ${process.pid}: ` : ''}${signal}: closing (running calls may finish)\n`);
+  process.stderr.write(
+    `uwsgi-rpc: ${isWorker ? `worker ${process.pid}: ` : ''}${signal}: closing (running calls may finish)\n`,
+  );
   await Promise.all([server.close(), gateways?.close()]);
   stop.cancel();
   return 0;
@@ -194,8 +228,9 @@ function primarySubscriber(targets: SubscribeTarget[], options: SubscribeOptions
 function tryLines(server: RpcServer): string {
   const address = server.addresses[0];
   const names = new Set(server.registry.names());
-  const examples = [['hello'], ['echo', 'a', 'b', 'c'], ['upper', "'hello world'"], ['sum', '1', '2', '3.5']]
-    .filter(([name]) => names.has(name));
+  const examples = [['hello'], ['echo', 'a', 'b', 'c'], ['upper', "'hello world'"], ['sum', '1', '2', '3.5']].filter(
+    ([name]) => names.has(name),
+  );
   if (examples.length === 0 && names.size > 0) examples.push([[...names][0]]);
   return examples.map((e) => `try: npx uwsgi-rpc call ${address} ${e.join(' ')}\n`).join('');
 }

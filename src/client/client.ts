@@ -57,7 +57,12 @@ export class RpcClient {
       // 'auto' works with the TS codec until WASM is ready; 'wasm' waits for it.
       this.codec = engine === 'auto' ? createCodecSync() : null;
       this.codecLoading = createCodec({ engine });
-      this.codecLoading.then((c) => { this.codec = c; }, () => {});
+      this.codecLoading.then(
+        (c) => {
+          this.codec = c;
+        },
+        () => {},
+      );
     }
   }
 
@@ -65,7 +70,12 @@ export class RpcClient {
    * Calls `name(...args)` on `node` ('host:port', ':port', '[v6]:port', a unix socket path;
    * null or '' for a local call) and resolves with the result's bytes.
    */
-  async call(node: string | null, name: Input, args: readonly Input[] = [], options: CallOptions = {}): Promise<Uint8Array> {
+  async call(
+    node: string | null,
+    name: Input,
+    args: readonly Input[] = [],
+    options: CallOptions = {},
+  ): Promise<Uint8Array> {
     const label = typeof node === 'string' ? node : '';
     try {
       const { timeout, signal, address } = this.begin(node, label, args, options);
@@ -86,7 +96,12 @@ export class RpcClient {
    * then every chunk: the clock stops while the caller holds a chunk. Fails with the same
    * RpcErrors as call(); a local call (node null) yields its whole result once.
    */
-  async *stream(node: string | null, name: Input, args: readonly Input[] = [], options: CallOptions = {}): AsyncGenerator<Uint8Array, void, undefined> {
+  async *stream(
+    node: string | null,
+    name: Input,
+    args: readonly Input[] = [],
+    options: CallOptions = {},
+  ): AsyncGenerator<Uint8Array, void, undefined> {
     const label = typeof node === 'string' ? node : '';
     try {
       const { timeout, signal, address } = this.begin(node, label, args, options);
@@ -106,16 +121,31 @@ export class RpcClient {
     if (this.closed) throw new RpcError('INVALID', 'the client is closed', label);
     const timeout = options.timeout === undefined ? this.config.timeout : checkTimeout(options.timeout, 'timeout');
     const signal = options.signal;
-    if (signal?.aborted) throw new RpcError('ABORTED', `${label || 'local call'}: aborted before it started`, label, { cause: signal.reason });
+    if (signal?.aborted)
+      throw new RpcError('ABORTED', `${label || 'local call'}: aborted before it started`, label, {
+        cause: signal.reason,
+      });
     if (!Array.isArray(args)) throw new RpcError('INVALID', 'args must be an array', label);
     return { timeout, signal, address: parseNode(node) };
   }
 
   /** The request packet (TOO_LARGE and friends before anything is sent). */
-  private async encode(label: string, name: Input, args: readonly Input[], options: CallOptions): Promise<{ codec: Codec; packet: Uint8Array }> {
+  private async encode(
+    label: string,
+    name: Input,
+    args: readonly Input[],
+    options: CallOptions,
+  ): Promise<{ codec: Codec; packet: Uint8Array }> {
     const codec = this.codec ?? (await this.loadCodec());
     try {
-      return { codec, packet: codec.encodeRequest(name, dropTrailingEmpty(args), options.raw === true ? MODIFIER2.RAW : MODIFIER2.UWSGI) };
+      return {
+        codec,
+        packet: codec.encodeRequest(
+          name,
+          dropTrailingEmpty(args),
+          options.raw === true ? MODIFIER2.RAW : MODIFIER2.UWSGI,
+        ),
+      };
     } catch (err) {
       throw requestError(err, label);
     }
@@ -132,12 +162,21 @@ export class RpcClient {
   }
 
   /** The same call on every node in parallel; one result per node, in node order. Never rejects. */
-  fanout(nodes: readonly (string | null)[], name: Input, args: readonly Input[] = [], options: CallOptions = {}): Promise<FanoutResult[]> {
+  fanout(
+    nodes: readonly (string | null)[],
+    name: Input,
+    args: readonly Input[] = [],
+    options: CallOptions = {},
+  ): Promise<FanoutResult[]> {
     return fanout(this, nodes, name, args, options);
   }
 
   /** Spreads `calls` over `nodes` (see Splitter); results in input order. */
-  async split(nodes: readonly (string | null)[], calls: readonly SplitCall[], options: SplitOptions = {}): Promise<SplitResult[]> {
+  async split(
+    nodes: readonly (string | null)[],
+    calls: readonly SplitCall[],
+    options: SplitOptions = {},
+  ): Promise<SplitResult[]> {
     return new Splitter(this, nodes, options).run(calls);
   }
 
@@ -158,10 +197,22 @@ export class RpcClient {
     return this.close();
   }
 
-  private send(address: NodeAddress, label: string, packet: Uint8Array, raw: boolean, timeout: number, signal: AbortSignal | undefined): Promise<Uint8Array> {
+  private send(
+    address: NodeAddress,
+    label: string,
+    packet: Uint8Array,
+    raw: boolean,
+    timeout: number,
+    signal: AbortSignal | undefined,
+  ): Promise<Uint8Array> {
     let pool = this.pools.get(address.key);
     if (pool === undefined) {
-      pool = new NodePool(address, this.config, () => this.codec!, (p) => this.dropPool(p));
+      pool = new NodePool(
+        address,
+        this.config,
+        () => this.codec!,
+        (p) => this.dropPool(p),
+      );
       this.pools.set(address.key, pool);
     }
     const target = pool;

@@ -84,7 +84,10 @@ export class Connection implements CallHolder {
     this.decoder = first.raw ? null : codec.createDecoder({ response: true, maxFrame: settings.maxResponse });
     first.holder = this;
     this.queue.push(first);
-    const s = address.kind === 'tcp' ? connect({ host: address.host, port: address.port, noDelay: true }) : connect({ path: address.path });
+    const s =
+      address.kind === 'tcp'
+        ? connect({ host: address.host, port: address.port, noDelay: true })
+        : connect({ path: address.path });
     this.socket = s;
     s.on('connect', () => this.onConnect());
     s.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -92,7 +95,9 @@ export class Connection implements CallHolder {
       this.sawEnd = true;
       this.reusable = false;
     });
-    s.on('error', (err) => { this.lastError = err; });
+    s.on('error', (err) => {
+      this.lastError = err;
+    });
     s.on('close', () => this.onClose());
   }
 
@@ -236,12 +241,22 @@ export class Connection implements CallHolder {
         return;
       }
       if (f.modifier1 !== RPC_MODIFIER1 || (f.modifier2 !== MODIFIER2.UWSGI && f.modifier2 !== MODIFIER2.DICT)) {
-        this.failSent('MALFORMED', `the answer's header is (${f.modifier1}, ${f.modifier2}), not an RPC answer (173, 0 or 5)`);
+        this.failSent(
+          'MALFORMED',
+          `the answer's header is (${f.modifier1}, ${f.modifier2}), not an RPC answer (173, 0 or 5)`,
+        );
         return;
       }
       this.queue.shift();
       this.answers++;
-      if (f.body.length === 0) call.reject(new RpcError('NO_ANSWER', `${this.key}: empty answer (unknown function, the function failed or returned nothing)`, call.node));
+      if (f.body.length === 0)
+        call.reject(
+          new RpcError(
+            'NO_ANSWER',
+            `${this.key}: empty answer (unknown function, the function failed or returned nothing)`,
+            call.node,
+          ),
+        );
       else call.resolve(owned(f.body));
     }
     this.lastAnswerAt = performance.now();
@@ -257,7 +272,8 @@ export class Connection implements CallHolder {
 
   /** The answer stream is unusable: every sent call fails; unwritten ones go elsewhere on close. */
   private failSent(code: 'MALFORMED', message: string, cause?: unknown): void {
-    for (const call of this.queue) if (call.sent) call.reject(new RpcError(code, `${this.key}: ${message}`, call.node, { cause }));
+    for (const call of this.queue)
+      if (call.sent) call.reject(new RpcError(code, `${this.key}: ${message}`, call.node, { cause }));
     this.destroy();
   }
 
@@ -301,9 +317,12 @@ export class Connection implements CallHolder {
   private noAnswer(call: PendingCall, head: boolean): RpcError {
     const how = this.lastError ? ` (${(this.lastError as NodeJS.ErrnoException).code ?? this.lastError.message})` : '';
     let what: string;
-    if (!head) what = 'closed before this call was answered: an earlier call on the connection got no answer; this call may have run';
+    if (!head)
+      what =
+        'closed before this call was answered: an earlier call on the connection got no answer; this call may have run';
     else if (this.raw && this.rawSize > 0) what = `the raw answer was cut off after ${this.rawSize} bytes`;
-    else if (this.decoder !== null && this.decoder.buffered > 0) what = `closed in the middle of the answer (${this.decoder.buffered} bytes read)`;
+    else if (this.decoder !== null && this.decoder.buffered > 0)
+      what = `closed in the middle of the answer (${this.decoder.buffered} bytes read)`;
     else what = NO_ANSWER;
     return new RpcError('NO_ANSWER', `${this.key}: ${what}${how}`, call.node, { cause: this.lastError ?? undefined });
   }

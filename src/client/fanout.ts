@@ -10,7 +10,13 @@ export type FanoutResult =
   | { node: string | null; ok: false; error: RpcError };
 
 /** The same call on every node at once; results in node order, each node's failure its own. */
-export async function fanout(client: Caller, nodes: readonly (string | null)[], name: Input, args: readonly Input[], options: CallOptions): Promise<FanoutResult[]> {
+export async function fanout(
+  client: Caller,
+  nodes: readonly (string | null)[],
+  name: Input,
+  args: readonly Input[],
+  options: CallOptions,
+): Promise<FanoutResult[]> {
   if (!Array.isArray(nodes)) throw new RpcError('INVALID', 'nodes must be an array');
   return Promise.all(
     nodes.map((node) =>

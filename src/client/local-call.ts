@@ -9,8 +9,15 @@ import type { Registry } from '../functions/registry.js';
  * NOT_FOUND and FUNCTION_FAILED come from the registry. Args are passed as given (no wire,
  * so no wire limits and no dropping of empty args).
  */
-export function callLocal(registry: Registry, name: Input, args: readonly Input[], timeout: number, signal: AbortSignal | undefined): Promise<Uint8Array> {
-  if (!isInput(name)) return Promise.reject(new RpcError('INVALID', 'the function name must be a string or Uint8Array'));
+export function callLocal(
+  registry: Registry,
+  name: Input,
+  args: readonly Input[],
+  timeout: number,
+  signal: AbortSignal | undefined,
+): Promise<Uint8Array> {
+  if (!isInput(name))
+    return Promise.reject(new RpcError('INVALID', 'the function name must be a string or Uint8Array'));
   const bad = args.findIndex((a) => !isInput(a));
   if (bad >= 0) return Promise.reject(new RpcError('INVALID', `args[${bad}] must be a string or Uint8Array`));
   const label = typeof name === 'string' ? name : new TextDecoder().decode(name);
@@ -25,16 +32,25 @@ export function callLocal(registry: Registry, name: Input, args: readonly Input[
       reject(new RpcError('ABORTED', 'local call aborted (the function keeps running)', '', { cause: signal?.reason }));
     };
     if (timeout !== Infinity) {
-      timer = setTimeout(() => {
-        done();
-        reject(new RpcError('TIMEOUT', `local call: no result within ${timeout} ms (the function keeps running)`));
-      }, Math.min(timeout, 2 ** 31 - 1));
+      timer = setTimeout(
+        () => {
+          done();
+          reject(new RpcError('TIMEOUT', `local call: no result within ${timeout} ms (the function keeps running)`));
+        },
+        Math.min(timeout, 2 ** 31 - 1),
+      );
     }
     signal?.addEventListener('abort', onAbort, { once: true });
     registry.call(name, ...args).then(
       (result) => {
         done();
-        if (result.length === 0) reject(new RpcError('NO_ANSWER', `local call: "${label}" returned nothing (an empty result is no answer, as on the wire)`));
+        if (result.length === 0)
+          reject(
+            new RpcError(
+              'NO_ANSWER',
+              `local call: "${label}" returned nothing (an empty result is no answer, as on the wire)`,
+            ),
+          );
         else resolve(result);
       },
       (err: unknown) => {

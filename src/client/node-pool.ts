@@ -110,7 +110,12 @@ export class NodePool implements ConnectionOwner, CallHolder {
     this.conns.delete(conn);
     if (this.probation.delete(conn)) {
       this.behaviour = 'closes';
-    } else if (this.behaviour === 'keeps' && conn.closedIdle && conn.answers > 0 && performance.now() - conn.lastAnswerAt < this.cfg.probation) {
+    } else if (
+      this.behaviour === 'keeps' &&
+      conn.closedIdle &&
+      conn.answers > 0 &&
+      performance.now() - conn.lastAnswerAt < this.cfg.probation
+    ) {
       // A node that kept connections now closes them right after answering (another server there).
       this.behaviour = 'closes';
     }

@@ -33,7 +33,8 @@ export class PendingCall {
 
   /** Starts the deadline and listens to the signal (the caller checked it is not aborted yet). */
   arm(timeout: number, signal: AbortSignal | undefined): void {
-    if (timeout !== Infinity) this.timer = setTimeout(() => this.expire('TIMEOUT', timeout), Math.min(timeout, MAX_DELAY));
+    if (timeout !== Infinity)
+      this.timer = setTimeout(() => this.expire('TIMEOUT', timeout), Math.min(timeout, MAX_DELAY));
     if (signal) {
       this.signal = signal;
       signal.addEventListener('abort', this.onAbort, { once: true });
@@ -63,7 +64,12 @@ export class PendingCall {
     if (this.settled) return;
     const when = this.sent ? 'after the call was sent (it may have run)' : 'before the call was sent';
     const what = code === 'TIMEOUT' ? `no answer within ${ms} ms` : 'aborted';
-    const err = new RpcError(code, `${this.node}: ${what}, ${when}`, this.node, code === 'ABORTED' ? { cause: this.signal?.reason } : undefined);
+    const err = new RpcError(
+      code,
+      `${this.node}: ${what}, ${when}`,
+      this.node,
+      code === 'ABORTED' ? { cause: this.signal?.reason } : undefined,
+    );
     this.reject(this.sent ? err : neverSent(err));
     const holder = this.holder;
     this.holder = null;

@@ -33,7 +33,12 @@ export type SplitResult =
 export const DEFAULT_SPLIT_CONCURRENCY = 4;
 
 /** Failures after which a call may have run: retried elsewhere only with retryIdempotent. */
-const IDEMPOTENT_RETRY: ReadonlySet<RpcErrorCode> = new Set<RpcErrorCode>(['TIMEOUT', 'NO_ANSWER', 'MALFORMED', 'CONNECTION']);
+const IDEMPOTENT_RETRY: ReadonlySet<RpcErrorCode> = new Set<RpcErrorCode>([
+  'TIMEOUT',
+  'NO_ANSWER',
+  'MALFORMED',
+  'CONNECTION',
+]);
 
 /** One run(): its calls, what is queued, and which nodes each call has tried. */
 class Run {
@@ -106,7 +111,8 @@ export class Splitter {
   ) {
     if (!Array.isArray(nodes) || nodes.length === 0) throw new RpcError('INVALID', 'a split needs at least one node');
     const c = options.concurrency ?? DEFAULT_SPLIT_CONCURRENCY;
-    if (!(c >= 1) || (c !== Infinity && !Number.isInteger(c))) throw new RpcError('INVALID', `concurrency must be an integer >= 1, got ${c}`);
+    if (!(c >= 1) || (c !== Infinity && !Number.isInteger(c)))
+      throw new RpcError('INVALID', `concurrency must be an integer >= 1, got ${c}`);
     this.nodes = [...nodes];
     this.active = new Array(nodes.length).fill(0);
     this.concurrency = c;
@@ -166,7 +172,8 @@ export class Splitter {
   /** The abort ends every call not started; in-flight ones end through their own signal. */
   private abortQueued(run: Run): void {
     const reason = this.options.signal?.reason;
-    for (const i of run.queue.splice(0)) run.fail(i, new RpcError('ABORTED', 'the split was aborted before this call started', '', { cause: reason }));
+    for (const i of run.queue.splice(0))
+      run.fail(i, new RpcError('ABORTED', 'the split was aborted before this call started', '', { cause: reason }));
   }
 
   /** A node went down for this run: queued calls that had only it left end with their last error. */
@@ -188,22 +195,25 @@ export class Splitter {
     run.tried[i].add(node);
     run.lastNode[i] = target;
     const { timeout, signal, retryIdempotent } = this.options;
-    this.client.call(target, call.name, call.args ?? [], { raw: call.raw, timeout, signal }).then(
-      (value) => run.finish(i, { ok: true, node: target, value, attempts: run.attempts[i] }),
-      (err: RpcError) => {
-        run.lastError[i] = err;
-        const unsent = wasNeverSent(err) && err.code !== 'ABORTED';
-        const again = unsent || (retryIdempotent === true && IDEMPOTENT_RETRY.has(err.code));
-        if (unsent && (err.code === 'REFUSED' || err.code === 'CONNECTION') && !run.down.has(node)) {
-          run.down.add(node);
-          this.dropExhausted(run);
-        }
-        if (again && !this.exhausted(run, i) && !this.options.signal?.aborted) run.queue.unshift(i);
-        else run.fail(i, err);
-      },
-    ).finally(() => {
-      this.active[node]--;
-      this.pump();
-    });
+    this.client
+      .call(target, call.name, call.args ?? [], { raw: call.raw, timeout, signal })
+      .then(
+        (value) => run.finish(i, { ok: true, node: target, value, attempts: run.attempts[i] }),
+        (err: RpcError) => {
+          run.lastError[i] = err;
+          const unsent = wasNeverSent(err) && err.code !== 'ABORTED';
+          const again = unsent || (retryIdempotent === true && IDEMPOTENT_RETRY.has(err.code));
+          if (unsent && (err.code === 'REFUSED' || err.code === 'CONNECTION') && !run.down.has(node)) {
+            run.down.add(node);
+            this.dropExhausted(run);
+          }
+          if (again && !this.exhausted(run, i) && !this.options.signal?.aborted) run.queue.unshift(i);
+          else run.fail(i, err);
+        },
+      )
+      .finally(() => {
+        this.active[node]--;
+        this.pump();
+      });
   }
 }

@@ -20,12 +20,22 @@ const MAX_SAFE_DIGITS = 16;
  * The clock stops while the caller holds a chunk, so a slow consumer is never the cause.
  */
 export async function* streamCall(
-  codec: Codec, address: NodeAddress, node: string, packet: Uint8Array, raw: boolean,
-  timeout: number, signal: AbortSignal | undefined,
+  codec: Codec,
+  address: NodeAddress,
+  node: string,
+  packet: Uint8Array,
+  raw: boolean,
+  timeout: number,
+  signal: AbortSignal | undefined,
 ): AsyncGenerator<Uint8Array, void, undefined> {
-  const socket: Socket = address.kind === 'tcp' ? connect({ host: address.host, port: address.port, noDelay: true }) : connect({ path: address.path });
+  const socket: Socket =
+    address.kind === 'tcp'
+      ? connect({ host: address.host, port: address.port, noDelay: true })
+      : connect({ path: address.path });
   let connected = false;
-  socket.once('connect', () => { connected = true; });
+  socket.once('connect', () => {
+    connected = true;
+  });
   socket.write(packet);
   const it = socket[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   let received = 0;
@@ -33,31 +43,45 @@ export async function* streamCall(
     if (err instanceof RpcError) return err;
     if (!connected) return connectError(err as Error, node);
     const how = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    return new RpcError('NO_ANSWER', `${node}: the connection failed after ${received} answer bytes (${how})`, node, { cause: err });
+    return new RpcError('NO_ANSWER', `${node}: the connection failed after ${received} answer bytes (${how})`, node, {
+      cause: err,
+    });
   };
   /** The next chunk, or null at EOF; bounded by the timeout and the signal. */
-  const next = (): Promise<Buffer | null> => new Promise((resolve, reject) => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const done = (): void => {
-      if (timer !== undefined) clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    };
-    const stop = (code: 'TIMEOUT' | 'ABORTED'): void => {
-      done();
-      const when = connected ? 'after the call was sent (it may have run)' : 'before the call was sent';
-      const what = code === 'TIMEOUT' ? `nothing from the server within ${timeout} ms` : 'aborted';
-      const err = new RpcError(code, `${node}: ${what} (${received} answer bytes read), ${when}`, node, code === 'ABORTED' ? { cause: signal?.reason } : undefined);
-      reject(connected ? err : neverSent(err));
-    };
-    const onAbort = (): void => stop('ABORTED');
-    if (signal?.aborted) return stop('ABORTED');
-    if (timeout !== Infinity) timer = setTimeout(() => stop('TIMEOUT'), Math.min(timeout, 2 ** 31 - 1));
-    signal?.addEventListener('abort', onAbort, { once: true });
-    it.next().then(
-      (r) => { done(); resolve(r.done === true ? null : r.value); },
-      (err: unknown) => { done(); reject(fail(err)); },
-    );
-  });
+  const next = (): Promise<Buffer | null> =>
+    new Promise((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const done = (): void => {
+        if (timer !== undefined) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const stop = (code: 'TIMEOUT' | 'ABORTED'): void => {
+        done();
+        const when = connected ? 'after the call was sent (it may have run)' : 'before the call was sent';
+        const what = code === 'TIMEOUT' ? `nothing from the server within ${timeout} ms` : 'aborted';
+        const err = new RpcError(
+          code,
+          `${node}: ${what} (${received} answer bytes read), ${when}`,
+          node,
+          code === 'ABORTED' ? { cause: signal?.reason } : undefined,
+        );
+        reject(connected ? err : neverSent(err));
+      };
+      const onAbort = (): void => stop('ABORTED');
+      if (signal?.aborted) return stop('ABORTED');
+      if (timeout !== Infinity) timer = setTimeout(() => stop('TIMEOUT'), Math.min(timeout, 2 ** 31 - 1));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      it.next().then(
+        (r) => {
+          done();
+          resolve(r.done === true ? null : r.value);
+        },
+        (err: unknown) => {
+          done();
+          reject(fail(err));
+        },
+      );
+    });
   const cut = (what: string): RpcError => new RpcError('NO_ANSWER', `${node}: ${what}`, node);
 
   let held: Buffer | null = null;
@@ -69,7 +93,11 @@ export async function* streamCall(
       const c = held ?? (await next());
       held = null;
       if (c === null) {
-        throw cut(received + have === 0 ? 'closed without an answer (unknown function, the function failed or returned nothing)' : `closed in the middle of the ${what}`);
+        throw cut(
+          received + have === 0
+            ? 'closed without an answer (unknown function, the function failed or returned nothing)'
+            : `closed in the middle of the ${what}`,
+        );
       }
       const use = Math.min(n - have, c.length);
       parts.push(c.subarray(0, use));
@@ -88,14 +116,19 @@ export async function* streamCall(
         received += c.length;
         yield c;
       }
-      if (received === 0) throw cut('closed without an answer (unknown function, the function failed or returned nothing)');
+      if (received === 0)
+        throw cut('closed without an answer (unknown function, the function failed or returned nothing)');
       return;
     }
     const head = await take(4, 'header');
     const size = head[1] | (head[2] << 8);
     let length: number;
     if (head[0] !== RPC_MODIFIER1 || (head[3] !== MODIFIER2.UWSGI && head[3] !== MODIFIER2.DICT)) {
-      throw new RpcError('MALFORMED', `${node}: the answer's header is (${head[0]}, ${head[3]}), not an RPC answer (173, 0 or 5)`, node);
+      throw new RpcError(
+        'MALFORMED',
+        `${node}: the answer's header is (${head[0]}, ${head[3]}), not an RPC answer (173, 0 or 5)`,
+        node,
+      );
     }
     if (head[3] === MODIFIER2.UWSGI) {
       length = size;
@@ -124,7 +157,9 @@ function contentLength(codec: Codec, dict: Uint8Array, node: string): number {
   try {
     vars = codec.decodeVars(dict);
   } catch (err) {
-    throw new RpcError('MALFORMED', `${node}: malformed 64-bit answer header: ${(err as Error).message}`, node, { cause: err });
+    throw new RpcError('MALFORMED', `${node}: malformed 64-bit answer header: ${(err as Error).message}`, node, {
+      cause: err,
+    });
   }
   for (const [k, v] of vars) {
     if (latin1(k) !== CONTENT_LENGTH) continue;

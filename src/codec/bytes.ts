@@ -69,10 +69,17 @@ export function utf8Length(s: string): number {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c < 0x80) continue;
-    if (c < 0x800) { n += 1; continue; }
+    if (c < 0x800) {
+      n += 1;
+      continue;
+    }
     if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
       const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) { n += 2; i++; continue; }
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n += 2;
+        i++;
+        continue;
+      }
     }
     n += 2;
   }

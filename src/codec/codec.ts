@@ -4,7 +4,15 @@ import { type DecoderOptions, FrameDecoder, type ViewClass } from './decoder.js'
 import { CodecError } from './errors.js';
 import type { Kernel } from './kernel.js';
 import { HEAD } from './kernel-spec.generated.js';
-import { refusedArray, refusedDecode, refusedHeader, refusedRequest, refusedResponse, refusedVars, shortHeader } from './refusals.js';
+import {
+  refusedArray,
+  refusedDecode,
+  refusedHeader,
+  refusedRequest,
+  refusedResponse,
+  refusedVars,
+  shortHeader,
+} from './refusals.js';
 
 export type Engine = 'wasm' | 'ts';
 
@@ -67,7 +75,8 @@ export class Codec {
   encodeHeader(modifier1: number, datasize: number, modifier2: number): Bytes {
     checkModifier(modifier1, 'modifier1');
     checkModifier(modifier2, 'modifier2');
-    if (!Number.isInteger(datasize) || datasize < 0) throw new CodecError('INVALID_INPUT', `datasize ${datasize} is not an integer >= 0`);
+    if (!Number.isInteger(datasize) || datasize < 0)
+      throw new CodecError('INVALID_INPUT', `datasize ${datasize} is not an integer >= 0`);
     try {
       return this.k.encodeHeader(modifier1, datasize, modifier2);
     } catch (err) {
@@ -124,7 +133,8 @@ export class Codec {
 
   /** Only what precedes a result of `size` bytes, to write header and body apart (writev). */
   encodeResponseHeader(size: number, modifier2 = 0): Bytes {
-    if (!Number.isSafeInteger(size) || size < 0) throw new CodecError('INVALID_INPUT', `size ${size} is not an integer >= 0`);
+    if (!Number.isSafeInteger(size) || size < 0)
+      throw new CodecError('INVALID_INPUT', `size ${size} is not an integer >= 0`);
     checkModifier(modifier2, 'modifier2');
     try {
       return this.k.encodeResponseHeader(size, modifier2);
@@ -140,8 +150,13 @@ export class Codec {
     if (b.length < HEADER_SIZE) throw shortHeader(b.length);
     const d = this.createDecoder({ response: true, maxFrame: Math.max(b.length, MAX_BODY) });
     const frames = d.push(b);
-    if (frames.length === 0) throw new CodecError('SIZE_MISMATCH', `the answer is cut short: its header announces more than the ${b.length} bytes given`);
-    if (frames.length > 1 || d.buffered !== 0) throw new CodecError('SIZE_MISMATCH', 'more bytes follow the answer its header announces');
+    if (frames.length === 0)
+      throw new CodecError(
+        'SIZE_MISMATCH',
+        `the answer is cut short: its header announces more than the ${b.length} bytes given`,
+      );
+    if (frames.length > 1 || d.buffered !== 0)
+      throw new CodecError('SIZE_MISMATCH', 'more bytes follow the answer its header announces');
     const f = frames[0];
     return { modifier1: f.modifier1, modifier2: f.modifier2, result: f.body };
   }
@@ -175,7 +190,8 @@ export class Codec {
     if (!Array.isArray(pairs)) throw new CodecError('INVALID_INPUT', 'pairs is not an array');
     for (let i = 0; i < pairs.length; i++) {
       const p = pairs[i];
-      if (!Array.isArray(p) || p.length !== 2) throw new CodecError('INVALID_INPUT', `pairs[${i}] is not a [key, value] pair`);
+      if (!Array.isArray(p) || p.length !== 2)
+        throw new CodecError('INVALID_INPUT', `pairs[${i}] is not a [key, value] pair`);
       checkInput(p[0], `pairs[${i}][0]`);
       checkInput(p[1], `pairs[${i}][1]`);
     }
@@ -201,7 +217,10 @@ export class Codec {
   /** A per-connection stream decoder (see FrameDecoder). */
   createDecoder<V extends Uint8Array = Uint8Array>(options: DecoderOptions<V> = {}): FrameDecoder<V> {
     const { single, batch, batchThreshold } = this.plan;
-    const pick = batch === single || options.items !== true ? () => single : (len: number) => (len >= batchThreshold ? batch : single);
+    const pick =
+      batch === single || options.items !== true
+        ? () => single
+        : (len: number) => (len >= batchThreshold ? batch : single);
     return new FrameDecoder<V>(pick, this.k, options);
   }
 }

@@ -36,10 +36,15 @@ export function tsKernel(): TsKernel {
 /** The process's WASM kernel, instantiated on first use. Rejects where WASM is unavailable. */
 export function wasmKernel(module?: WebAssembly.Module): Promise<Kernel> {
   // A failed load is retried only when the caller now brings a precompiled module.
-  if (module && wasmFailed) { wasm = undefined; wasmFailed = false; }
+  if (module && wasmFailed) {
+    wasm = undefined;
+    wasmFailed = false;
+  }
   if (!wasm) {
     wasm = loadWasmKernel(module);
-    wasm.catch(() => { wasmFailed = true; });
+    wasm.catch(() => {
+      wasmFailed = true;
+    });
   }
   return wasm;
 }

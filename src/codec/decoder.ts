@@ -31,7 +31,11 @@ export interface DecoderOptions<V extends Uint8Array = Uint8Array> {
 }
 
 /** What decoded views are made with: Uint8Array, or a subclass such as TextBytes. */
-export type ViewClass<V extends Uint8Array = Uint8Array> = new (buffer: ArrayBuffer, byteOffset: number, length: number) => V;
+export type ViewClass<V extends Uint8Array = Uint8Array> = new (
+  buffer: ArrayBuffer,
+  byteOffset: number,
+  length: number,
+) => V;
 
 /** Which kernel scans a chunk of `len` bytes (auto: WASM only for big chunks). */
 export type ScanPicker = (len: number) => Kernel;
@@ -73,10 +77,12 @@ export class FrameDecoder<V extends Uint8Array = Uint8Array> {
     this.dictKernel = dictKernel;
     this.response = options.response === true;
     this.items = options.items === true;
-    if (this.items && this.response) throw new CodecError('INVALID_INPUT', 'the options items: true and response: true do not go together');
+    if (this.items && this.response)
+      throw new CodecError('INVALID_INPUT', 'the options items: true and response: true do not go together');
     this.itemClass = (options.itemClass ?? Uint8Array) as ViewClass<V>;
     const max = options.maxFrame ?? (this.response ? DEFAULT_MAX_RESPONSE : DEFAULT_MAX_FRAME);
-    if (!Number.isSafeInteger(max) || max < 0) throw new CodecError('INVALID_INPUT', `maxFrame ${String(max)} is not an integer >= 0`);
+    if (!Number.isSafeInteger(max) || max < 0)
+      throw new CodecError('INVALID_INPUT', `maxFrame ${String(max)} is not an integer >= 0`);
     this.maxFrame = max;
   }
 
@@ -111,7 +117,10 @@ export class FrameDecoder<V extends Uint8Array = Uint8Array> {
     const frames: Frame<V>[] = [];
     this.lastError = null;
     if (this.failed !== null) {
-      this.lastError = new CodecError('DECODER_FAILED', `the stream decoder already failed (${this.failed.code}); reset() it or make a new one`);
+      this.lastError = new CodecError(
+        'DECODER_FAILED',
+        `the stream decoder already failed (${this.failed.code}); reset() it or make a new one`,
+      );
     } else if (!(chunk instanceof Uint8Array)) {
       this.lastError = new CodecError('INVALID_INPUT', 'chunk is not a Uint8Array');
     } else {
@@ -166,9 +175,17 @@ export class FrameDecoder<V extends Uint8Array = Uint8Array> {
     for (let i = 0, e = HEAD; i < n; i++, e += 4) {
       const at = t[e + 2];
       const len = t[e + 3];
-      this.add(frames, { modifier1: t[e], modifier2: t[e + 1], body: new Uint8Array(chunk.buffer, base + at, len) }, off + at + len);
+      this.add(
+        frames,
+        { modifier1: t[e], modifier2: t[e + 1], body: new Uint8Array(chunk.buffer, base + at, len) },
+        off + at + len,
+      );
     }
-    if (r < 0) return this.fault(r, this.tooLarge(`a frame's datasize is ${chunk[off + consumed + 1] | (chunk[off + consumed + 2] << 8)} bytes`));
+    if (r < 0)
+      return this.fault(
+        r,
+        this.tooLarge(`a frame's datasize is ${chunk[off + consumed + 1] | (chunk[off + consumed + 2] << 8)} bytes`),
+      );
     off += consumed;
     if (status === SCAN_FULL) return off;
     if (status === SCAN_DICT) {
@@ -204,7 +221,11 @@ export class FrameDecoder<V extends Uint8Array = Uint8Array> {
       this.add(frames, { modifier1: t[e], modifier2: t[e + 1], body, items }, off + at + len);
       e += 5 + 2 * count;
     }
-    if (r < 0) return this.fault(r, this.tooLarge(`a frame's datasize is ${chunk[off + consumed + 1] | (chunk[off + consumed + 2] << 8)} bytes`));
+    if (r < 0)
+      return this.fault(
+        r,
+        this.tooLarge(`a frame's datasize is ${chunk[off + consumed + 1] | (chunk[off + consumed + 2] << 8)} bytes`),
+      );
     off += consumed;
     if (status === SCAN_FULL) return off;
     this.keep(chunk.subarray(off, end));
@@ -223,7 +244,8 @@ export class FrameDecoder<V extends Uint8Array = Uint8Array> {
     const t = k.table();
     const items: V[] = new Array(n);
     const V = this.itemClass;
-    for (let i = 0, e = HEAD; i < n; i++, e += 2) items[i] = new V(b.buffer as ArrayBuffer, b.byteOffset + t[e], t[e + 1]);
+    for (let i = 0, e = HEAD; i < n; i++, e += 2)
+      items[i] = new V(b.buffer as ArrayBuffer, b.byteOffset + t[e], t[e + 1]);
     frame.items = items;
     return frame;
   }
@@ -238,7 +260,8 @@ export class FrameDecoder<V extends Uint8Array = Uint8Array> {
     }
     const size = this.pending[1] | (this.pending[2] << 8);
     const dict = this.response && this.pending[3] === MODIFIER2.DICT;
-    if (!dict && size > this.maxFrame) return this.fault(CODES.FRAME_TOO_LARGE, this.tooLarge(`a frame's datasize is ${size} bytes`));
+    if (!dict && size > this.maxFrame)
+      return this.fault(CODES.FRAME_TOO_LARGE, this.tooLarge(`a frame's datasize is ${size} bytes`));
     const take = Math.min(4 + size - this.pendingLen, chunk.length - off);
     this.keep(chunk.subarray(off, off + take));
     off += take;
@@ -277,7 +300,8 @@ export class FrameDecoder<V extends Uint8Array = Uint8Array> {
       this.failed = length;
       return FAULT;
     }
-    if (length > this.maxFrame) return this.fault(CODES.FRAME_TOO_LARGE, this.tooLarge(`the answer's CONTENT_LENGTH is ${length} bytes`));
+    if (length > this.maxFrame)
+      return this.fault(CODES.FRAME_TOO_LARGE, this.tooLarge(`the answer's CONTENT_LENGTH is ${length} bytes`));
     const m1 = b[off];
     if (length === 0) {
       this.add(frames, { modifier1: m1, modifier2: MODIFIER2.DICT, body: new Uint8Array(0) }, next);
@@ -315,7 +339,8 @@ function contentLength(k: Kernel, dict: Uint8Array): number | CodecError {
     let v = 0;
     for (let j = 0; j < vl; j++) {
       const c = dict[vo + j] - 48;
-      if (c < 0 || c > 9) return new CodecError('BAD_CONTENT_LENGTH', "the 64-bit answer's CONTENT_LENGTH is not a decimal number");
+      if (c < 0 || c > 9)
+        return new CodecError('BAD_CONTENT_LENGTH', "the 64-bit answer's CONTENT_LENGTH is not a decimal number");
       v = v * 10 + c;
     }
     if (!Number.isSafeInteger(v)) break;
@@ -328,4 +353,3 @@ function same(b: Uint8Array, off: number, want: Uint8Array): boolean {
   for (let i = 0; i < want.length; i++) if (b[off + i] !== want[i]) return false;
   return true;
 }
-

@@ -6,6 +6,15 @@ export { FrameDecoder, type Frame, type DecoderOptions } from './decoder.js';
 export { CodecError, type CodecErrorCode } from './errors.js';
 export { type Bytes, type Input, utf8, toBytes } from './bytes.js';
 export {
-  HEADER_SIZE, RPC_MODIFIER1, VARS_MODIFIER1, MAX_BODY, MAX_NAME, MAX_ARGS, MAX_ITEMS, MODIFIER2, CONTENT_LENGTH,
-  DEFAULT_MAX_FRAME, DEFAULT_MAX_RESPONSE,
+  HEADER_SIZE,
+  RPC_MODIFIER1,
+  VARS_MODIFIER1,
+  MAX_BODY,
+  MAX_NAME,
+  MAX_ARGS,
+  MAX_ITEMS,
+  MODIFIER2,
+  CONTENT_LENGTH,
+  DEFAULT_MAX_FRAME,
+  DEFAULT_MAX_RESPONSE,
 } from './constants.js';

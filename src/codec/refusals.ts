@@ -40,14 +40,16 @@ export function refusedRequest(err: unknown, name: Input, args: readonly Input[]
 
 /** `err` (thrown by a kernel's encodeArray) with the array's size. */
 export function refusedArray(err: unknown, items: readonly Input[]): unknown {
-  if (err instanceof CodecError && err.code === 'BODY_TOO_LARGE') return new CodecError(err.code, tooLarge('the array body', arraySize(items), true));
+  if (err instanceof CodecError && err.code === 'BODY_TOO_LARGE')
+    return new CodecError(err.code, tooLarge('the array body', arraySize(items), true));
   return err;
 }
 
 /** `err` (thrown by a kernel's encodeVars) with the dict's size or the empty key's place. */
 export function refusedVars(err: unknown, pairs: readonly (readonly [Input, Input])[]): unknown {
   if (!(err instanceof CodecError)) return err;
-  if (err.code === 'BODY_TOO_LARGE') return new CodecError(err.code, tooLarge('the vars body', arraySize(pairs.flat()), true));
+  if (err.code === 'BODY_TOO_LARGE')
+    return new CodecError(err.code, tooLarge('the vars body', arraySize(pairs.flat()), true));
   if (err.code === 'EMPTY_KEY') {
     const i = pairs.findIndex((p) => byteLength(p[0]) === 0);
     return new CodecError(err.code, `the key of pair ${i} is empty (a vars key needs at least 1 byte)`);
@@ -57,7 +59,8 @@ export function refusedVars(err: unknown, pairs: readonly (readonly [Input, Inpu
 
 /** `err` (thrown by a kernel's encodeHeader) with the datasize asked for. */
 export function refusedHeader(err: unknown, datasize: number): unknown {
-  if (err instanceof CodecError && err.code === 'BODY_TOO_LARGE') return new CodecError(err.code, tooLarge('the body', datasize, true));
+  if (err instanceof CodecError && err.code === 'BODY_TOO_LARGE')
+    return new CodecError(err.code, tooLarge('the body', datasize, true));
   return err;
 }
 
@@ -71,7 +74,10 @@ export function refusedResponse(err: unknown, modifier2: number): unknown {
 
 /** A packet shorter than its header. */
 export function shortHeader(length: number): CodecError {
-  return new CodecError('SHORT_HEADER', `a packet starts with a 4-byte header; got ${length} byte${length === 1 ? '' : 's'}`);
+  return new CodecError(
+    'SHORT_HEADER',
+    `a packet starts with a 4-byte header; got ${length} byte${length === 1 ? '' : 's'}`,
+  );
 }
 
 /**

@@ -6,8 +6,18 @@ import type { Kernel } from './kernel.js';
 import { HEAD, SCAN_DICT, SCAN_FULL, SCAN_NEED_MORE, TABLE_WORDS } from './kernel-spec.generated.js';
 
 const {
-  SHORT_HEADER, WRONG_MODIFIER1, SIZE_MISMATCH, TRUNCATED_LENGTH, TRUNCATED_ITEM, EMPTY_KEY,
-  EMPTY_NAME, NAME_TOO_LONG, TOO_MANY_ARGS, BODY_TOO_LARGE, FRAME_TOO_LARGE, INVALID_MODIFIER,
+  SHORT_HEADER,
+  WRONG_MODIFIER1,
+  SIZE_MISMATCH,
+  TRUNCATED_LENGTH,
+  TRUNCATED_ITEM,
+  EMPTY_KEY,
+  EMPTY_NAME,
+  NAME_TOO_LONG,
+  TOO_MANY_ARGS,
+  BODY_TOO_LARGE,
+  FRAME_TOO_LARGE,
+  INVALID_MODIFIER,
 } = CODES;
 
 const MAX_PACKET = HEADER_SIZE + MAX_BODY;
@@ -119,13 +129,22 @@ export class TsKernel implements Kernel {
     let status = SCAN_NEED_MORE;
     let code = 0;
     while (len - pos >= 4) {
-      if (n === cap) { status = SCAN_FULL; break; }
+      if (n === cap) {
+        status = SCAN_FULL;
+        break;
+      }
       const p = start + pos;
       const m1 = b[p];
       const size = b[p + 1] | (b[p + 2] << 8);
       const m2 = b[p + 3];
-      if (stopAtDict && m2 === MODIFIER2.DICT) { status = SCAN_DICT; break; }
-      if (size > maxBody) { code = FRAME_TOO_LARGE; break; }
+      if (stopAtDict && m2 === MODIFIER2.DICT) {
+        status = SCAN_DICT;
+        break;
+      }
+      if (size > maxBody) {
+        code = FRAME_TOO_LARGE;
+        break;
+      }
       if (size > len - pos - 4) break;
       const e = HEAD + 4 * n;
       t[e] = m1;
@@ -153,9 +172,15 @@ export class TsKernel implements Kernel {
     while (len - pos >= 4) {
       const p0 = start + pos;
       const size = b[p0 + 1] | (b[p0 + 2] << 8);
-      if (size > maxBody) { code = FRAME_TOO_LARGE; break; }
+      if (size > maxBody) {
+        code = FRAME_TOO_LARGE;
+        break;
+      }
       if (size > len - pos - 4) break;
-      if (w + 5 + 2 * Math.floor(size / 3) > capWords) { status = SCAN_FULL; break; }
+      if (w + 5 + 2 * Math.floor(size / 3) > capWords) {
+        status = SCAN_FULL;
+        break;
+      }
       const e = HEAD + w;
       t[e] = b[p0];
       t[e + 1] = b[p0 + 3];
@@ -167,11 +192,17 @@ export class TsKernel implements Kernel {
       let bad = 0;
       const items = e + 5;
       while (p < stop) {
-        if (stop - p < 2) { bad = TRUNCATED_LENGTH; break; }
+        if (stop - p < 2) {
+          bad = TRUNCATED_LENGTH;
+          break;
+        }
         const l = b[p] | (b[p + 1] << 8);
         p += 2;
         if (l === 0) continue;
-        if (l > stop - p) { bad = TRUNCATED_ITEM; break; }
+        if (l > stop - p) {
+          bad = TRUNCATED_ITEM;
+          break;
+        }
         t[items + 2 * k] = p - start;
         t[items + 2 * k + 1] = l;
         k++;
@@ -287,7 +318,8 @@ export class TsKernel implements Kernel {
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < 2; j++) {
         const it = pairs[i][j];
-        const len = typeof it === 'string' ? writeUtf8(it, buf, pos + 2, at + total) : (buf.set(it, pos + 2), it.length);
+        const len =
+          typeof it === 'string' ? writeUtf8(it, buf, pos + 2, at + total) : (buf.set(it, pos + 2), it.length);
         buf[pos] = len & 0xff;
         buf[pos + 1] = len >>> 8;
         pos += 2 + len;
@@ -299,14 +331,20 @@ export class TsKernel implements Kernel {
   encodeResponse(result: Input, m2: number): Uint8Array {
     if (m2 === MODIFIER2.RAW) return toBytes(result);
     // The plain form straight into the slab when it surely fits; anything else in two parts.
-    if (m2 === MODIFIER2.UWSGI && (typeof result === 'string' ? result.length <= MAX_PLAIN_STRING : result.length <= MAX_BODY)) {
+    if (
+      m2 === MODIFIER2.UWSGI &&
+      (typeof result === 'string' ? result.length <= MAX_PLAIN_STRING : result.length <= MAX_BODY)
+    ) {
       const slab = this.slab;
       const max = 4 + (typeof result === 'string' ? 3 * result.length : result.length);
       const at = slab.reserve(max);
       const buf = slab.target;
       let len: number;
       if (typeof result === 'string') len = writeUtf8(result, buf, at + 4, at + max);
-      else { buf.set(result, at + 4); len = result.length; }
+      else {
+        buf.set(result, at + 4);
+        len = result.length;
+      }
       buf[at] = RPC_MODIFIER1;
       buf[at + 1] = len & 0xff;
       buf[at + 2] = len >>> 8;

@@ -51,7 +51,7 @@ function compileWasm(): Promise<WebAssembly.Module> {
  * (Cloudflare workerd: import dist/browser/uwsgi-rpc.wasm as a module and pass it in).
  */
 export async function loadWasmKernel(module?: WebAssembly.Module): Promise<Kernel> {
-  const instance = await WebAssembly.instantiate(module ?? await compileWasm(), {});
+  const instance = await WebAssembly.instantiate(module ?? (await compileWasm()), {});
   return new WasmKernel(instance.exports as unknown as Exports);
 }
 
@@ -164,7 +164,10 @@ class WasmKernel implements Kernel {
         if (!full) {
           const r = encoder.encodeInto(it, u8.subarray(pos, end));
           if (r.read === it.length) len = r.written;
-          else { len = utf8Length(it); full = true; }
+          else {
+            len = utf8Length(it);
+            full = true;
+          }
         } else len = utf8Length(it);
       } else {
         len = it.length;

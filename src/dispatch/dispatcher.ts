@@ -81,13 +81,21 @@ export class HttpDispatcher {
       }
       const b = body ?? new Uint8Array(0);
       switch (bridge) {
-        case 2: await pathInfoBridge(vars, res, this.target, this.log); break;
-        case 3: await xmlRpcBridge(b, res, this.target, this.log, this.xml); break;
-        case 4: await jsonRpcBridge(b, res, this.target, this.log, this.json); break;
-        default: notFound(res); break;
+        case 2:
+          await pathInfoBridge(vars, res, this.target, this.log);
+          break;
+        case 3:
+          await xmlRpcBridge(b, res, this.target, this.log, this.xml);
+          break;
+        case 4:
+          await jsonRpcBridge(b, res, this.target, this.log, this.json);
+          break;
+        default:
+          notFound(res);
+          break;
       }
     } catch (err) {
-      this.log(`HTTP request failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+      this.log(`HTTP request failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       internalError(res);
     }
     res.finish();

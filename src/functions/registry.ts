@@ -22,7 +22,8 @@ export class Registry {
 
   register(name: Input, fn: RpcFunction): this {
     if (typeof fn !== 'function') throw new RpcError('INVALID', `register(${String(name)}): fn is not a function`);
-    if (typeof name !== 'string' && !(name instanceof Uint8Array)) throw new RpcError('INVALID', 'register: name is not a string or Uint8Array');
+    if (typeof name !== 'string' && !(name instanceof Uint8Array))
+      throw new RpcError('INVALID', 'register: name is not a string or Uint8Array');
     const b = toBytes(name);
     if (b.length === 0 || b.length > MAX_NAME) {
       throw new RpcError('INVALID', `register: the name must be 1..${MAX_NAME} bytes, got ${b.length}`);
@@ -75,7 +76,12 @@ export class Registry {
       // Here the whole result is needed: a stream is gathered (its size was declared).
       if (isSized(result)) result = await gather(result);
     } catch (err) {
-      throw new RpcError('FUNCTION_FAILED', `RPC function "${new TextDecoder().decode(b)}" failed: ${(err as Error)?.message ?? String(err)}`, '', { cause: err });
+      throw new RpcError(
+        'FUNCTION_FAILED',
+        `RPC function "${new TextDecoder().decode(b)}" failed: ${(err as Error)?.message ?? String(err)}`,
+        '',
+        { cause: err },
+      );
     }
     return resultBytes(result);
   }

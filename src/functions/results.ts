@@ -20,7 +20,10 @@ export function refuseResult(value: unknown): string | null {
 /** A function's result as bytes; anything but string/Uint8Array is a failure. */
 export function resultBytes(result: unknown): Bytes {
   if (typeof result === 'string' || result instanceof Uint8Array) return toBytes(result);
-  throw new RpcError('FUNCTION_FAILED', `an RPC function returned ${result === null ? 'null' : typeof result}, not a string or Uint8Array`);
+  throw new RpcError(
+    'FUNCTION_FAILED',
+    `an RPC function returned ${result === null ? 'null' : typeof result}, not a string or Uint8Array`,
+  );
 }
 
 /** What a function returned when that was neither a string nor bytes. */

@@ -36,7 +36,9 @@ export class RpcGateway {
     this.config = config;
     this.codec = options.codec ?? createCodecSync();
     this.ownClient = options.client === undefined;
-    this.client = options.client ?? new RpcClient({ codec: this.codec, ...(options.timeout !== undefined ? { timeout: options.timeout } : {}) });
+    this.client =
+      options.client ??
+      new RpcClient({ codec: this.codec, ...(options.timeout !== undefined ? { timeout: options.timeout } : {}) });
     this.http = createServer((req, res) => this.page(req, res));
     this.wss = new WebSocketServer({
       server: this.http,
@@ -101,7 +103,10 @@ export class RpcGateway {
     try {
       const d = this.codec.decodeRequest(packet);
       if (d.modifier1 !== RPC_MODIFIER1 || d.modifier2 !== 0) {
-        throw new RpcError('INVALID', `modifier1 ${d.modifier1} modifier2 ${d.modifier2}: the gateway takes RPC requests (173, 0)`);
+        throw new RpcError(
+          'INVALID',
+          `modifier1 ${d.modifier1} modifier2 ${d.modifier2}: the gateway takes RPC requests (173, 0)`,
+        );
       }
       ({ name, args } = d);
     } catch (err) {
@@ -125,7 +130,11 @@ export class RpcGateway {
   private page(req: IncomingMessage, res: ServerResponse): void {
     const path = new URL(req.url ?? '/', 'http://gateway').pathname;
     const send = (status: number, type: string, body: string) => {
-      res.writeHead(status, { 'content-type': `${type}; charset=utf-8`, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+      res.writeHead(status, {
+        'content-type': `${type}; charset=utf-8`,
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+      });
       res.end(body);
     };
     if (!this.config.demo || req.method !== 'GET') return send(404, 'text/plain', 'not found\n');

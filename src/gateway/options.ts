@@ -67,7 +67,8 @@ export interface GatewayConfig {
 
 function count(v: number | undefined, what: string, dflt: number): number {
   if (v === undefined) return dflt;
-  if (!Number.isSafeInteger(v) || v < 1) throw new RpcError('INVALID', `${what} must be an integer >= 1, got ${String(v)}`);
+  if (!Number.isSafeInteger(v) || v < 1)
+    throw new RpcError('INVALID', `${what} must be an integer >= 1, got ${String(v)}`);
   return v;
 }
 
@@ -75,8 +76,14 @@ function count(v: number | undefined, what: string, dflt: number): number {
 export function resolveGatewayOptions(o: GatewayOptions): GatewayConfig {
   if (typeof o.registry?.lookup !== 'function') throw new RpcError('INVALID', 'the gateway needs a registry');
   const closeHandshakeTimeout = o.closeHandshakeTimeout ?? DEFAULT_CLOSE_HANDSHAKE_TIMEOUT;
-  if (typeof closeHandshakeTimeout !== 'number' || !(closeHandshakeTimeout >= 0 && closeHandshakeTimeout <= 2 ** 31 - 1)) {
-    throw new RpcError('INVALID', `closeHandshakeTimeout must be a number of ms 0..2^31-1, got ${String(closeHandshakeTimeout)}`);
+  if (
+    typeof closeHandshakeTimeout !== 'number' ||
+    !(closeHandshakeTimeout >= 0 && closeHandshakeTimeout <= 2 ** 31 - 1)
+  ) {
+    throw new RpcError(
+      'INVALID',
+      `closeHandshakeTimeout must be a number of ms 0..2^31-1, got ${String(closeHandshakeTimeout)}`,
+    );
   }
   return {
     registry: o.registry,
@@ -91,4 +98,3 @@ export function resolveGatewayOptions(o: GatewayOptions): GatewayConfig {
     log: o.log ?? (() => {}),
   };
 }
-

@@ -15,10 +15,16 @@ export interface GatewayServeOptions {
  * What `serve --ws-socket` starts: one gateway per address over the server's registry.
  * Resolves with a line to print per address and a close() for shutdown.
  */
-export async function startGateways(server: RpcServer, o: GatewayServeOptions, log: (line: string) => void): Promise<{ lines: string[]; close(): Promise<void> }> {
+export async function startGateways(
+  server: RpcServer,
+  o: GatewayServeOptions,
+  log: (line: string) => void,
+): Promise<{ lines: string[]; close(): Promise<void> }> {
   const gateways: RpcGateway[] = [];
   const lines: string[] = [];
-  const close = async () => { await Promise.all(gateways.map((g) => g.close())); };
+  const close = async () => {
+    await Promise.all(gateways.map((g) => g.close()));
+  };
   try {
     for (const socket of o.sockets) {
       const g = new RpcGateway({ registry: server.registry, forward: o.forward, origins: o.origins, log });

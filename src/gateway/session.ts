@@ -52,13 +52,20 @@ export class GatewaySession {
       this.ws.close(1003, 'send uwsgi request packets as binary messages');
       return;
     }
-    const packet = Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+    const packet = Array.isArray(data)
+      ? Buffer.concat(data)
+      : data instanceof ArrayBuffer
+        ? new Uint8Array(data)
+        : data;
     const slot: Slot = { packet };
     this.slots.push(slot);
     if (this.waiting.length === 0 && this.hasRoom()) this.start(slot);
     else {
       this.waiting.push(slot);
-      if (!this.paused) { this.paused = true; this.ws.pause(); }
+      if (!this.paused) {
+        this.paused = true;
+        this.ws.pause();
+      }
     }
   }
 
@@ -69,29 +76,34 @@ export class GatewaySession {
   /** Starts waiting calls while there is room; reads again once none wait. */
   private resumeIfRoom(): void {
     while (this.waiting.length > 0 && this.hasRoom()) this.start(this.waiting.shift()!);
-    if (this.paused && this.waiting.length === 0) { this.paused = false; this.ws.resume(); }
+    if (this.paused && this.waiting.length === 0) {
+      this.paused = false;
+      this.ws.resume();
+    }
   }
 
   private start(slot: Slot): void {
     this.running++;
-    this.dispatch(slot.packet).then(
-      (result) => {
-        if (result.length === 0) {
-          // uWSGI's client takes an empty answer as a failure; so does ours.
-          slot.answer = errorFrame('NO_ANSWER', 'the function returned an empty result');
-        } else {
-          slot.answer = this.codec.encodeResponse(result).slice();
-        }
-      },
-      (err) => {
-        const e = err instanceof RpcError ? err : new RpcError('FUNCTION_FAILED', String(err));
-        slot.answer = errorFrame(e.code, e.message);
-      },
-    ).then(() => {
-      this.running--;
-      this.flush();
-      this.resumeIfRoom();
-    });
+    this.dispatch(slot.packet)
+      .then(
+        (result) => {
+          if (result.length === 0) {
+            // uWSGI's client takes an empty answer as a failure; so does ours.
+            slot.answer = errorFrame('NO_ANSWER', 'the function returned an empty result');
+          } else {
+            slot.answer = this.codec.encodeResponse(result).slice();
+          }
+        },
+        (err) => {
+          const e = err instanceof RpcError ? err : new RpcError('FUNCTION_FAILED', String(err));
+          slot.answer = errorFrame(e.code, e.message);
+        },
+      )
+      .then(() => {
+        this.running--;
+        this.flush();
+        this.resumeIfRoom();
+      });
   }
 
   private flush(): void {

@@ -12,7 +12,11 @@ const AT = 0x40;
  * forwards to `node` if it is allowed; a plain name
  * is local when registered, else goes to the default node (the first allowed), else NOT_FOUND.
  */
-export function resolveTarget(name: Uint8Array, isLocal: (name: Uint8Array) => boolean, forward: readonly string[]): Target {
+export function resolveTarget(
+  name: Uint8Array,
+  isLocal: (name: Uint8Array) => boolean,
+  forward: readonly string[],
+): Target {
   const at = name.indexOf(AT);
   if (at > 0 && at < name.length - 1) {
     const node = utf8(name.subarray(at + 1));

@@ -1,7 +1,14 @@
 // PATH_INFO from a request target, percent-decoded as uWSGI decodes it.
 import { latin1 } from '../codec/bytes.js';
 
-const enum S { Plain, Percent1, Percent2, Slash, Dot, DotDot }
+const enum S {
+  Plain,
+  Percent1,
+  Percent2,
+  Slash,
+  Dot,
+  DotDot,
+}
 
 /**
  * PATH_INFO from the raw request target up to `?`, exactly as uWSGI's HTTP parser builds it

@@ -89,20 +89,47 @@ export class RequestVars {
 
   private pick(k: string, v: string): void {
     switch (k) {
-      case 'PATH_INFO': this.pathInfo = v; break;
-      case 'REQUEST_URI': this.uri = v; break;
-      case 'QUERY_STRING': this.queryString = v; break;
-      case 'HTTP_HOST': this.host = v; break;
-      case 'SERVER_NAME': if (!this.host) this.host = v; break;
-      case 'REMOTE_ADDR': if (!this.remoteAddr) this.remoteAddr = v; break;
-      case 'HTTP_USER_AGENT': this.userAgent = v; break;
-      case 'HTTP_REFERER': this.referer = v; break;
-      case 'REMOTE_USER': this.remoteUser = v; break;
-      case 'REQUEST_METHOD': this.method = v; break;
-      case 'SERVER_PROTOCOL': this.protocol = v; break;
-      case 'HTTP_COOKIE': this.cookie = v; break;
-      case 'CONTENT_LENGTH': this.contentLength = leadingNumber(v); break;
-      default: break;
+      case 'PATH_INFO':
+        this.pathInfo = v;
+        break;
+      case 'REQUEST_URI':
+        this.uri = v;
+        break;
+      case 'QUERY_STRING':
+        this.queryString = v;
+        break;
+      case 'HTTP_HOST':
+        this.host = v;
+        break;
+      case 'SERVER_NAME':
+        if (!this.host) this.host = v;
+        break;
+      case 'REMOTE_ADDR':
+        if (!this.remoteAddr) this.remoteAddr = v;
+        break;
+      case 'HTTP_USER_AGENT':
+        this.userAgent = v;
+        break;
+      case 'HTTP_REFERER':
+        this.referer = v;
+        break;
+      case 'REMOTE_USER':
+        this.remoteUser = v;
+        break;
+      case 'REQUEST_METHOD':
+        this.method = v;
+        break;
+      case 'SERVER_PROTOCOL':
+        this.protocol = v;
+        break;
+      case 'HTTP_COOKIE':
+        this.cookie = v;
+        break;
+      case 'CONTENT_LENGTH':
+        this.contentLength = leadingNumber(v);
+        break;
+      default:
+        break;
     }
   }
 }

@@ -24,9 +24,20 @@ const VSPACE = '\\n\\v\\f\\r\\x85';
 const HSPACE = '\\t \\xa0';
 
 const POSIX: Record<string, string> = {
-  alpha: 'A-Za-z', digit: '0-9', alnum: 'A-Za-z0-9', upper: 'A-Z', lower: 'a-z', space: SPACE,
-  xdigit: '0-9A-Fa-f', punct: '!-\\/:-@\\[-`{-~', word: '\\w', blank: ' \\t', cntrl: '\\x00-\\x1f\\x7f',
-  print: ' -~', graph: '!-~', ascii: '\\x00-\\x7f',
+  alpha: 'A-Za-z',
+  digit: '0-9',
+  alnum: 'A-Za-z0-9',
+  upper: 'A-Z',
+  lower: 'a-z',
+  space: SPACE,
+  xdigit: '0-9A-Fa-f',
+  punct: '!-\\/:-@\\[-`{-~',
+  word: '\\w',
+  blank: ' \\t',
+  cntrl: '\\x00-\\x1f\\x7f',
+  print: ' -~',
+  graph: '!-~',
+  ascii: '\\x00-\\x7f',
 };
 
 interface Flags {
@@ -113,24 +124,37 @@ function escape(p: string, i: number): [string, number] {
   const e = p[i + 1];
   if (e === undefined) throw new PcreError('pattern ends with a backslash');
   switch (e) {
-    case 'A': return ['^', i + 2];
-    case 'z': return ['$', i + 2];
-    case 'Z': return ['(?=\\n?$)', i + 2];
-    case 's': return [`[${SPACE}]`, i + 2];
-    case 'S': return [`[^${SPACE}]`, i + 2];
-    case 'v': return [`[${VSPACE}]`, i + 2];
-    case 'V': return [`[^${VSPACE}]`, i + 2];
-    case 'h': return [`[${HSPACE}]`, i + 2];
-    case 'H': return [`[^${HSPACE}]`, i + 2];
-    case 'R': return [`(?:\\r\\n|[${VSPACE}])`, i + 2];
-    case 'e': return ['\\x1b', i + 2];
-    case 'a': return ['\\x07', i + 2];
+    case 'A':
+      return ['^', i + 2];
+    case 'z':
+      return ['$', i + 2];
+    case 'Z':
+      return ['(?=\\n?$)', i + 2];
+    case 's':
+      return [`[${SPACE}]`, i + 2];
+    case 'S':
+      return [`[^${SPACE}]`, i + 2];
+    case 'v':
+      return [`[${VSPACE}]`, i + 2];
+    case 'V':
+      return [`[^${VSPACE}]`, i + 2];
+    case 'h':
+      return [`[${HSPACE}]`, i + 2];
+    case 'H':
+      return [`[^${HSPACE}]`, i + 2];
+    case 'R':
+      return [`(?:\\r\\n|[${VSPACE}])`, i + 2];
+    case 'e':
+      return ['\\x1b', i + 2];
+    case 'a':
+      return ['\\x07', i + 2];
     case 'Q': {
       const end = p.indexOf('\\E', i + 2);
       const lit = p.slice(i + 2, end < 0 ? p.length : end);
       return [lit.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&'), end < 0 ? p.length : end + 2];
     }
-    case 'E': return ['', i + 2];
+    case 'E':
+      return ['', i + 2];
     case 'x': {
       const m = /^\\x\{([0-9a-fA-F]{1,2})\}/.exec(p.slice(i));
       if (m !== null) return [`\\x${m[1].padStart(2, '0')}`, i + m[0].length];
@@ -146,7 +170,14 @@ function escape(p: string, i: number): [string, number] {
       if (m === null) throw new PcreError(`\\k at offset ${i} is not supported`);
       return [`\\k<${m[1] ?? m[2] ?? m[3]}>`, i + m[0].length];
     }
-    case 'K': case 'G': case 'X': case 'C': case 'p': case 'P': case 'N': case 'o':
+    case 'K':
+    case 'G':
+    case 'X':
+    case 'C':
+    case 'p':
+    case 'P':
+    case 'N':
+    case 'o':
       throw new PcreError(`\\${e} has no JS equivalent here`);
     default:
       return [`\\${e}`, i + 2];
@@ -182,7 +213,8 @@ function charClass(p: string, i: number): [string, number] {
     if (c === '[' && p[j + 1] === ':') {
       const m = /^\[:(\^?)(\w+):\]/.exec(p.slice(j));
       if (m !== null) {
-        if (m[1] === '^' || !Object.hasOwn(POSIX, m[2])) throw new PcreError(`POSIX class [:${m[1]}${m[2]}:] is not supported`);
+        if (m[1] === '^' || !Object.hasOwn(POSIX, m[2]))
+          throw new PcreError(`POSIX class [:${m[1]}${m[2]}:] is not supported`);
         out += POSIX[m[2]];
         j += m[0].length;
         continue;

@@ -33,7 +33,12 @@ export class Router {
   }
 
   /** Runs the rules for one request; the answer (if any) is left in `response`. */
-  async run(vars: RequestVars, response: HttpResponse, target: RpcTarget, log: (line: string) => void): Promise<Outcome> {
+  async run(
+    vars: RequestVars,
+    response: HttpResponse,
+    target: RpcTarget,
+    log: (line: string) => void,
+  ): Promise<Outcome> {
     const rules = this.rules;
     const ctx: RouteContext = { vars, response, target, log, rules, pc: 0, goto: 0 };
     for (let i = 0; i < rules.length; i++) {

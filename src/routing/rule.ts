@@ -12,7 +12,15 @@ import type { Captures } from './translate.js';
 export type Outcome = 'next' | 'continue' | 'break';
 
 /** The request fields a rule can match (uWSGI's route subjects). */
-export type Subject = 'pathInfo' | 'uri' | 'queryString' | 'host' | 'remoteAddr' | 'userAgent' | 'referer' | 'remoteUser';
+export type Subject =
+  | 'pathInfo'
+  | 'uri'
+  | 'queryString'
+  | 'host'
+  | 'remoteAddr'
+  | 'userAgent'
+  | 'referer'
+  | 'remoteUser';
 
 /** One request going through the rules. */
 export interface RouteContext {

@@ -15,7 +15,12 @@ export function allowList(nets: readonly string[]): AllowList {
     const family = isIP(net);
     const max = family === 6 ? 128 : 32;
     const prefix = bits === undefined ? max : Number(bits);
-    if (family === 0 || extra !== undefined || !(Number.isInteger(prefix) && prefix >= 0 && prefix <= max) || (bits !== undefined && !/^\d+$/.test(bits))) {
+    if (
+      family === 0 ||
+      extra !== undefined ||
+      !(Number.isInteger(prefix) && prefix >= 0 && prefix <= max) ||
+      (bits !== undefined && !/^\d+$/.test(bits))
+    ) {
       throw new RpcError('INVALID', `allow ${spec}: use NET/BITS or an address (10.0.0.0/8, ::1)`);
     }
     list.addSubnet(net, prefix, family === 6 ? 'ipv6' : 'ipv4');

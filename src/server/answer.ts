@@ -44,7 +44,13 @@ export function writeAnswer(socket: Socket, codec: Codec, modifier2: number, res
  * or fewer bytes than declared, a non-bytes chunk, the iterable threw), or null when it
  * was written whole or the socket went away. `moved` is called whenever it made progress.
  */
-export async function writeStream(socket: Socket, codec: Codec, modifier2: number, stream: SizedStream, moved: () => void): Promise<string | null> {
+export async function writeStream(
+  socket: Socket,
+  codec: Codec,
+  modifier2: number,
+  stream: SizedStream,
+  moved: () => void,
+): Promise<string | null> {
   const declared = stream.length;
   if (modifier2 === MODIFIER2.UWSGI) socket.write(codec.encodeResponseHeader(declared, MODIFIER2.UWSGI));
   let sent = 0;

@@ -14,7 +14,10 @@ export class BodyReader {
   private timer: NodeJS.Timeout | null = null;
   private ended = false;
 
-  constructor(private readonly socket: Socket, head: Uint8Array | null) {
+  constructor(
+    private readonly socket: Socket,
+    head: Uint8Array | null,
+  ) {
     this.chunks = head === null || head.length === 0 ? [] : [head.slice()];
     this.have = this.chunks.length === 0 ? 0 : head!.length;
     socket.removeAllListeners('data');

@@ -76,7 +76,9 @@ export class Connection implements SenderOwner, Watched {
       const owed = this.sender.queued;
       const unsent = socket.writableLength;
       if (this.isEnded || (owed === 0 && unsent === 0)) return;
-      this.log(`the peer went away (${err.code ?? err.message}) with ${owed} call${owed === 1 ? '' : 's'} unanswered and ${unsent} answer bytes unsent`);
+      this.log(
+        `the peer went away (${err.code ?? err.message}) with ${owed} call${owed === 1 ? '' : 's'} unanswered and ${unsent} answer bytes unsent`,
+      );
     });
     // The server socket allows half-open connections: a peer that sends its requests and
     // then shuts its side still gets every answer.
@@ -174,9 +176,11 @@ export class Connection implements SenderOwner, Watched {
       this.chunk = null;
       this.frames = NO_FRAMES;
       if (bad !== null && this.accepting) {
-        this.refuse(bad.code === 'FRAME_TOO_LARGE'
-          ? `buffer-size: a request packet larger than ${this.host.limits.bufferSize} bytes`
-          : `malformed request: ${bad.message}`);
+        this.refuse(
+          bad.code === 'FRAME_TOO_LARGE'
+            ? `buffer-size: a request packet larger than ${this.host.limits.bufferSize} bytes`
+            : `malformed request: ${bad.message}`,
+        );
       }
     }
     s.uncork();
@@ -202,7 +206,8 @@ export class Connection implements SenderOwner, Watched {
     }
     if (m2 >= MODIFIER2.PATH_INFO && m2 <= MODIFIER2.JSONRPC) return this.handOff(frame, m2 as Bridge, i);
     let items = frame.items;
-    if (items === undefined) return this.refuse(`malformed request: ${new CodecError(frame.itemsError ?? 'INVALID_INPUT').message}`);
+    if (items === undefined)
+      return this.refuse(`malformed request: ${new CodecError(frame.itemsError ?? 'INVALID_INPUT').message}`);
     if (items.length === 0) return this.refuse('malformed request: no function name');
     // uWSGI reads at most the function and 254 args and ignores the rest.
     if (items.length > MAX_ITEMS) items.length = MAX_ITEMS;
@@ -274,9 +279,13 @@ export class Connection implements SenderOwner, Watched {
 /** Calls fn with the args (items after the name); the common short arities skip an array copy. */
 function invoke(fn: RpcFunction, items: TextBytes[]): unknown {
   switch (items.length) {
-    case 1: return fn();
-    case 2: return fn(items[1]);
-    case 3: return fn(items[1], items[2]);
-    default: return fn(...items.slice(1));
+    case 1:
+      return fn();
+    case 2:
+      return fn(items[1]);
+    case 3:
+      return fn(items[1], items[2]);
+    default:
+      return fn(...items.slice(1));
   }
 }

@@ -1,5 +1,12 @@
 // `--http-socket`: a node:http server whose requests go through the same routes and bridges as nginx's.
-import { type IncomingMessage, type Server, type ServerResponse, createServer, validateHeaderName, validateHeaderValue } from 'node:http';
+import {
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+  createServer,
+  validateHeaderName,
+  validateHeaderValue,
+} from 'node:http';
 import type { Duplex } from 'node:stream';
 import { hostname } from 'node:os';
 import type { Bridge } from '../dispatch/dispatcher.js';
@@ -47,14 +54,23 @@ const BAD_REQUEST = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n';
 function clientError(err: NodeJS.ErrnoException, socket: Duplex, bufferSize: number, log: LogLine): void {
   if (err.code === 'HPE_HEADER_OVERFLOW') {
     const peer = socket as Duplex & { remoteAddress?: string; remotePort?: number };
-    log(`${peer.remoteAddress}:${peer.remotePort}: buffer-size: an HTTP request head larger than ${bufferSize} bytes: 431`);
+    log(
+      `${peer.remoteAddress}:${peer.remotePort}: buffer-size: an HTTP request head larger than ${bufferSize} bytes: 431`,
+    );
   }
   const s = socket as Duplex & { bytesWritten?: number };
   if (s.writable && (s.bytesWritten ?? 0) === 0) s.write(CLIENT_ERROR_ANSWERS[err.code ?? ''] ?? BAD_REQUEST);
   s.destroy();
 }
 
-async function handle(service: HttpService, bridge: Bridge, serverName: string, req: IncomingMessage, res: ServerResponse, log: LogLine): Promise<void> {
+async function handle(
+  service: HttpService,
+  bridge: Bridge,
+  serverName: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  log: LogLine,
+): Promise<void> {
   const vars = varsFromHttp(req, {
     remoteAddress: req.socket.remoteAddress,
     remotePort: req.socket.remotePort,
@@ -67,7 +83,9 @@ async function handle(service: HttpService, bridge: Bridge, serverName: string, 
     const body = await readBody(req, d.maxBody, service.bodyTimeout);
     if (body === TIMED_OUT) {
       // As on the uwsgi socket: a body that does not come in time gets no answer.
-      log(`HTTP ${req.method} ${req.url}: the body did not come within ${service.bodyTimeout} ms: connection closed without an answer`);
+      log(
+        `HTTP ${req.method} ${req.url}: the body did not come within ${service.bodyTimeout} ms: connection closed without an answer`,
+      );
       req.socket.destroy();
       return;
     }
@@ -91,7 +109,10 @@ function readBody(req: IncomingMessage, max: number, timeoutMs: number): Promise
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const timer = timeoutMs > 0 && timeoutMs !== Infinity ? setTimeout(() => resolve(TIMED_OUT), Math.min(timeoutMs, 2 ** 31 - 1)) : undefined;
+    const timer =
+      timeoutMs > 0 && timeoutMs !== Infinity
+        ? setTimeout(() => resolve(TIMED_OUT), Math.min(timeoutMs, 2 ** 31 - 1))
+        : undefined;
     const done = (v: Uint8Array | null) => {
       clearTimeout(timer);
       resolve(v);

@@ -16,7 +16,15 @@ import type { Sender } from './sender.js';
  * those queued before it, then the connection ends. `rest` holds the bytes read past the
  * packet: the start of the body the bridges 3 and 4 read from the stream.
  */
-export function handOffHttp(socket: Socket, sender: Sender, service: HttpService, codec: Codec, vars: Uint8Array, bridge: Bridge, rest: Uint8Array): void {
+export function handOffHttp(
+  socket: Socket,
+  sender: Sender,
+  service: HttpService,
+  codec: Codec,
+  vars: Uint8Array,
+  bridge: Bridge,
+  rest: Uint8Array,
+): void {
   const slot = sender.expect(MODIFIER2.RAW);
   let reader: BodyReader | null = null;
   if (service.dispatcher.needsBody(bridge)) {
@@ -27,11 +35,20 @@ export function handOffHttp(socket: Socket, sender: Sender, service: HttpService
     socket.on('data', () => {});
   }
   if (socket.isPaused()) socket.resume();
-  service.answerPacket(codec, vars, bridge, (n) => reader!.read(n, service.bodyTimeout)).then(
-    (answer) => {
-      if (answer !== null && answer.length > 0) sender.settle(slot, answer, null);
-      else sender.settle(slot, null, answer === null ? 'malformed HTTP request: the packet is not a vars dict' : 'the HTTP request got no answer');
-    },
-    (err) => sender.settle(slot, null, `HTTP request failed: ${showError(err)}`),
-  );
+  service
+    .answerPacket(codec, vars, bridge, (n) => reader!.read(n, service.bodyTimeout))
+    .then(
+      (answer) => {
+        if (answer !== null && answer.length > 0) sender.settle(slot, answer, null);
+        else
+          sender.settle(
+            slot,
+            null,
+            answer === null
+              ? 'malformed HTTP request: the packet is not a vars dict'
+              : 'the HTTP request got no answer',
+          );
+      },
+      (err) => sender.settle(slot, null, `HTTP request failed: ${showError(err)}`),
+    );
 }

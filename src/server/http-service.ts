@@ -25,7 +25,14 @@ export class HttpService {
       this.client ??= new RpcClient({ registry });
       return this.client.call(node, name, args);
     });
-    this.dispatcher = new HttpDispatcher({ router, target, log, maxBody: options.maxBody, xml: options.xml, json: options.json });
+    this.dispatcher = new HttpDispatcher({
+      router,
+      target,
+      log,
+      maxBody: options.maxBody,
+      xml: options.xml,
+      json: options.json,
+    });
     this.bodyTimeout = options.bodyTimeout;
   }
 
@@ -35,7 +42,12 @@ export class HttpService {
    * answer to write (empty: close without a byte, as uWSGI), or null for a packet that is
    * not a vars dict (uWSGI drops those too).
    */
-  async answerPacket(codec: Codec, varsBody: Uint8Array, bridge: Bridge, readBody: (n: number) => Promise<Uint8Array | null>): Promise<Uint8Array | null> {
+  async answerPacket(
+    codec: Codec,
+    varsBody: Uint8Array,
+    bridge: Bridge,
+    readBody: (n: number) => Promise<Uint8Array | null>,
+  ): Promise<Uint8Array | null> {
     let vars: RequestVars;
     try {
       vars = RequestVars.fromPairs(codec.decodeVars(varsBody));

@@ -16,7 +16,11 @@ export interface BindOptions {
 }
 
 /** Binds `server` to `address`; resolves with the port actually bound (0 for unix sockets). */
-export async function bind(server: Server, address: SocketAddress, { backlog, reusePort = false }: BindOptions = {}): Promise<number> {
+export async function bind(
+  server: Server,
+  address: SocketAddress,
+  { backlog, reusePort = false }: BindOptions = {},
+): Promise<number> {
   if (address.kind === 'unix') await removeStaleSocket(address.path);
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error) => reject(err);
@@ -26,7 +30,11 @@ export async function bind(server: Server, address: SocketAddress, { backlog, re
       resolve();
     };
     if (address.kind === 'unix') server.listen({ path: address.path, backlog }, done);
-    else if (reusePort) server.listen({ port: address.port, host: address.host, backlog, exclusive: true, reusePort } as ListenOptions, done);
+    else if (reusePort)
+      server.listen(
+        { port: address.port, host: address.host, backlog, exclusive: true, reusePort } as ListenOptions,
+        done,
+      );
     else server.listen({ port: address.port, host: address.host, backlog }, done);
   });
   const bound = server.address();

@@ -156,7 +156,8 @@ export function resolveServerOptions(options: RpcServerOptions): ServerConfig {
   const limits = Object.freeze(resolveLimits(options));
   const allow = options.allow === undefined ? null : allowList(options.allow);
   const mode = options.chmodSocket;
-  if (mode !== undefined && !(Number.isInteger(mode) && mode >= 0 && mode <= 0o777)) throw new RpcError('INVALID', `chmodSocket ${mode}: a file mode 0..0o777`);
+  if (mode !== undefined && !(Number.isInteger(mode) && mode >= 0 && mode <= 0o777))
+    throw new RpcError('INVALID', `chmodSocket ${mode}: a file mode 0..0o777`);
   const closeTimeout = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
   if (!(closeTimeout >= 0)) throw new RpcError('INVALID', `closeTimeout ${closeTimeout}`);
   const http = resolveHttp(options.http ?? {});
@@ -165,8 +166,15 @@ export function resolveServerOptions(options: RpcServerOptions): ServerConfig {
   const engine = options.engine ?? DEFAULT_ENGINE;
   if (!ENGINES.includes(engine)) throw new RpcError('INVALID', `engine ${String(engine)}: use 'auto', 'wasm' or 'ts'`);
   return {
-    limits, allow, chmodSocket: mode, registry: options.registry ?? defaultRegistry, log: options.log ?? stderrLog,
-    closeTimeout, router, http, engine,
+    limits,
+    allow,
+    chmodSocket: mode,
+    registry: options.registry ?? defaultRegistry,
+    log: options.log ?? stderrLog,
+    closeTimeout,
+    router,
+    http,
+    engine,
   };
 }
 
@@ -179,7 +187,10 @@ function resolveLimits(given: Partial<ServerLimits>): ServerLimits {
     const time = key === 'socketTimeout' || key === 'keepaliveTimeout' || key === 'harakiri';
     const min = time ? 0 : 1;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
-      throw new RpcError('INVALID', `${key} must be an integer >= ${min}${time ? ' (ms; 0: no limit)' : ''}, got ${String(v)}`);
+      throw new RpcError(
+        'INVALID',
+        `${key} must be an integer >= ${min}${time ? ' (ms; 0: no limit)' : ''}, got ${String(v)}`,
+      );
     }
     out[key] = v;
   }
@@ -189,11 +200,15 @@ function resolveLimits(given: Partial<ServerLimits>): ServerLimits {
 
 function resolveHttp(o: HttpOptions): HttpConfig {
   const maxBody = o.maxBody ?? DEFAULT_MAX_BODY;
-  if (!Number.isSafeInteger(maxBody) || maxBody < 0) throw new RpcError('INVALID', `http.maxBody must be a safe integer >= 0 (bytes), got ${String(maxBody)}`);
+  if (!Number.isSafeInteger(maxBody) || maxBody < 0)
+    throw new RpcError('INVALID', `http.maxBody must be a safe integer >= 0 (bytes), got ${String(maxBody)}`);
   const bodyTimeout = o.bodyTimeout ?? DEFAULT_BODY_TIMEOUT;
   // a timer: more than setTimeout's 2^31-1 ms would fire at once
   if (typeof bodyTimeout !== 'number' || !(bodyTimeout > 0 && bodyTimeout <= 2 ** 31 - 1)) {
-    throw new RpcError('INVALID', `http.bodyTimeout must be a number of ms > 0 (at most 2^31-1), got ${String(bodyTimeout)}`);
+    throw new RpcError(
+      'INVALID',
+      `http.bodyTimeout must be a number of ms > 0 (at most 2^31-1), got ${String(bodyTimeout)}`,
+    );
   }
   return { maxBody, bodyTimeout, xml: o.xml ?? {}, json: o.json ?? {} };
 }
@@ -204,7 +219,10 @@ export function resolveHttpListen(options: HttpListenOptions): Bridge {
   const m2 = options.modifier2 ?? 0;
   const bridge = m1 === 0 ? 0 : m2;
   if ((m1 !== 0 && m1 !== 173) || (m1 === 173 && (!isBridge(bridge) || bridge === 0))) {
-    throw new RpcError('INVALID', `http modifier1 ${m1} modifier2 ${m2}: use modifier1 0, or 173 with modifier2 2 (PATH_INFO), 3 (XML-RPC) or 4 (JSON-RPC)`);
+    throw new RpcError(
+      'INVALID',
+      `http modifier1 ${m1} modifier2 ${m2}: use modifier1 0, or 173 with modifier2 2 (PATH_INFO), 3 (XML-RPC) or 4 (JSON-RPC)`,
+    );
   }
   return isBridge(bridge) ? bridge : 0;
 }

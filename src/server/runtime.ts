@@ -25,7 +25,10 @@ function listen(server: Server, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     server.once('error', () => resolve(false));
     // exclusive: in a cluster worker, bind here, not through the primary's shared handle
-    server.listen({ port, host: '127.0.0.1', reusePort: true, exclusive: true } as Parameters<Server['listen']>[0], () => resolve(true));
+    server.listen(
+      { port, host: '127.0.0.1', reusePort: true, exclusive: true } as Parameters<Server['listen']>[0],
+      () => resolve(true),
+    );
   });
 }
 

@@ -129,8 +129,12 @@ export class Sender {
    * or a promise of either. One that cannot be an answer refuses the request.
    */
   answer(result: unknown, name: TextBytes, m2: number): void {
-    if (typeof result === 'object' && result !== null && !(result instanceof Uint8Array)
-      && typeof (result as PromiseLike<unknown>).then === 'function') {
+    if (
+      typeof result === 'object' &&
+      result !== null &&
+      !(result instanceof Uint8Array) &&
+      typeof (result as PromiseLike<unknown>).then === 'function'
+    ) {
       return this.await(result as PromiseLike<unknown>, name, m2);
     }
     if (isSized(result)) {
@@ -181,10 +185,17 @@ export class Sender {
     const slot = this.expect(modifier2);
     const settled = (value: unknown, err: unknown, failed: boolean) => {
       const why = failed ? `failed: ${showError(err)}` : isSized(value) ? refuseSized(value) : refuseResult(value);
-      this.settle(slot, why === null ? (value as Answer | SizedStream) : null, why === null ? null : `function ${showName(name)} ${why}`);
+      this.settle(
+        slot,
+        why === null ? (value as Answer | SizedStream) : null,
+        why === null ? null : `function ${showName(name)} ${why}`,
+      );
     };
     try {
-      pending.then((v) => settled(v, undefined, false), (e) => settled(undefined, e, true));
+      pending.then(
+        (v) => settled(v, undefined, false),
+        (e) => settled(undefined, e, true),
+      );
     } catch (err) {
       settled(undefined, err, true);
     }
@@ -230,7 +241,9 @@ export class Sender {
   private stream(slot: Slot, body: SizedStream): void {
     this.streaming = true;
     this.streamMoved = this.host.now;
-    const moved = () => { this.streamMoved = this.host.now; };
+    const moved = () => {
+      this.streamMoved = this.host.now;
+    };
     writeStream(this.socket, this.codec, slot.modifier2, body, moved).then((why) => {
       this.streaming = false;
       if (this.gone || this.socket.destroyed) return;
@@ -251,7 +264,8 @@ export class Sender {
     const calls = this.queue.length >= this.maxInFlight;
     if (!this.pauseLogged && (calls || s.writableLength >= this.maxPending)) {
       this.pauseLogged = true;
-      const why = calls ? `${this.queue.length} calls in flight (max ${this.maxInFlight})`
+      const why = calls
+        ? `${this.queue.length} calls in flight (max ${this.maxInFlight})`
         : `${s.writableLength} answer bytes unsent (max ${this.maxPending})`;
       this.owner.log(`${why}: reading paused until the peer catches up`);
     }

@@ -18,8 +18,14 @@ import { HttpService } from './http-service.js';
 import { bind } from './listen.js';
 import type { LogLine } from './log.js';
 import {
-  type HttpListenOptions, type ListenOptions, type RpcServerOptions, type ServerLimits, type SubscribeOptions,
-  resolveHttpListen, resolveServerOptions, resolveUnsubscribeGrace,
+  type HttpListenOptions,
+  type ListenOptions,
+  type RpcServerOptions,
+  type ServerLimits,
+  type SubscribeOptions,
+  resolveHttpListen,
+  resolveServerOptions,
+  resolveUnsubscribeGrace,
 } from './options.js';
 import { runtimeFeatures } from './runtime.js';
 
@@ -118,8 +124,7 @@ export class RpcServer {
         socket.on('error', () => {});
         socket.destroy();
         this.log(`${socket.remoteAddress}:${socket.remotePort}: not in the allow list of ${bound}: connection closed`);
-      }
-      else if (this.connections.size >= this.limits.maxConns) this.refuseConnection(socket, bound);
+      } else if (this.connections.size >= this.limits.maxConns) this.refuseConnection(socket, bound);
       else this.connections.add(new Connection(socket, host, bound));
     });
     const port = await bind(server, where, { backlog: this.limits.backlog, reusePort });
@@ -128,7 +133,8 @@ export class RpcServer {
       server.close();
       throw new RpcError('INVALID', 'the server was closed while listening');
     }
-    if (where.kind === 'unix' && this.chmodSocket !== undefined && !where.path.startsWith('\0')) chmodSync(where.path, this.chmodSocket);
+    if (where.kind === 'unix' && this.chmodSocket !== undefined && !where.path.startsWith('\0'))
+      chmodSync(where.path, this.chmodSocket);
     this.startSweep();
     server.on('error', (err) => this.log(`${bound}: ${err.message}`));
     this.listeners.push({ server, address: bound, http: false });
@@ -163,13 +169,26 @@ export class RpcServer {
    * --subscribe-to: announces this node now and every `freq` seconds; close() unsubscribes
    * first and keeps accepting for `unsubscribeGrace` ms, so calls routed meanwhile are served.
    */
-  async subscribe(subscribeTo: string | readonly (string | SubscribeTarget)[], options: SubscribeOptions = {}): Promise<Subscriber> {
+  async subscribe(
+    subscribeTo: string | readonly (string | SubscribeTarget)[],
+    options: SubscribeOptions = {},
+  ): Promise<Subscriber> {
     if (this.closing) throw new RpcError('INVALID', 'the server is closed');
-    if (this.subscriber !== null) throw new RpcError('INVALID', 'subscribe() was already called: give every server in one call');
-    const targets = (typeof subscribeTo === 'string' ? [subscribeTo] : subscribeTo).map((t) => (typeof t === 'string' ? parseSubscribeTo(t) : t));
+    if (this.subscriber !== null)
+      throw new RpcError('INVALID', 'subscribe() was already called: give every server in one call');
+    const targets = (typeof subscribeTo === 'string' ? [subscribeTo] : subscribeTo).map((t) =>
+      typeof t === 'string' ? parseSubscribeTo(t) : t,
+    );
     // ADDRESS=SERVER:KEY targets name their own address
-    const address = options.address ?? this.listeners.find((l) => !l.http)?.address ?? (targets.every((t) => t.address !== undefined) ? targets[0]?.address : undefined);
-    if (address === undefined) throw new RpcError('INVALID', 'subscribe() needs a uwsgi socket to announce: listen() first, or give options.address');
+    const address =
+      options.address ??
+      this.listeners.find((l) => !l.http)?.address ??
+      (targets.every((t) => t.address !== undefined) ? targets[0]?.address : undefined);
+    if (address === undefined)
+      throw new RpcError(
+        'INVALID',
+        'subscribe() needs a uwsgi socket to announce: listen() first, or give options.address',
+      );
     const grace = resolveUnsubscribeGrace(options);
     const subscriber = new Subscriber({
       load: () => this.connections.size,
@@ -220,7 +239,9 @@ export class RpcServer {
       const now = this.clock - every;
       for (const c of this.connections) c.check(now);
       if (this.refusedConns > 0 && this.connections.size < this.limits.maxConns) {
-        this.log(`max-conns: ${this.refusedConns} connection${this.refusedConns === 1 ? '' : 's'} refused while full; taking new ones again`);
+        this.log(
+          `max-conns: ${this.refusedConns} connection${this.refusedConns === 1 ? '' : 's'} refused while full; taking new ones again`,
+        );
         this.refusedConns = 0;
       }
     }, every);
@@ -287,7 +308,11 @@ export class RpcServer {
 async function checkReusePort(where: SocketAddress, options: ListenOptions): Promise<boolean> {
   if (options.reusePort !== true) return false;
   if (where.kind !== 'tcp') throw new RpcError('INVALID', `reusePort is for TCP sockets, not ${formatAddress(where)}`);
-  if (!(await runtimeFeatures()).reusePort) throw new RpcError('INVALID', `reusePort: this runtime (Node ${process.versions.node}) cannot share a port between processes (Node 22.12+ can)`);
+  if (!(await runtimeFeatures()).reusePort)
+    throw new RpcError(
+      'INVALID',
+      `reusePort: this runtime (Node ${process.versions.node}) cannot share a port between processes (Node 22.12+ can)`,
+    );
   return true;
 }
 

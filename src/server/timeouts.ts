@@ -25,7 +25,8 @@ const LINGER_MS = 2000;
 /** libuv's count of bytes the kernel has not taken yet (Node keeps it on the socket's handle). */
 function writeQueueSize(s: Socket): number {
   const handle: unknown = Reflect.get(s, '_handle');
-  const size: unknown = typeof handle === 'object' && handle !== null ? Reflect.get(handle, 'writeQueueSize') : undefined;
+  const size: unknown =
+    typeof handle === 'object' && handle !== null ? Reflect.get(handle, 'writeQueueSize') : undefined;
   return typeof size === 'number' ? size : 0;
 }
 
@@ -39,7 +40,11 @@ export class Timeouts {
   private lastSent: number;
   private linger: NodeJS.Timeout | null = null;
 
-  constructor(private readonly c: Watched, private readonly limits: ServerLimits, now: number) {
+  constructor(
+    private readonly c: Watched,
+    private readonly limits: ServerLimits,
+    now: number,
+  ) {
     this.lastRead = this.lastSent = now;
   }
 
@@ -75,7 +80,8 @@ export class Timeouts {
     if (l.harakiri > 0) {
       // A streamed answer whose iterable stops producing (the socket taking it is socket-timeout's job).
       const moved = out.streamingSince();
-      if (moved >= 0 && pending === 0 && now - moved >= l.harakiri) return `harakiri: a streamed answer produced nothing for ${l.harakiri} ms`;
+      if (moved >= 0 && pending === 0 && now - moved >= l.harakiri)
+        return `harakiri: a streamed answer produced nothing for ${l.harakiri} ms`;
     }
     if (out.queued > 0) {
       const started = l.harakiri > 0 ? out.runningSince() : -1;

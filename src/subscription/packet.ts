@@ -51,7 +51,8 @@ const codec = createCodecSync();
 
 /** The datagram for `announcement` (command SUBSCRIBE or UNSUBSCRIBE), signed when `signing` is given. */
 export function encodeSubscription(a: Announcement, command: number, signing?: SignOptions): Bytes {
-  if (command !== SUBSCRIBE && command !== UNSUBSCRIBE) throw new RpcError('INVALID', `subscription command ${command}: 0 (subscribe) or 1 (unsubscribe)`);
+  if (command !== SUBSCRIBE && command !== UNSUBSCRIBE)
+    throw new RpcError('INVALID', `subscription command ${command}: 0 (subscribe) or 1 (unsubscribe)`);
   if (typeof a.key !== 'string' || a.key === '') throw new RpcError('INVALID', 'subscription key is empty');
   // a router drops a node whose address is empty or longer than 255 bytes
   if (typeof a.address !== 'string' || a.address === '' || utf8Length(a.address) > MAX_ADDRESS) {
@@ -80,7 +81,10 @@ export function encodeSubscription(a: Announcement, command: number, signing?: S
   packet.set(codec.encodeHeader(SUBSCRIPTION_MODIFIER1, body.length, command), 0);
   packet.set(body, 4);
   if (packet.length > MAX_SUBSCRIPTION_PACKET) {
-    throw new RpcError('TOO_LARGE', `subscription packet of ${packet.length} bytes: uWSGI reads at most ${MAX_SUBSCRIPTION_PACKET}`);
+    throw new RpcError(
+      'TOO_LARGE',
+      `subscription packet of ${packet.length} bytes: uWSGI reads at most ${MAX_SUBSCRIPTION_PACKET}`,
+    );
   }
   return packet;
 }
@@ -96,9 +100,11 @@ export interface DecodedSubscription {
 /** Reads a subscription datagram (ours or uWSGI's). */
 export function decodeSubscription(packet: Bytes): DecodedSubscription {
   const h = codec.decodeHeader(packet);
-  if (h.modifier1 !== SUBSCRIPTION_MODIFIER1) throw new RpcError('MALFORMED', `modifier1 ${h.modifier1}: a subscription packet has ${SUBSCRIPTION_MODIFIER1}`);
+  if (h.modifier1 !== SUBSCRIPTION_MODIFIER1)
+    throw new RpcError('MALFORMED', `modifier1 ${h.modifier1}: a subscription packet has ${SUBSCRIPTION_MODIFIER1}`);
   const body = packet.subarray(4);
-  if (h.datasize !== body.length) throw new RpcError('MALFORMED', `datasize ${h.datasize}, ${body.length} bytes follow`);
+  if (h.datasize !== body.length)
+    throw new RpcError('MALFORMED', `datasize ${h.datasize}, ${body.length} bytes follow`);
   const fields: [string, string][] = [];
   let sign: DecodedSubscription['sign'];
   let end = 0;

@@ -31,7 +31,10 @@ export interface SubscribeTarget {
  */
 export function parseSubscribeTo(text: string): SubscribeTarget {
   const bad = (why: string): never => {
-    throw new RpcError('INVALID', `--subscribe-to ${text}: ${why} (use [ADDRESS=]SERVER:PORT:KEY[,MODIFIER1[,DIGEST:KEYFILE]])`);
+    throw new RpcError(
+      'INVALID',
+      `--subscribe-to ${text}: ${why} (use [ADDRESS=]SERVER:PORT:KEY[,MODIFIER1[,DIGEST:KEYFILE]])`,
+    );
   };
   if (typeof text !== 'string') return bad('not a string');
   let rest = text.trim();
@@ -44,7 +47,10 @@ export function parseSubscribeTo(text: string): SubscribeTarget {
     // uWSGI's `=N=` names a shared socket by number: there are none here
     if (/^\d+$/.test(address)) bad('numbered shared sockets (=N=) do not exist here; give the address');
   }
-  if (rest.startsWith('/')) bad('unix datagram subscription servers cannot be reached from Node.js (no AF_UNIX datagram sockets); use HOST:PORT');
+  if (rest.startsWith('/'))
+    bad(
+      'unix datagram subscription servers cannot be reached from Node.js (no AF_UNIX datagram sockets); use HOST:PORT',
+    );
   let portAt: number;
   if (rest.startsWith('[')) {
     const close = rest.indexOf(']:');
@@ -70,13 +76,28 @@ export function parseSubscribeTo(text: string): SubscribeTarget {
   if (signParts.length > 0) {
     const spec = signParts.join(',');
     const colon = spec.indexOf(':');
-    if (colon <= 0 || colon === spec.length - 1) bad(`signing "${spec}" must be DIGEST:KEYFILE (sha1:/etc/keys/node.pem)`);
+    if (colon <= 0 || colon === spec.length - 1)
+      bad(`signing "${spec}" must be DIGEST:KEYFILE (sha1:/etc/keys/node.pem)`);
     sign = { digest: spec.slice(0, colon), keyFile: spec.slice(colon + 1) };
   }
   return { server, key, modifier1, sign, address, text };
 }
 
-const SUBSCRIBE2_KEYS = new Set(['server', 'key', 'socket', 'addr', 'address', 'weight', 'modifier1', 'modifier2', 'sign', 'check', 'sni_key', 'sni_crt', 'sni_ca']);
+const SUBSCRIBE2_KEYS = new Set([
+  'server',
+  'key',
+  'socket',
+  'addr',
+  'address',
+  'weight',
+  'modifier1',
+  'modifier2',
+  'sign',
+  'check',
+  'sni_key',
+  'sni_crt',
+  'sni_ca',
+]);
 
 /**
  * Parses uWSGI's --subscribe2 `key=value,...` form: server and key required; addr (or
@@ -86,7 +107,10 @@ const SUBSCRIBE2_KEYS = new Set(['server', 'key', 'socket', 'addr', 'address', '
  */
 export function parseSubscribe2(text: string): SubscribeTarget {
   const bad = (why: string): never => {
-    throw new RpcError('INVALID', `--subscribe2 ${text}: ${why} (use server=HOST:PORT,key=KEY[,addr=...,weight=N,modifier1=N,modifier2=N,sign=DIGEST:KEYFILE,check=FILE])`);
+    throw new RpcError(
+      'INVALID',
+      `--subscribe2 ${text}: ${why} (use server=HOST:PORT,key=KEY[,addr=...,weight=N,modifier1=N,modifier2=N,sign=DIGEST:KEYFILE,check=FILE])`,
+    );
   };
   if (typeof text !== 'string') return bad('not a string');
   const kv = new Map<string, string>();

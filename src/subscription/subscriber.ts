@@ -67,21 +67,31 @@ export class Subscriber {
 
   constructor(options: SubscriberOptions) {
     const int = (n: number | undefined, what: string, min: number, max = 1 << 30) => {
-      if (n !== undefined && !(Number.isInteger(n) && n >= min && n <= max)) throw new RpcError('INVALID', `${what} ${n}: an integer ${min}..${max}`);
+      if (n !== undefined && !(Number.isInteger(n) && n >= min && n <= max))
+        throw new RpcError('INVALID', `${what} ${n}: an integer ${min}..${max}`);
       return n;
     };
     this.cores = int(options.cores, 'cores', 1) ?? 1;
     this.weight = int(options.weight, 'weight', 0) ?? this.cores;
     this.freq = int(options.freq, 'subscribe-freq', 1, 86_400) ?? DEFAULT_SUBSCRIBE_FREQ;
     this.modifier1 = int(options.modifier1, 'subscribe-with-modifier1', 0, 255);
-    if (typeof options.address !== 'string' || options.address === '') throw new RpcError('INVALID', 'a subscriber needs the address of the node\'s uwsgi socket');
+    if (typeof options.address !== 'string' || options.address === '')
+      throw new RpcError('INVALID', "a subscriber needs the address of the node's uwsgi socket");
     this.address = options.address;
     this.load = options.load ?? (() => 0);
     this.log = options.log ?? stderrLog;
     if (options.subscribeTo.length === 0) throw new RpcError('INVALID', 'no subscription server given');
     this.targets = options.subscribeTo.map((s) => {
       const spec = typeof s === 'string' ? parseSubscribeTo(s) : s;
-      return { spec, signKey: spec.sign ? loadSignKey(spec) : null, socket: null, local: '', announced: false, down: false, errors: 0 };
+      return {
+        spec,
+        signKey: spec.sign ? loadSignKey(spec) : null,
+        socket: null,
+        local: '',
+        announced: false,
+        down: false,
+        errors: 0,
+      };
     });
   }
 
@@ -121,7 +131,9 @@ export class Subscriber {
   }
 
   private send(command: number, quiet = false): Promise<void> {
-    this.round = this.round.then(() => Promise.all(this.targets.map((t) => this.sendTo(t, command, quiet)))).then(() => {});
+    this.round = this.round
+      .then(() => Promise.all(this.targets.map((t) => this.sendTo(t, command, quiet))))
+      .then(() => {});
     return this.round;
   }
 
@@ -141,12 +153,20 @@ export class Subscriber {
       const weight = t.spec.weight ?? this.weight;
       // the same for every key of this round
       const node = {
-        address: announced, modifier2: t.spec.modifier2 ?? 0, cores: this.cores, load: Math.max(0, Math.floor(this.load())), weight,
-        sniKey: t.spec.sni?.key, sniCrt: t.spec.sni?.crt, sniCa: t.spec.sni?.ca,
+        address: announced,
+        modifier2: t.spec.modifier2 ?? 0,
+        cores: this.cores,
+        load: Math.max(0, Math.floor(this.load())),
+        weight,
+        sniKey: t.spec.sni?.key,
+        sniCrt: t.spec.sni?.crt,
+        sniCa: t.spec.sni?.ca,
       };
       const { signKey, spec } = t;
-      const signing: SignOptions | undefined = signKey === null || spec.sign === undefined ? undefined
-        : { now: Date.now() / 1000, sign: (base) => rsaSign(spec.sign!.digest, base, signKey) };
+      const signing: SignOptions | undefined =
+        signKey === null || spec.sign === undefined
+          ? undefined
+          : { now: Date.now() / 1000, sign: (base) => rsaSign(spec.sign!.digest, base, signKey) };
       for (const { key, modifier1 } of keys) {
         const a: Announcement = { ...node, key, modifier1: this.modifier1 ?? modifier1 };
         const packet = encodeSubscription(a, command, signing);
@@ -156,7 +176,9 @@ export class Subscriber {
         if (!quiet) this.log(`unsubscribed from ${server} (${keys.map((k) => k.key).join(', ')})`);
       } else if (!t.announced) {
         t.announced = true;
-        this.log(`announcing to ${server}: ${keys.map((k) => k.key).join(', ')} -> ${announced} (weight ${weight}, every ${this.freq} s)`);
+        this.log(
+          `announcing to ${server}: ${keys.map((k) => k.key).join(', ')} -> ${announced} (weight ${weight}, every ${this.freq} s)`,
+        );
       }
     } catch (err) {
       this.failed(t, err as Error, quiet);
@@ -178,7 +200,10 @@ export class Subscriber {
     if ('name' in k) return [{ key: k.name, modifier1: t.spec.modifier1 }];
     // read at every announce, as uWSGI does: editing the file changes the pools
     const { keys, bad } = parseKeyFile(await readFile(k.file, 'utf8'));
-    if (bad.length > 0 && !t.announced) this.log(`${k.file}: skipping lines that are not KEY[,MODIFIER1]: ${bad.map((l) => JSON.stringify(l)).join(', ')}`);
+    if (bad.length > 0 && !t.announced)
+      this.log(
+        `${k.file}: skipping lines that are not KEY[,MODIFIER1]: ${bad.map((l) => JSON.stringify(l)).join(', ')}`,
+      );
     return keys;
   }
 
@@ -219,12 +244,18 @@ function loadSignKey(spec: SubscribeTarget): KeyObject {
   try {
     key = createPrivateKey(readFileSync(keyFile));
   } catch (err) {
-    throw new RpcError('INVALID', `--subscribe-to ${spec.text}: cannot read a private key from ${keyFile}: ${(err as Error).message}`);
+    throw new RpcError(
+      'INVALID',
+      `--subscribe-to ${spec.text}: cannot read a private key from ${keyFile}: ${(err as Error).message}`,
+    );
   }
   try {
     rsaSign(digest, new Uint8Array(0), key);
   } catch (err) {
-    throw new RpcError('INVALID', `--subscribe-to ${spec.text}: cannot sign with digest "${digest}" and ${keyFile}: ${(err as Error).message}`);
+    throw new RpcError(
+      'INVALID',
+      `--subscribe-to ${spec.text}: cannot sign with digest "${digest}" and ${keyFile}: ${(err as Error).message}`,
+    );
   }
   return key;
 }

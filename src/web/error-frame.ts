@@ -17,14 +17,33 @@ export function errorFrame(code: RpcErrorCode, message: string): string {
   return JSON.stringify({ error: code, message } satisfies ErrorFrame);
 }
 
-const CODES = new Set<string>(['REFUSED', 'TIMEOUT', 'ABORTED', 'NO_ANSWER', 'MALFORMED', 'TOO_LARGE', 'INVALID', 'NOT_FOUND', 'FUNCTION_FAILED', 'CONNECTION']);
+const CODES = new Set<string>([
+  'REFUSED',
+  'TIMEOUT',
+  'ABORTED',
+  'NO_ANSWER',
+  'MALFORMED',
+  'TOO_LARGE',
+  'INVALID',
+  'NOT_FOUND',
+  'FUNCTION_FAILED',
+  'CONNECTION',
+]);
 
 /** The RpcError a text message from the gateway stands for (MALFORMED if it is not an error frame). */
 export function parseErrorFrame(text: string, node: string): RpcError {
   let f: Partial<ErrorFrame> | null = null;
-  try { f = JSON.parse(text) as Partial<ErrorFrame>; } catch { /* not JSON: malformed below */ }
+  try {
+    f = JSON.parse(text) as Partial<ErrorFrame>;
+  } catch {
+    /* not JSON: malformed below */
+  }
   if (f && typeof f.error === 'string' && CODES.has(f.error)) {
     return new RpcError(f.error, typeof f.message === 'string' ? f.message : f.error, node);
   }
-  return new RpcError('MALFORMED', `the gateway sent a text message that is not an error frame: ${text.slice(0, 100)}`, node);
+  return new RpcError(
+    'MALFORMED',
+    `the gateway sent a text message that is not an error frame: ${text.slice(0, 100)}`,
+    node,
+  );
 }

@@ -3,7 +3,12 @@ import type { Codec } from '../codec/codec.js';
 import { type Input, utf8 } from '../codec/bytes.js';
 import { createCodecSync } from '../codec/create.js';
 import { RpcError } from '../rpc-error.js';
-import { DEFAULT_RECONNECT, DEFAULT_WEB_TIMEOUT, type WebCallOptions, type WebClientOptions } from './client-options.js';
+import {
+  DEFAULT_RECONNECT,
+  DEFAULT_WEB_TIMEOUT,
+  type WebCallOptions,
+  type WebClientOptions,
+} from './client-options.js';
 import { parseErrorFrame } from './error-frame.js';
 import type { WebSocketConstructor, WebSocketLike } from './websocket-like.js';
 
@@ -56,7 +61,8 @@ export class RpcWebSocketClient {
     this.timeout = t === 0 ? Infinity : t;
     this.reconnect = options.reconnect === false ? false : { ...DEFAULT_RECONNECT, ...options.reconnect };
     const WS = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-    if (!WS) throw new RpcError('INVALID', 'no WebSocket in this runtime: pass options.WebSocket (e.g. from the ws package)');
+    if (!WS)
+      throw new RpcError('INVALID', 'no WebSocket in this runtime: pass options.WebSocket (e.g. from the ws package)');
     this.WS = WS;
   }
 
@@ -96,7 +102,11 @@ export class RpcWebSocketClient {
       }
       const call: Call = { request, settled: false, resolve, reject };
       const timeout = options.timeout === undefined ? this.timeout : options.timeout === 0 ? Infinity : options.timeout;
-      if (timeout !== Infinity) call.timer = setTimeout(() => this.settle(call, new RpcError('TIMEOUT', `no answer within ${timeout} ms`, this.url)), timeout);
+      if (timeout !== Infinity)
+        call.timer = setTimeout(
+          () => this.settle(call, new RpcError('TIMEOUT', `no answer within ${timeout} ms`, this.url)),
+          timeout,
+        );
       if (options.signal) {
         const signal = options.signal;
         const onAbort = () => this.settle(call, new RpcError('ABORTED', 'aborted', this.url, { cause: signal.reason }));
@@ -108,7 +118,9 @@ export class RpcWebSocketClient {
         this.unsent.push(call);
         this.connect();
       }
-    }).catch((err) => { throw err instanceof RpcError ? err : new RpcError('INVALID', String(err), this.url); });
+    }).catch((err) => {
+      throw err instanceof RpcError ? err : new RpcError('INVALID', String(err), this.url);
+    });
   }
 
   /** Closes the connection; every call not yet answered fails. */
@@ -118,7 +130,10 @@ export class RpcWebSocketClient {
     const s = this.socket;
     this.socket = null;
     this.opened = false;
-    if (s) { detach(s); s.close(1000, 'client closed'); }
+    if (s) {
+      detach(s);
+      s.close(1000, 'client closed');
+    }
     this.failAll(new RpcError('CONNECTION', 'the client was closed before the answer', this.url));
   }
 
@@ -141,7 +156,9 @@ export class RpcWebSocketClient {
       for (const c of waiting) if (!c.settled) this.send(c);
     };
     s.onmessage = (ev) => this.answer(ev.data);
-    s.onerror = () => { /* onclose follows with the code */ };
+    s.onerror = () => {
+      /* onclose follows with the code */
+    };
     s.onclose = (ev) => this.dropped(s, ev.code, ev.reason);
   }
 
@@ -166,7 +183,10 @@ export class RpcWebSocketClient {
       const { result } = this.codec.decodeResponse(response);
       this.settle(call, null, { result, request: call.request, response });
     } catch (err) {
-      this.settle(call, new RpcError('MALFORMED', `not a uwsgi answer: ${(err as Error).message}`, this.url, { cause: err }));
+      this.settle(
+        call,
+        new RpcError('MALFORMED', `not a uwsgi answer: ${(err as Error).message}`, this.url, { cause: err }),
+      );
     }
   }
 
@@ -177,7 +197,8 @@ export class RpcWebSocketClient {
     const wasOpen = this.opened;
     this.opened = false;
     const why = `connection closed (${code}${reason ? ` ${reason}` : ''})`;
-    for (const c of this.sent.splice(0)) this.settle(c, new RpcError('CONNECTION', `${why} before the answer; the call may have run`, this.url));
+    for (const c of this.sent.splice(0))
+      this.settle(c, new RpcError('CONNECTION', `${why} before the answer; the call may have run`, this.url));
     if (!wasOpen) this.failures++;
     if (this.unsent.length === 0 || this.closed) return;
     if (this.reconnect === false) {
@@ -185,11 +206,14 @@ export class RpcWebSocketClient {
       return;
     }
     const delay = Math.min(this.reconnect.maxDelay, this.reconnect.initialDelay * 2 ** Math.max(0, this.failures - 1));
-    this.retry = setTimeout(() => {
-      this.retry = null;
-      this.unsent = this.unsent.filter((c) => !c.settled);
-      if (this.unsent.length > 0) this.connect();
-    }, wasOpen ? 0 : delay);
+    this.retry = setTimeout(
+      () => {
+        this.retry = null;
+        this.unsent = this.unsent.filter((c) => !c.settled);
+        if (this.unsent.length > 0) this.connect();
+      },
+      wasOpen ? 0 : delay,
+    );
   }
 
   private settle(call: Call, err: RpcError | null, detail?: CallDetail): void {

@@ -11,7 +11,12 @@ const root = join(__dirname, '..', '..');
 export async function bundleBrowserEntry(): Promise<string> {
   const r = await build({
     entryPoints: [join(root, 'src', 'browser.ts')],
-    bundle: true, write: false, format: 'esm', platform: 'browser', target: 'es2022', logLevel: 'silent',
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    logLevel: 'silent',
   });
   return r.outputFiles[0].text;
 }
@@ -20,7 +25,10 @@ export async function bundleBrowserEntry(): Promise<string> {
 export function vectorsPayload(): unknown[] {
   const dir = join(root, 'test', 'vectors');
   const manifest = JSON.parse(readFileSync(join(dir, 'vectors.json'), 'utf8'));
-  return manifest.vectors.map((v: { file: string }) => ({ ...v, bytes_hex: readFileSync(join(dir, v.file)).toString('hex') }));
+  return manifest.vectors.map((v: { file: string }) => ({
+    ...v,
+    bytes_hex: readFileSync(join(dir, v.file)).toString('hex'),
+  }));
 }
 
 export const conformanceSource = (): string => readFileSync(join(__dirname, 'conformance.mjs'), 'utf8');

@@ -5,7 +5,13 @@ import { bundleBrowserEntry, conformanceSource, vectorsPayload } from './bundle.
 import { type Chromium, chromiumAvailable, launchChromium } from './chromium.js';
 import { type StaticServer, serveFiles } from './static-server.js';
 
-interface Summary { runtime: string; engines: string[]; vectors: number; cases: number; failures: string[] }
+interface Summary {
+  runtime: string;
+  engines: string[];
+  vectors: number;
+  cases: number;
+  failures: string[];
+}
 
 const SEED = Number(process.env.BROWSER_SEED ?? Date.now() % 2 ** 31);
 const CASES = Number(process.env.BROWSER_CASES ?? 3000);
@@ -27,7 +33,10 @@ describe.runIf(chromiumAvailable())('the codec in headless Chromium', () => {
     });
     chrome = await launchChromium();
   }, 60_000);
-  afterAll(async () => { await chrome?.close(); await site?.close(); });
+  afterAll(async () => {
+    await chrome?.close();
+    await site?.close();
+  });
 
   it(`passes the golden vectors and ${CASES} seeded equivalence cases (seed ${SEED}; BROWSER_SEED to replay)`, async () => {
     const page = await chrome.browser.newPage();
@@ -35,10 +44,13 @@ describe.runIf(chromiumAvailable())('the codec in headless Chromium', () => {
     page.on('pageerror', (e) => errors.push(String(e)));
     await page.goto(site.url + '/');
     await page.waitForFunction(() => 'runConformance' in window);
-    const r = await page.evaluate(({ vectors, seed, cases }) => {
-      const w = window as unknown as { runConformance(v: unknown, o: unknown): Promise<Summary> };
-      return w.runConformance(vectors, { seed, cases, runtime: navigator.userAgent });
-    }, { vectors: vectorsPayload(), seed: SEED, cases: CASES });
+    const r = await page.evaluate(
+      ({ vectors, seed, cases }) => {
+        const w = window as unknown as { runConformance(v: unknown, o: unknown): Promise<Summary> };
+        return w.runConformance(vectors, { seed, cases, runtime: navigator.userAgent });
+      },
+      { vectors: vectorsPayload(), seed: SEED, cases: CASES },
+    );
     expect(r.runtime).toMatch(/Chrome/);
     expect(r.engines).toEqual(['ts', 'wasm']);
     expect(r.failures).toEqual([]);

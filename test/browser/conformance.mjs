@@ -50,7 +50,8 @@ function checkVectors(m, codecs, vectors, fail) {
       n++;
       if (v.kind === 'request') {
         const d = c.decodeRequest(wire);
-        if (d.modifier1 !== v.modifier1 || d.modifier2 !== v.modifier2) fail(`${where}: modifiers ${d.modifier1}/${d.modifier2}`);
+        if (d.modifier1 !== v.modifier1 || d.modifier2 !== v.modifier2)
+          fail(`${where}: modifiers ${d.modifier1}/${d.modifier2}`);
         if (hex(d.name) !== v.name_hex) fail(`${where}: name ${hex(d.name)}`);
         const want = v.args_hex.filter((a) => a !== '');
         if (JSON.stringify(d.args.map(hex)) !== JSON.stringify(want)) fail(`${where}: args ${d.args.map(hex)}`);
@@ -62,7 +63,8 @@ function checkVectors(m, codecs, vectors, fail) {
         const d = c.decodeResponse(wire);
         if (d.modifier2 !== v.modifier2 && v.kind === 'response') fail(`${where}: modifier2 ${d.modifier2}`);
         if (v.kind === 'response' && hex(d.result) !== v.result_hex) fail(`${where}: result`);
-        if (v.kind === 'response64' && d.result.length !== v.result_length) fail(`${where}: result length ${d.result.length}`);
+        if (v.kind === 'response64' && d.result.length !== v.result_length)
+          fail(`${where}: result length ${d.result.length}`);
         if (hex(c.encodeResponse(d.result)) !== v.bytes_hex) fail(`${where}: re-encoded answer differs`);
         // Any chunking gives the same one frame.
         const dec = c.createDecoder({ response: true });
@@ -72,7 +74,8 @@ function checkVectors(m, codecs, vectors, fail) {
       } else if (v.kind === 'vars') {
         const pairs = c.decodeVars(wire.subarray(4));
         if (!pairs.length) fail(`${where}: no vars`);
-        if (v.vars && JSON.stringify(pairs.map(([k, x]) => [m.utf8(k), m.utf8(x)])) !== JSON.stringify(v.vars)) fail(`${where}: vars differ`);
+        if (v.vars && JSON.stringify(pairs.map(([k, x]) => [m.utf8(k), m.utf8(x)])) !== JSON.stringify(v.vars))
+          fail(`${where}: vars differ`);
       } else {
         n--;
       }
@@ -96,7 +99,11 @@ function corrupt(r, b) {
   if (how === 0) return c.subarray(0, Math.floor(r() * c.length));
   if (how === 1 && c.length) c[Math.floor(r() * c.length)] = Math.floor(r() * 256);
   if (how === 2 && c.length > 2) c[1 + Math.floor(r() * 2)] ^= 1 << Math.floor(r() * 8);
-  if (how === 3) { const x = new Uint8Array(c.length + 1 + Math.floor(r() * 8)); x.set(c); return x; }
+  if (how === 3) {
+    const x = new Uint8Array(c.length + 1 + Math.floor(r() * 8));
+    x.set(c);
+    return x;
+  }
   return c;
 }
 
@@ -110,11 +117,17 @@ function checkEquivalence(ts, wasm, seed, cases, fail) {
   };
   for (let i = 0; i < cases; i++) {
     const name = r() < 0.02 ? new Uint8Array(0) : bytes(r, 40);
-    const args = Array.from({ length: Math.floor(r() * (r() < 0.05 ? 300 : 8)) }, () => bytes(r, r() < 0.05 ? 600 : 30));
+    const args = Array.from({ length: Math.floor(r() * (r() < 0.05 ? 300 : 8)) }, () =>
+      bytes(r, r() < 0.05 ? 600 : 30),
+    );
     const m2 = r() < 0.9 ? 0 : Math.floor(r() * 256);
     same(`case ${i} encodeRequest`, (c) => c.encodeRequest(name, args, m2));
     let packet;
-    try { packet = ts.encodeRequest(name, args, m2); } catch { packet = bytes(r, 64); }
+    try {
+      packet = ts.encodeRequest(name, args, m2);
+    } catch {
+      packet = bytes(r, 64);
+    }
     same(`case ${i} decodeRequest`, (c) => c.decodeRequest(packet));
     const bad = corrupt(r, packet);
     same(`case ${i} decodeRequest(corrupt)`, (c) => c.decodeRequest(bad));
@@ -129,14 +142,21 @@ function checkEquivalence(ts, wasm, seed, cases, fail) {
     // A stream of pipelined packets in random chunks: the same frames from both.
     if (i % 8 === 0) {
       const stream = [];
-      for (let k = 0; k < 1 + Math.floor(r() * 20); k++) stream.push(...ts.encodeRequest(bytes(r, 8).length ? 'f' : 'g', [bytes(r, 50)]));
+      for (let k = 0; k < 1 + Math.floor(r() * 20); k++)
+        stream.push(...ts.encodeRequest(bytes(r, 8).length ? 'f' : 'g', [bytes(r, 50)]));
       const s = new Uint8Array(stream);
       const cuts = [];
-      for (let at = 0; at < s.length;) { const n = 1 + Math.floor(r() * 200); cuts.push([at, at + n]); at += n; }
+      for (let at = 0; at < s.length; ) {
+        const n = 1 + Math.floor(r() * 200);
+        cuts.push([at, at + n]);
+        at += n;
+      }
       same(`case ${i} decoder stream`, (c) => {
         const d = c.createDecoder({});
         const frames = [];
-        for (const [a, b] of cuts) for (const f of d.push(s.subarray(a, b))) frames.push({ modifier1: f.modifier1, modifier2: f.modifier2, body: f.body });
+        for (const [a, b] of cuts)
+          for (const f of d.push(s.subarray(a, b)))
+            frames.push({ modifier1: f.modifier1, modifier2: f.modifier2, body: f.body });
         return frames;
       });
     }
@@ -148,9 +168,15 @@ function checkEquivalence(ts, wasm, seed, cases, fail) {
  * Runs the golden vectors over both engines and `cases` seeded random cases of both engines
  * side by side. Returns { runtime, engines, vectors, cases, failures } (failures capped at 20).
  */
-export async function runConformance(m, vectors, { seed = 1, cases = 2000, runtime = 'unknown', codecOptions = {} } = {}) {
+export async function runConformance(
+  m,
+  vectors,
+  { seed = 1, cases = 2000, runtime = 'unknown', codecOptions = {} } = {},
+) {
   const failures = [];
-  const fail = (msg) => { if (failures.length < 20) failures.push(msg); };
+  const fail = (msg) => {
+    if (failures.length < 20) failures.push(msg);
+  };
   const ts = await m.createCodec({ ...codecOptions, engine: 'ts' });
   const wasm = await m.createCodec({ ...codecOptions, engine: 'wasm' });
   let vectorsChecked = 0;

@@ -12,8 +12,9 @@ import { type Served, serveCli } from './serve-cli.js';
 import { type StaticServer, serveFiles } from './static-server.js';
 
 const FIXTURES = join(__dirname, 'fixtures');
-const canRun = chromiumAvailable()
-  && requirePeer('uwsgi', which('uwsgi') !== null, 'apt-get install uwsgi-core uwsgi-plugin-python3');
+const canRun =
+  chromiumAvailable() &&
+  requirePeer('uwsgi', which('uwsgi') !== null, 'apt-get install uwsgi-core uwsgi-plugin-python3');
 
 /** What a page's call gave: its text, or the RpcError's code. */
 type Outcome = { ok: string } | { code: string; message: string };
@@ -32,7 +33,12 @@ describe.runIf(canRun)('a web page calls RPC functions through the gateway (Chro
   beforeAll(async () => {
     dir = tempDir('uwsgi-rpc-web-');
     uwsgiNode = `127.0.0.1:${await freePort()}`;
-    uwsgi = await startUwsgi('python3,rpc', ['--socket', uwsgiNode, '--import', join(FIXTURES, 'web_funcs.py')], [uwsgiNode], dir);
+    uwsgi = await startUwsgi(
+      'python3,rpc',
+      ['--socket', uwsgiNode, '--import', join(FIXTURES, 'web_funcs.py')],
+      [uwsgiNode],
+      dir,
+    );
     // The test page comes from another origin than the gateway: allow it explicitly.
     const bundle = await bundleBrowserEntry();
     site = await serveFiles({
@@ -49,10 +55,19 @@ describe.runIf(canRun)('a web page calls RPC functions through the gateway (Chro
       </script>`,
       '/uwsgi-rpc.js': bundle,
     });
-    served = await serveCli([
-      '--ws-socket', '127.0.0.1:0', '--ws-forward', uwsgiNode, '--ws-origin', site.url,
-      '--import', join(FIXTURES, 'web_funcs.mjs'),
-    ], 1);
+    served = await serveCli(
+      [
+        '--ws-socket',
+        '127.0.0.1:0',
+        '--ws-forward',
+        uwsgiNode,
+        '--ws-origin',
+        site.url,
+        '--import',
+        join(FIXTURES, 'web_funcs.mjs'),
+      ],
+      1,
+    );
     const m = /websocket gateway on (ws:\/\/\S+) \(demo page: (http:\/\/\S+)\)/.exec(served.lines.join('\n'));
     if (!m) throw new Error(`no gateway line in: ${served.lines.join('\n')}`);
     [, gatewayUrl, demoUrl] = m;
@@ -71,11 +86,20 @@ describe.runIf(canRun)('a web page calls RPC functions through the gateway (Chro
   });
 
   const callAll = (calls: string[][]): Promise<Outcome[]> =>
-    page.evaluate(([url, c]) => (window as unknown as { callAll(u: string, c: string[][]): Promise<Outcome[]> }).callAll(url, c), [gatewayUrl, calls] as const);
+    page.evaluate(
+      ([url, c]) => (window as unknown as { callAll(u: string, c: string[][]): Promise<Outcome[]> }).callAll(url, c),
+      [gatewayUrl, calls] as const,
+    );
 
   it('calls a Python function hosted by uWSGI: func@node, and as the default node', async () => {
-    expect(await callAll([[`pyupper@${uwsgiNode}`, 'abc', 'dé'], ['pyupper', 'x']])).toEqual([
-      { ok: 'py:ABC|Dé' }, { ok: 'py:X' }, // bytes.upper(): ASCII only
+    expect(
+      await callAll([
+        [`pyupper@${uwsgiNode}`, 'abc', 'dé'],
+        ['pyupper', 'x'],
+      ]),
+    ).toEqual([
+      { ok: 'py:ABC|Dé' },
+      { ok: 'py:X' }, // bytes.upper(): ASCII only
     ]);
   });
 
@@ -84,19 +108,27 @@ describe.runIf(canRun)('a web page calls RPC functions through the gateway (Chro
     expect(r).toEqual({ ok: '00c3bf,612062,e282ac' });
   });
 
-  it('calls our own server\'s functions, many in flight, each answer to its call', async () => {
+  it("calls our own server's functions, many in flight, each answer to its call", async () => {
     const calls = Array.from({ length: 60 }, (_, i) => (i % 2 ? ['jsecho', `n${i}`, 'x'] : ['pyupper', `n${i}`]));
     const out = await callAll(calls);
     out.forEach((o, i) => expect(o).toEqual({ ok: i % 2 ? `n${i}|x` : `py:N${i}` }));
   });
 
-  it('reports failures with their codes: ours, and uWSGI\'s silence', async () => {
+  it("reports failures with their codes: ours, and uWSGI's silence", async () => {
     const out = await callAll([['jsfail'], ['nosuch'], ['pyupper@127.0.0.1:1'], ['hello']]);
-    expect(out.map((o) => ('code' in o ? o.code : o.ok))).toEqual(['FUNCTION_FAILED', 'NO_ANSWER', 'INVALID', 'Hello World']);
+    expect(out.map((o) => ('code' in o ? o.code : o.ok))).toEqual([
+      'FUNCTION_FAILED',
+      'NO_ANSWER',
+      'INVALID',
+      'Hello World',
+    ]);
   });
 
   it('carries a 64-bit-form answer (70000 bytes) from our server and from uWSGI', async () => {
-    const out = await callAll([['jsbig', '70000'], ['pybig', '70000']]);
+    const out = await callAll([
+      ['jsbig', '70000'],
+      ['pybig', '70000'],
+    ]);
     expect(out).toEqual([{ ok: 'j'.repeat(70000) }, { ok: 'p'.repeat(70000) }]);
   });
 
@@ -117,7 +149,11 @@ describe.runIf(canRun)('a web page calls RPC functions through the gateway (Chro
       await demo.fill('#fn', 'jsbytes');
       await demo.fill('#args', '');
       await demo.click('button[type=submit]');
-      await demo.waitForFunction(() => document.getElementById('answer')?.textContent !== 'one|two' && document.getElementById('answer')?.textContent !== '…');
+      await demo.waitForFunction(
+        () =>
+          document.getElementById('answer')?.textContent !== 'one|two' &&
+          document.getElementById('answer')?.textContent !== '…',
+      );
       expect(await demo.textContent('#answer')).toBe('5 bytes, not UTF-8 text (hex): 00 ff 10 80 41');
       await demo.fill('#fn', 'jsecho');
       await demo.fill('#args', 'é€\u0001');
@@ -134,11 +170,15 @@ describe.runIf(canRun)('a web page calls RPC functions through the gateway (Chro
     const p = await chrome.browser.newPage();
     try {
       await p.goto(other.url + '/');
-      const closed = await p.evaluate((url) => new Promise<string>((resolve) => {
-        const ws = new WebSocket(url);
-        ws.onopen = () => resolve('open');
-        ws.onclose = (e) => resolve(`closed ${e.code}`);
-      }), gatewayUrl);
+      const closed = await p.evaluate(
+        (url) =>
+          new Promise<string>((resolve) => {
+            const ws = new WebSocket(url);
+            ws.onopen = () => resolve('open');
+            ws.onclose = (e) => resolve(`closed ${e.code}`);
+          }),
+        gatewayUrl,
+      );
       expect(closed).toBe('closed 1006');
     } finally {
       await p.close();

@@ -16,10 +16,15 @@ export interface Served {
 /** `node bin/uwsgi-rpc.js serve ...args` (built first, as a user runs it); resolves once it printed `expect` lines. */
 export async function serveCli(args: string[], expect: number): Promise<Served> {
   execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--if-needed'], { cwd: ROOT, stdio: 'ignore' });
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'uwsgi-rpc.js'), 'serve', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'uwsgi-rpc.js'), 'serve', ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
-  child.stderr!.on('data', (d) => { err += d; });
+  child.stderr!.on('data', (d) => {
+    err += d;
+  });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   let timer: NodeJS.Timeout | undefined;
   const lines = await new Promise<string[]>((resolve, reject) => {
@@ -35,7 +40,9 @@ export async function serveCli(args: string[], expect: number): Promise<Served> 
     }, READY_TIMEOUT_MS);
   }).finally(() => clearTimeout(timer));
   return {
-    child, lines, stderr: () => err,
+    child,
+    lines,
+    stderr: () => err,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGINT');

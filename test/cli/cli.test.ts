@@ -15,7 +15,11 @@ const ROOT = join(__dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'uwsgi-rpc.js');
 const FIXTURES = join(__dirname, 'fixtures');
 
-interface Run { code: number | null; stdout: Buffer; stderr: string }
+interface Run {
+  code: number | null;
+  stdout: Buffer;
+  stderr: string;
+}
 
 /** Runs the CLI to completion. */
 function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
@@ -24,7 +28,9 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
     const out: Buffer[] = [];
     let err = '';
     child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
+    child.stderr.on('data', (c: Buffer) => {
+      err += c.toString();
+    });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out), stderr: err }));
   });
@@ -59,8 +65,12 @@ function serve(args: string[], lines: number, env: NodeJS.ProcessEnv = {}): Prom
       out += c.toString();
       if (out.split('\n').length > lines) resolve(s);
     });
-    child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
-    child.once('exit', (code) => reject(new Error(`serve exited (${code}) before it was ready\nstdout: ${out}\nstderr: ${err}`)));
+    child.stderr.on('data', (c: Buffer) => {
+      err += c.toString();
+    });
+    child.once('exit', (code) =>
+      reject(new Error(`serve exited (${code}) before it was ready\nstdout: ${out}\nstderr: ${err}`)),
+    );
   });
 }
 
@@ -93,16 +103,24 @@ describe('uwsgi-rpc help and version', () => {
     return text;
   };
 
-  it.each([['--help'], ['help'], ['-h']])('%s: the overview, pointing at each command\'s help, exit 0', async (...args) => {
-    const r = await run(args);
-    expect(r.code).toBe(0);
-    const out = r.stdout.toString();
-    expect(out).toContain('uwsgi-rpc serve --help');
-    expect(out).toContain('uwsgi-rpc call --help');
-    expect(out).not.toContain('--max-pending-bytes');
-  });
+  it.each([['--help'], ['help'], ['-h']])(
+    "%s: the overview, pointing at each command's help, exit 0",
+    async (...args) => {
+      const r = await run(args);
+      expect(r.code).toBe(0);
+      const out = r.stdout.toString();
+      expect(out).toContain('uwsgi-rpc serve --help');
+      expect(out).toContain('uwsgi-rpc call --help');
+      expect(out).not.toContain('--max-pending-bytes');
+    },
+  );
 
-  it.each([['serve', '--help'], ['serve', '-h'], ['help', 'serve'], ['serve', '--socket', ':0', '--bogus', '--help']])('%s %s: serve\'s own help, exit 0', async (...args) => {
+  it.each([
+    ['serve', '--help'],
+    ['serve', '-h'],
+    ['help', 'serve'],
+    ['serve', '--socket', ':0', '--bogus', '--help'],
+  ])("%s %s: serve's own help, exit 0", async (...args) => {
     const r = await run(args);
     expect(r.code).toBe(0);
     const help = r.stdout.toString();
@@ -116,7 +134,12 @@ describe('uwsgi-rpc help and version', () => {
     }
   });
 
-  it.each([['call', '--help'], ['call', '-h'], ['help', 'call'], ['call', '127.0.0.1:1', 'f', '--help']])('%s %s: call\'s own help, exit 0', async (...args) => {
+  it.each([
+    ['call', '--help'],
+    ['call', '-h'],
+    ['help', 'call'],
+    ['call', '127.0.0.1:1', 'f', '--help'],
+  ])("%s %s: call's own help, exit 0", async (...args) => {
     const r = await run(args);
     expect(r.code).toBe(0);
     const help = r.stdout.toString();
@@ -158,11 +181,19 @@ describe.each(ENGINES)('uwsgi-rpc serve --engine %s, and call', (engine) => {
   beforeAll(async () => {
     tcp = `127.0.0.1:${await freePort()}`;
     unix = join(dir, `cli-${engine}.sock`);
-    server = await serve([
-      '--socket', tcp, `--socket=${unix}`,
-      '--import', 'test/cli/fixtures/default-style.mjs', `--import=${join(FIXTURES, 'register-style.mjs')}`,
-      '--engine', engine,
-    ], 2);
+    server = await serve(
+      [
+        '--socket',
+        tcp,
+        `--socket=${unix}`,
+        '--import',
+        'test/cli/fixtures/default-style.mjs',
+        `--import=${join(FIXTURES, 'register-style.mjs')}`,
+        '--engine',
+        engine,
+      ],
+      2,
+    );
     started.push(server);
   });
   afterAll(() => server.stop());
@@ -235,7 +266,8 @@ describe('uwsgi-rpc call', () => {
     expect(r).toEqual({
       code: 1,
       stdout: Buffer.alloc(0),
-      stderr: 'uwsgi-rpc: TOO_LARGE: cannot send the call: the request body would be 70005 bytes; the uwsgi limit is 65535\n',
+      stderr:
+        'uwsgi-rpc: TOO_LARGE: cannot send the call: the request body would be 70005 bytes; the uwsgi limit is 65535\n',
     });
   });
 
@@ -266,25 +298,32 @@ describe('uwsgi-rpc serve', () => {
     const unix = join(dir, 'ini.sock');
     copyFileSync(join(FIXTURES, 'default-style.mjs'), join(dir, 'fns.mjs'));
     const ini = join(dir, 'app.ini');
-    writeFileSync(ini, [
-      '; a uWSGI-style config',
-      '[other]',
-      'socket = 127.0.0.1:1',
-      '[uwsgi]',
-      `socket = ${tcp}`,
-      '# a second socket',
-      `  socket=${unix}  `,
-      'import = %dfns.mjs',
-      'engine = ts',
-      'processes = 1',
-      '',
-    ].join('\n'));
+    writeFileSync(
+      ini,
+      [
+        '; a uWSGI-style config',
+        '[other]',
+        'socket = 127.0.0.1:1',
+        '[uwsgi]',
+        `socket = ${tcp}`,
+        '# a second socket',
+        `  socket=${unix}  `,
+        'import = %dfns.mjs',
+        'engine = ts',
+        'processes = 1',
+        '',
+      ].join('\n'),
+    );
     const s = await serve(['--ini', ini, '--socket', flagged], 3);
     started.push(s);
     expect(s.out()).toBe(listening(tcp) + listening(unix) + listening(flagged));
-    for (const a of [tcp, unix, flagged]) expect((await run(['call', a, 'hello'])).stdout.toString()).toBe('Hello World');
+    for (const a of [tcp, unix, flagged])
+      expect((await run(['call', a, 'hello'])).stdout.toString()).toBe('Hello World');
     // FILE:SECTION picks another section
-    writeFileSync(join(dir, 'two.ini'), `[uwsgi]\nsocket = 127.0.0.1:1\n[mine]\nsocket = ${unix}-2\nimport = %dfns.mjs\n`);
+    writeFileSync(
+      join(dir, 'two.ini'),
+      `[uwsgi]\nsocket = 127.0.0.1:1\n[mine]\nsocket = ${unix}-2\nimport = %dfns.mjs\n`,
+    );
     const t = await serve(['--ini', `${join(dir, 'two.ini')}:mine`], 1);
     started.push(t);
     expect(t.out()).toBe(listening(`${unix}-2`));
@@ -322,7 +361,9 @@ describe('uwsgi-rpc serve', () => {
       [['version'], `uwsgi-rpc on Node ${process.version}`],
     ];
     for (const [args, want] of calls) expect((await run(['call', tcp, ...args])).stdout.toString()).toBe(want);
-    expect((await run(['call', tcp, 'sha256', 'abc'])).stdout.toString('hex')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect((await run(['call', tcp, 'sha256', 'abc'])).stdout.toString('hex')).toBe(
+      'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+    );
     expect((await run(['call', tcp, 'sum', 'x'])).code).toBe(1);
     expect(await s.stop()).toBe(0);
   });
@@ -357,7 +398,10 @@ describe('uwsgi-rpc serve', () => {
 
   it.each([
     [['--import', 'test/cli/fixtures/default-style.mjs'], /serve needs at least one --socket/],
-    [['--http-socket', '127.0.0.1:0', '--http-socket-modifier1', '173', '--http-socket-modifier2', '7'], /use 173 with 2 \(PATH_INFO\)/],
+    [
+      ['--http-socket', '127.0.0.1:0', '--http-socket-modifier1', '173', '--http-socket-modifier2', '7'],
+      /use 173 with 2 \(PATH_INFO\)/,
+    ],
     [['--socket', '127.0.0.1:0', '--route', '^/x'], /route = \^\/x: invalid route syntax/],
     [['--socket', '127.0.0.1:0', '--route', '^/x nosuch:a'], /no routing action "nosuch"/],
     [['--socket', '127.0.0.1:0', '--processes', '0'], /--processes 0: an integer 1..1024/],
@@ -392,11 +436,16 @@ describe('uwsgi-rpc serve', () => {
   it('an ini shared with uWSGI: its uWSGI-only keys are skipped with one warning line', async () => {
     const tcp = `127.0.0.1:${await freePort()}`;
     const shared = join(dir, 'shared.ini');
-    writeFileSync(shared, `[uwsgi]\nmaster = true\nplugins = python3,rpc\nsocket = ${tcp}\nimport = test/cli/fixtures/default-style.mjs\n`);
+    writeFileSync(
+      shared,
+      `[uwsgi]\nmaster = true\nplugins = python3,rpc\nsocket = ${tcp}\nimport = test/cli/fixtures/default-style.mjs\n`,
+    );
     const s = await serve(['--ini', shared], 1);
     started.push(s);
     expect((await run(['call', tcp, 'hello'])).stdout.toString()).toBe('Hello World');
-    expect(s.err()).toContain(`ignoring uWSGI-only ini options (no effect here): ${shared}: master, ${shared}: plugins`);
+    expect(s.err()).toContain(
+      `ignoring uWSGI-only ini options (no effect here): ${shared}: master, ${shared}: plugins`,
+    );
     expect(await s.stop()).toBe(0);
   });
 

@@ -23,7 +23,9 @@ function start(args: string[]): Promise<{ child: ChildProcess; out: string; err:
   const child = spawn(process.execPath, [BIN, 'serve', ...args], { cwd: ROOT });
   let out = '';
   let err = '';
-  child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
+  child.stderr.on('data', (c: Buffer) => {
+    err += c.toString();
+  });
   return new Promise((resolve, reject) => {
     child.stdout.on('data', (c: Buffer) => {
       out += c.toString();
@@ -36,15 +38,32 @@ function start(args: string[]): Promise<{ child: ChildProcess; out: string; err:
 /** Pids holding a listening TCP socket on 127.0.0.1:port (Linux /proc: the sockets' inodes, then whose fds point at them). */
 function listeningOwners(port: number): number[] {
   const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
-  const inodes = new Set(readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)
-    .map((l) => l.trim().split(/\s+/))
-    .filter((f) => f[1] === `0100007F:${hexPort}` && f[3] === '0A')
-    .map((f) => `socket:[${f[9]}]`));
+  const inodes = new Set(
+    readFileSync('/proc/net/tcp', 'utf8')
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim().split(/\s+/))
+      .filter((f) => f[1] === `0100007F:${hexPort}` && f[3] === '0A')
+      .map((f) => `socket:[${f[9]}]`),
+  );
   const owners: number[] = [];
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     let fds: string[];
-    try { fds = readdirSync(`/proc/${pid}/fd`); } catch { continue; }
-    if (fds.some((fd) => { try { return inodes.has(readlinkSync(`/proc/${pid}/fd/${fd}`)); } catch { return false; } })) owners.push(Number(pid));
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    if (
+      fds.some((fd) => {
+        try {
+          return inodes.has(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        } catch {
+          return false;
+        }
+      })
+    )
+      owners.push(Number(pid));
   }
   return owners.sort((a, b) => a - b);
 }
@@ -58,7 +77,16 @@ function nodeHasReusePort(): boolean {
 describe('--processes', () => {
   it('2 workers answer on TCP and a unix socket; a killed worker is replaced; SIGTERM stops all', async () => {
     const sock = join(dir, 'w.sock');
-    const s = await start(['--socket', '127.0.0.1:0', '--socket', sock, '--processes', '2', '--import', join(dir, 'pid.mjs')]);
+    const s = await start([
+      '--socket',
+      '127.0.0.1:0',
+      '--socket',
+      sock,
+      '--processes',
+      '2',
+      '--import',
+      join(dir, 'pid.mjs'),
+    ]);
     const exited = new Promise<number | null>((r) => s.child.once('exit', (code) => r(code)));
     try {
       const lines = s.out.trim().split('\n');
@@ -106,17 +134,25 @@ describe('--processes', () => {
 
   it(`TCP sockets: ${nodeHasReusePort() ? 'each worker binds its own with SO_REUSEPORT and the kernel spreads connections' : 'the primary holds the socket and hands connections out'} (Node ${process.versions.node})`, async () => {
     const port = await freePort();
-    const child = spawn(process.execPath, [BIN, 'serve', '--socket', `127.0.0.1:${port}`, '--processes', '2', '--import', join(dir, 'pid.mjs')], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [BIN, 'serve', '--socket', `127.0.0.1:${port}`, '--processes', '2', '--import', join(dir, 'pid.mjs')],
+      { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     let err = '';
     try {
       await new Promise<void>((resolve, reject) => {
-        child.stderr!.on('data', (c: Buffer) => { err += c.toString(); if (/workers ready/.test(err)) resolve(); });
+        child.stderr!.on('data', (c: Buffer) => {
+          err += c.toString();
+          if (/workers ready/.test(err)) resolve();
+        });
         child.once('exit', (code) => reject(new Error(`serve exited (${code}): ${err}`)));
       });
       const client = new RpcClient({ engine: 'ts' });
       const workers = new Set<number>();
-      for (let i = 0; i < 200 && workers.size < 2; i++) workers.add(Number(Buffer.from(await client.call(`127.0.0.1:${port}`, 'pid')).toString()));
+      for (let i = 0; i < 200 && workers.size < 2; i++)
+        workers.add(Number(Buffer.from(await client.call(`127.0.0.1:${port}`, 'pid')).toString()));
       await client.close();
       expect(workers.size).toBe(2);
       if (nodeHasReusePort()) {
@@ -133,9 +169,15 @@ describe('--processes', () => {
   });
 
   it('a worker that cannot start (bad import) stops the primary with exit 1 instead of respawning forever', async () => {
-    const child = spawn(process.execPath, [BIN, 'serve', '--socket', '127.0.0.1:0', '--processes', '2', '--import', join(dir, 'missing.mjs')], { cwd: ROOT });
+    const child = spawn(
+      process.execPath,
+      [BIN, 'serve', '--socket', '127.0.0.1:0', '--processes', '2', '--import', join(dir, 'missing.mjs')],
+      { cwd: ROOT },
+    );
     let err = '';
-    child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
+    child.stderr.on('data', (c: Buffer) => {
+      err += c.toString();
+    });
     const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
     expect(code).toBe(1);
     expect(err).toMatch(/exited before it was ready/);
@@ -145,17 +187,24 @@ describe('--processes', () => {
     // The race is in one turn of the worker's event loop: several starts give it chances.
     for (let round = 0; round < 4; round++) {
       const port = await freePort();
-      const child = spawn(process.execPath, [BIN, 'serve', '--socket', `127.0.0.1:${port}`, '--processes', '2', '--import', join(dir, 'pid.mjs')], { cwd: ROOT, stdio: 'ignore' });
+      const child = spawn(
+        process.execPath,
+        [BIN, 'serve', '--socket', `127.0.0.1:${port}`, '--processes', '2', '--import', join(dir, 'pid.mjs')],
+        { cwd: ROOT, stdio: 'ignore' },
+      );
       const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
       try {
         // the first connection the port accepts: a call, so an unread one would also go unanswered
         let pid = '';
         const client = new RpcClient({ timeout: 5000 });
         for (let i = 0; pid === '' && i < 2000; i++) {
-          pid = await client.call(`127.0.0.1:${port}`, 'pid').then((b) => Buffer.from(b).toString(), (err) => {
-            if ((err as { code?: string }).code !== 'REFUSED') throw err;
-            return '';
-          });
+          pid = await client.call(`127.0.0.1:${port}`, 'pid').then(
+            (b) => Buffer.from(b).toString(),
+            (err) => {
+              if ((err as { code?: string }).code !== 'REFUSED') throw err;
+              return '';
+            },
+          );
           if (pid === '') await sleep(2);
         }
         await client.close();

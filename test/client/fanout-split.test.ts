@@ -42,12 +42,14 @@ for (const engine of ENGINES) {
       // show one answer before the other call.
       const arrived = new Map<string, number>();
       const answered = new Map<string, number>();
-      const meeting = (label: string) => async (req: SeenRequest, socket: Socket): Promise<void> => {
-        arrived.set(label, performance.now());
-        await until(() => arrived.size === 2, 2_000);
-        answered.set(label, performance.now());
-        socket.write(answer(`${label}:${req.args.map(text).join(',')}`));
-      };
+      const meeting =
+        (label: string) =>
+        async (req: SeenRequest, socket: Socket): Promise<void> => {
+          arrived.set(label, performance.now());
+          await until(() => arrived.size === 2, 2_000);
+          answered.set(label, performance.now());
+          socket.write(answer(`${label}:${req.args.map(text).join(',')}`));
+        };
       const a = await serve(meeting('a'));
       const b = await serve(meeting('b'));
       const out = await client.fanout([a.node, down, null, b.node], 'who', ['x']);
@@ -65,7 +67,11 @@ for (const engine of ENGINES) {
       const a = await serve(node('a'));
       const out = await client.fanout([a.node, a.node], 'hang', [], { timeout: 100 });
       expect(out.map((r) => (r.ok ? 'ok' : r.error.code))).toEqual(['TIMEOUT', 'TIMEOUT']);
-      const big = await client.fanout([a.node], 'f', Array.from({ length: 255 }, () => 'a'));
+      const big = await client.fanout(
+        [a.node],
+        'f',
+        Array.from({ length: 255 }, () => 'a'),
+      );
       expect(big[0].ok ? 'ok' : big[0].error.code).toBe('TOO_LARGE');
       expect(a.requests).toHaveLength(2);
     });
@@ -120,7 +126,10 @@ for (const engine of ENGINES) {
     });
 
     it('split with retryIdempotent: such calls move on to the other nodes', async () => {
-      const flaky = await serve(async (req, socket) => { socket.destroy(); void req; });
+      const flaky = await serve(async (req, socket) => {
+        socket.destroy();
+        void req;
+      });
       const good = await serve(node('good'));
       const calls = Array.from({ length: 6 }, (_, i) => ({ name: 'work', args: [String(i)] }));
       const out = await client.split([flaky.node, good.node], calls, { retryIdempotent: true, concurrency: 1 });
@@ -136,7 +145,9 @@ for (const engine of ENGINES) {
     it('Splitter keeps its per-node limit across concurrent runs', async () => {
       const a = await serve(node('a', 10));
       const splitter = new Splitter(client, [a.node], { concurrency: 2 });
-      const runs = await Promise.all([0, 1, 2].map((k) => splitter.run(Array.from({ length: 5 }, (_, i) => ({ name: 'f', args: [`${k}.${i}`] })))));
+      const runs = await Promise.all(
+        [0, 1, 2].map((k) => splitter.run(Array.from({ length: 5 }, (_, i) => ({ name: 'f', args: [`${k}.${i}`] })))),
+      );
       expect(runs.flat().every((r) => r.ok)).toBe(true);
       expect(runs[2].map((r) => (r.ok ? text(r.value) : ''))).toEqual([0, 1, 2, 3, 4].map((i) => `a:2.${i}`));
       expect(a.maxRunning).toBe(2);
@@ -145,11 +156,21 @@ for (const engine of ENGINES) {
     it('split: abort ends calls in flight and those not started', async () => {
       const a = await serve(node('a'));
       const ac = new AbortController();
-      const p = client.split([a.node], Array.from({ length: 5 }, () => ({ name: 'hang' })), { concurrency: 2, signal: ac.signal });
+      const p = client.split(
+        [a.node],
+        Array.from({ length: 5 }, () => ({ name: 'hang' })),
+        { concurrency: 2, signal: ac.signal },
+      );
       while (a.requests.length < 2) await sleep(5);
       ac.abort();
       const out = await p;
-      expect(out.map((r) => (r.ok ? 'ok' : r.error.code))).toEqual(['ABORTED', 'ABORTED', 'ABORTED', 'ABORTED', 'ABORTED']);
+      expect(out.map((r) => (r.ok ? 'ok' : r.error.code))).toEqual([
+        'ABORTED',
+        'ABORTED',
+        'ABORTED',
+        'ABORTED',
+        'ABORTED',
+      ]);
       expect(a.requests).toHaveLength(2);
       const before = await client.split([a.node], [{ name: 'f' }], { signal: AbortSignal.abort() });
       expect(before[0].ok ? 'ok' : before[0].error.code).toBe('ABORTED');

@@ -10,13 +10,15 @@ import { rejection } from '../helpers/rejection.js';
 
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
 
-
 /**
  * Our server's manners: answers each request of a connection in order and keeps the
  * connection; `fn(req)` gives the result ('' = close without an answer, as for an unknown
  * function) and `delay(req)` how long the function takes.
  */
-function keeper(fn: (req: SeenRequest) => string = (r) => `${r.name}(${r.args.map(text).join(',')})`, delay: (req: SeenRequest) => number = () => 0) {
+function keeper(
+  fn: (req: SeenRequest) => string = (r) => `${r.name}(${r.args.map(text).join(',')})`,
+  delay: (req: SeenRequest) => number = () => 0,
+) {
   const chains = new WeakMap<Socket, Promise<void>>();
   return (req: SeenRequest, socket: Socket): Promise<void> => {
     const started = sleep(delay(req));
@@ -43,7 +45,8 @@ function closer(after = 0) {
 const seq = (n: number): string[] => Array.from({ length: n }, (_, i) => String(i));
 
 /** Waits (at most 2 s) until the client trusts `node` to keep connections: its first answered connection outlived probation. */
-const proven = (client: RpcClient, node: string): Promise<boolean> => until(() => client.nodeBehaviour(node) === 'keeps');
+const proven = (client: RpcClient, node: string): Promise<boolean> =>
+  until(() => client.nodeBehaviour(node) === 'keeps');
 
 for (const engine of ENGINES) {
   describe(`keepAlive (${engine} engine)`, () => {
@@ -113,7 +116,12 @@ for (const engine of ENGINES) {
     });
 
     it('pipelined calls behind one that got no answer fail (they may have run) and are never re-sent', async () => {
-      const s = await serve(keeper((r) => (r.name === 'nope' ? '' : 'ok'), (r) => (r.name === 'nope' ? 30 : 60)));
+      const s = await serve(
+        keeper(
+          (r) => (r.name === 'nope' ? '' : 'ok'),
+          (r) => (r.name === 'nope' ? 30 : 60),
+        ),
+      );
       const client = make({ pipelining: 4, maxSockets: 1 });
       await client.call(s.node, 'warm', []);
       expect(await proven(client, s.node)).toBe(true);
@@ -196,7 +204,7 @@ for (const engine of ENGINES) {
       expect(text(await client.call(s.node, 'f', ['1']))).toBe('f(1)');
       // Busy past probation: the server's close (5 ms) and the probation timer (30 ms) are both
       // due when the loop turns again; the timer must not win just because timers run first.
-      for (const end = performance.now() + 100; performance.now() < end;);
+      for (const end = performance.now() + 100; performance.now() < end; );
       expect(await until(() => client.nodeBehaviour(s.node) !== 'unknown')).toBe(true);
       expect(client.nodeBehaviour(s.node)).toBe('closes');
       for (const i of seq(5)) expect(text(await client.call(s.node, 'g', [i]))).toBe(`g(${i})`);

@@ -21,7 +21,9 @@ describe('local calls', () => {
     .register('echo', (...args) => args.map((a) => a.text).join('|'))
     .register('bin', () => Uint8Array.from([0, 255]))
     .register('empty', () => '')
-    .register('boom', () => { throw new Error('boom'); })
+    .register('boom', () => {
+      throw new Error('boom');
+    })
     .register('slow', () => new Promise((r) => setTimeout(() => r('late'), 300)))
     .register('__proto__', () => 'proto');
   const client = new RpcClient({ registry });

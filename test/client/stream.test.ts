@@ -37,7 +37,9 @@ async function md5Of(it: AsyncIterable<Uint8Array>): Promise<{ md5: string; tota
 
 async function failure(it: AsyncIterable<Uint8Array>): Promise<RpcError> {
   try {
-    for await (const _ of it) { /* drain */ }
+    for await (const _ of it) {
+      /* drain */
+    }
   } catch (err) {
     expect(err).toBeInstanceOf(RpcError);
     return err as RpcError;
@@ -56,7 +58,15 @@ describe('client.stream() against our server', () => {
     registry.register('big', () => sized(BIG, generated(BIG)));
     registry.register('some', (n) => sized(Number(n.text), generated(Number(n.text))));
     registry.register('hello', () => 'hello');
-    registry.register('stall', () => sized(3 * CHUNK, (async function* () { yield* generated(CHUNK); await new Promise(() => {}); })()));
+    registry.register('stall', () =>
+      sized(
+        3 * CHUNK,
+        (async function* () {
+          yield* generated(CHUNK);
+          await new Promise(() => {});
+        })(),
+      ),
+    );
     // harakiri ends the 'stall' streams once their callers gave up (a FIN alone may be a half-close).
     server = new RpcServer({ registry, engine: 'ts', log: (l) => logs.push(l), harakiri: 1_000 });
     address = await server.listen('127.0.0.1:0');
@@ -75,7 +85,10 @@ describe('client.stream() against our server', () => {
     let ahead = 0;
     let first = true;
     for await (const c of client.stream(address, 'big', [], { timeout: 5_000 })) {
-      if (first) { first = false; await sleep(300); }
+      if (first) {
+        first = false;
+        await sleep(300);
+      }
       total += c.length;
       ahead = Math.max(ahead, producer.produced - total);
       h.update(c);
@@ -84,7 +97,9 @@ describe('client.stream() against our server', () => {
     const want = await md5Of(generated(BIG));
     expect(total).toBe(BIG);
     expect(h.digest('hex')).toBe(want.md5);
-    console.log(`client.stream 256 MB: RSS grew by ${(grew / 2 ** 20).toFixed(1)} MB, the producer ran at most ${(ahead / 2 ** 20).toFixed(1)} MB ahead`);
+    console.log(
+      `client.stream 256 MB: RSS grew by ${(grew / 2 ** 20).toFixed(1)} MB, the producer ran at most ${(ahead / 2 ** 20).toFixed(1)} MB ahead`,
+    );
     expect(ahead).toBeLessThan(16 << 20);
     expect(grew).toBeLessThan(64 << 20);
   }, 30_000);
@@ -92,8 +107,12 @@ describe('client.stream() against our server', () => {
   it('the plain form, the 64-bit form and raw give the same bytes as call()', async () => {
     for (const n of ['5', '65535', '65536', String(3 * CHUNK + 7)]) {
       const whole = await client.call(address, 'some', [n]);
-      expect(await md5Of(client.stream(address, 'some', [n]))).toEqual(await md5Of([whole] as unknown as AsyncIterable<Uint8Array>));
-      expect(await md5Of(client.stream(address, 'some', [n], { raw: true }))).toEqual(await md5Of([whole] as unknown as AsyncIterable<Uint8Array>));
+      expect(await md5Of(client.stream(address, 'some', [n]))).toEqual(
+        await md5Of([whole] as unknown as AsyncIterable<Uint8Array>),
+      );
+      expect(await md5Of(client.stream(address, 'some', [n], { raw: true }))).toEqual(
+        await md5Of([whole] as unknown as AsyncIterable<Uint8Array>),
+      );
     }
     const chunks: Uint8Array[] = [];
     for await (const c of client.stream(address, 'hello')) chunks.push(c);
@@ -135,9 +154,14 @@ describe('client.stream() against our server', () => {
   it('timeout: the time waiting for the server between chunks, not the time the caller holds one', async () => {
     // The server sends 64 KB and stalls: TIMEOUT after the first chunk(s).
     let got = 0;
-    const err = await failure((async function* () {
-      for await (const c of client.stream(address, 'stall', [], { timeout: 200 })) { got += c.length; yield c; }
-    })());
+    const err = await failure(
+      (async function* () {
+        for await (const c of client.stream(address, 'stall', [], { timeout: 200 })) {
+          got += c.length;
+          yield c;
+        }
+      })(),
+    );
     expect(err.code).toBe('TIMEOUT');
     expect(err.message).toMatch(/nothing from the server within 200 ms/);
     expect(got).toBe(CHUNK);
@@ -159,9 +183,14 @@ describe('client.stream() against our server', () => {
 });
 
 const FIXTURES = join(import.meta.dirname, '../interop/fixtures');
-const uwsgiOk = which('uwsgi') !== null && existsSync('/usr/lib/uwsgi/plugins/python3_plugin.so') && existsSync('/usr/lib/uwsgi/plugins/rpc_plugin.so');
+const uwsgiOk =
+  which('uwsgi') !== null &&
+  existsSync('/usr/lib/uwsgi/plugins/python3_plugin.so') &&
+  existsSync('/usr/lib/uwsgi/plugins/rpc_plugin.so');
 
-describe.skipIf(!requirePeer('uwsgi with the python3 and rpc plugins', uwsgiOk, 'apt-get install uwsgi-core uwsgi-plugin-python3'))('client.stream() against real uWSGI (python3)', () => {
+describe.skipIf(
+  !requirePeer('uwsgi with the python3 and rpc plugins', uwsgiOk, 'apt-get install uwsgi-core uwsgi-plugin-python3'),
+)('client.stream() against real uWSGI (python3)', () => {
   let peer: Peer;
   let dir: string;
   let tcp: string;
@@ -170,7 +199,12 @@ describe.skipIf(!requirePeer('uwsgi with the python3 and rpc plugins', uwsgiOk, 
   beforeAll(async () => {
     dir = tempDir();
     tcp = `127.0.0.1:${await freePort()}`;
-    peer = await startUwsgi('python3,rpc', ['--socket', tcp, '--import', join(FIXTURES, 'rpc_functions.py')], [tcp], dir);
+    peer = await startUwsgi(
+      'python3,rpc',
+      ['--socket', tcp, '--import', join(FIXTURES, 'rpc_functions.py')],
+      [tcp],
+      dir,
+    );
   });
 
   afterAll(async () => {

@@ -29,9 +29,27 @@ interface Language {
 }
 
 const LANGUAGES: Language[] = [
-  { name: 'python', pkg: 'uwsgi-plugin-python3', plugin: 'python3', args: (f) => ['--import', join(f, 'rpc_functions.py')], maxArgs: 254 },
-  { name: 'lua', pkg: 'uwsgi-plugin-lua5.2', plugin: 'lua', args: (f) => ['--lua', join(f, 'rpc_functions.lua')], maxArgs: 19 },
-  { name: 'perl', pkg: 'uwsgi-plugin-psgi', plugin: 'psgi', args: (f) => ['--psgi', join(f, 'rpc_functions.pl')], maxArgs: 254 },
+  {
+    name: 'python',
+    pkg: 'uwsgi-plugin-python3',
+    plugin: 'python3',
+    args: (f) => ['--import', join(f, 'rpc_functions.py')],
+    maxArgs: 254,
+  },
+  {
+    name: 'lua',
+    pkg: 'uwsgi-plugin-lua5.2',
+    plugin: 'lua',
+    args: (f) => ['--lua', join(f, 'rpc_functions.lua')],
+    maxArgs: 19,
+  },
+  {
+    name: 'perl',
+    pkg: 'uwsgi-plugin-psgi',
+    plugin: 'psgi',
+    args: (f) => ['--psgi', join(f, 'rpc_functions.pl')],
+    maxArgs: 254,
+  },
 ];
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -47,9 +65,11 @@ function pattern(n: number): Uint8Array {
   return out;
 }
 
-
 function available(lang: Language): boolean {
-  const ok = which('uwsgi') !== null && existsSync(join(PLUGIN_DIR, `${lang.plugin}_plugin.so`)) && existsSync(join(PLUGIN_DIR, 'rpc_plugin.so'));
+  const ok =
+    which('uwsgi') !== null &&
+    existsSync(join(PLUGIN_DIR, `${lang.plugin}_plugin.so`)) &&
+    existsSync(join(PLUGIN_DIR, 'rpc_plugin.so'));
   return requirePeer(`uwsgi with the ${lang.plugin} and rpc plugins`, ok, `apt-get install uwsgi-core ${lang.pkg}`);
 }
 
@@ -64,7 +84,12 @@ for (const lang of LANGUAGES) {
       dir = tempDir();
       tcp = `127.0.0.1:${await freePort()}`;
       unix = join(dir, 'uwsgi.sock');
-      peer = await startUwsgi(`${lang.plugin},rpc`, ['--socket', tcp, '--socket', unix, ...lang.args(FIXTURES)], [tcp, unix], dir);
+      peer = await startUwsgi(
+        `${lang.plugin},rpc`,
+        ['--socket', tcp, '--socket', unix, ...lang.args(FIXTURES)],
+        [tcp, unix],
+        dir,
+      );
     });
 
     afterAll(async () => {
@@ -138,7 +163,9 @@ for (const lang of LANGUAGES) {
 
         it('an empty last arg still works (dropped: uWSGI rejects a request ending with an empty item)', async () => {
           // the middle empty arg is sent and skipped by uWSGI's parser
-          expect(text(await client.call(tcp, 'describe', ['a', '', 'b', '']))).toBe(described([bytes(0x61), bytes(0x62)]));
+          expect(text(await client.call(tcp, 'describe', ['a', '', 'b', '']))).toBe(
+            described([bytes(0x61), bytes(0x62)]),
+          );
           expect(text(await client.call(tcp, 'describe', ['', new Uint8Array(0)]))).toBe('0:');
         });
 
@@ -155,9 +182,14 @@ for (const lang of LANGUAGES) {
         it('keepAlive with uWSGI (it closes after each answer): every call still works, each sent once', async () => {
           const ka = new RpcClient({ codec: await codecFor(engine), keepAlive: true, timeout: 20_000 });
           try {
-            for (let i = 0; i < 20; i++) expect(text(await ka.call(tcp, 'describe', [String(i)]))).toBe(described([new TextEncoder().encode(String(i))]));
+            for (let i = 0; i < 20; i++)
+              expect(text(await ka.call(tcp, 'describe', [String(i)]))).toBe(
+                described([new TextEncoder().encode(String(i))]),
+              );
             const all = await Promise.all(Array.from({ length: 20 }, (_, i) => ka.call(tcp, 'describe', [String(i)])));
-            expect(all.map(text)).toEqual(Array.from({ length: 20 }, (_, i) => described([new TextEncoder().encode(String(i))])));
+            expect(all.map(text)).toEqual(
+              Array.from({ length: 20 }, (_, i) => described([new TextEncoder().encode(String(i))])),
+            );
             expect(ka.nodeBehaviour(tcp)).toBe('closes');
           } finally {
             await ka.close();

@@ -13,7 +13,6 @@ import { rejection } from '../helpers/rejection.js';
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
 const bytes = (...xs: number[]): Uint8Array => Uint8Array.from(xs);
 
-
 /** Writes `data` one byte per write, each flushed on its own. */
 async function dribble(socket: import('node:net').Socket, data: Uint8Array): Promise<void> {
   socket.setNoDelay(true);
@@ -36,7 +35,9 @@ for (const engine of ENGINES) {
     });
 
     it('sends exactly what uWSGI expects and reads a plain answer', async () => {
-      const s = await serve((req, socket) => { socket.write(answer(`got ${req.args.length}`)); });
+      const s = await serve((req, socket) => {
+        socket.write(answer(`got ${req.args.length}`));
+      });
       const args = ['a', bytes(0, 0xff)];
       const out = await client.call(s.node, 'fn', args);
       expect(text(out)).toBe('got 2');
@@ -48,7 +49,9 @@ for (const engine of ENGINES) {
     });
 
     it('drops trailing empty args, keeps empty args in the middle', async () => {
-      const s = await serve((_req, socket) => { socket.write(answer('ok')); });
+      const s = await serve((_req, socket) => {
+        socket.write(answer('ok'));
+      });
       await client.call(s.node, 'f', ['a', '', 'b', '', new Uint8Array(0)]);
       const p = s.requests[0].packet;
       expect(p).toEqual(codec.encodeRequest('f', ['a', '', 'b'], 0));
@@ -98,7 +101,9 @@ for (const engine of ENGINES) {
         'bytes after the answer': Uint8Array.from([...answer('ok'), 173]),
         'two answers': Uint8Array.from([...answer('ok'), ...answer('again')]),
       };
-      const s = await serve((req, socket) => { socket.write(cases[req.name]); });
+      const s = await serve((req, socket) => {
+        socket.write(cases[req.name]);
+      });
       for (const name of Object.keys(cases)) {
         const err = await rejection(client.call(s.node, name, []));
         expect(err.code, name).toBe('MALFORMED');
@@ -143,7 +148,9 @@ for (const engine of ENGINES) {
     });
 
     it('half an answer then silence: TIMEOUT', async () => {
-      const s = await serve((_req, socket) => { socket.write(answer('never finished').subarray(0, 6)); });
+      const s = await serve((_req, socket) => {
+        socket.write(answer('never finished').subarray(0, 6));
+      });
       const err = await rejection(client.call(s.node, 'f', [], { timeout: 200 }));
       expect(err.code).toBe('TIMEOUT');
       expect(wasNeverSent(err)).toBe(false);
@@ -192,7 +199,12 @@ for (const engine of ENGINES) {
     it('over a unix socket', async () => {
       const dir = tempDir();
       try {
-        const s = await serve((req, socket) => { socket.write(answer(`unix ${req.name}`)); }, { path: join(dir, 'rpc.sock') });
+        const s = await serve(
+          (req, socket) => {
+            socket.write(answer(`unix ${req.name}`));
+          },
+          { path: join(dir, 'rpc.sock') },
+        );
         expect(text(await client.call(s.node, 'hi', []))).toBe('unix hi');
       } finally {
         removeDir(dir);
@@ -201,12 +213,19 @@ for (const engine of ENGINES) {
 
     it.skipIf(process.platform !== 'linux')('over a Linux abstract socket (@name, as uWSGI names them)', async () => {
       const name = `uwsgi-rpc-test-${process.pid}-${engine}`;
-      await serve((req, socket) => { socket.write(answer(`abstract ${req.name}`)); }, { path: `\0${name}` });
+      await serve(
+        (req, socket) => {
+          socket.write(answer(`abstract ${req.name}`));
+        },
+        { path: `\0${name}` },
+      );
       expect(text(await client.call(`@${name}`, 'hi', []))).toBe('abstract hi');
     });
 
     it('TOO_LARGE and INVALID requests are refused before connecting', async () => {
-      const s = await serve((_req, socket) => { socket.write(answer('x')); });
+      const s = await serve((_req, socket) => {
+        socket.write(answer('x'));
+      });
       const tooLarge: [string, NonNullable<Parameters<RpcClient['call']>[2]>][] = [
         ['', []],
         ['n'.repeat(256), []],
@@ -218,11 +237,24 @@ for (const engine of ENGINES) {
         expect(err.code, `${name.length} ${args.length}`).toBe('TOO_LARGE');
       }
       // one sentence with the size the call would take and the limit
-      expect((await rejection(client.call(s.node, 'f', ['a'.repeat(70000)]))).message)
-        .toBe('cannot send the call: the request body would be 70005 bytes; the uwsgi limit is 65535');
+      expect((await rejection(client.call(s.node, 'f', ['a'.repeat(70000)]))).message).toBe(
+        'cannot send the call: the request body would be 70005 bytes; the uwsgi limit is 65535',
+      );
       expect(text(await client.call(s.node, 'f', [new Uint8Array(65535 - 3 - 2)]))).toBe('x');
-      expect(text(await client.call(s.node, 'f', Array.from({ length: 254 }, () => 'a')))).toBe('x');
-      for (const bad of [() => client.call(s.node, 'f', [3 as unknown as string]), () => client.call(s.node, 7 as unknown as string, []), () => client.call('nohost', 'f', [])]) {
+      expect(
+        text(
+          await client.call(
+            s.node,
+            'f',
+            Array.from({ length: 254 }, () => 'a'),
+          ),
+        ),
+      ).toBe('x');
+      for (const bad of [
+        () => client.call(s.node, 'f', [3 as unknown as string]),
+        () => client.call(s.node, 7 as unknown as string, []),
+        () => client.call('nohost', 'f', []),
+      ]) {
         expect((await rejection(bad())).code).toBe('INVALID');
       }
       expect((await rejection(client.call(s.node, 'f', [], { timeout: -1 }))).code).toBe('INVALID');
@@ -230,7 +262,9 @@ for (const engine of ENGINES) {
     });
 
     it('maxResponse bounds the answer before it is buffered', async () => {
-      const s = await serve((req, socket) => { socket.write(req.name === 'plain' ? answer(new Uint8Array(2000)) : answer(new Uint8Array(70_000))); });
+      const s = await serve((req, socket) => {
+        socket.write(req.name === 'plain' ? answer(new Uint8Array(2000)) : answer(new Uint8Array(70_000)));
+      });
       const small = new RpcClient({ codec, maxResponse: 1000 });
       expect((await rejection(small.call(s.node, 'plain', []))).code).toBe('MALFORMED');
       expect((await rejection(small.call(s.node, 'big', []))).code).toBe('MALFORMED');
@@ -266,7 +300,9 @@ for (const engine of ENGINES) {
     });
 
     it('rpc() and rpcText() conveniences', async () => {
-      const s = await serve((req, socket) => { socket.write(answer(req.args.map((a) => text(a)).join('+'))); });
+      const s = await serve((req, socket) => {
+        socket.write(answer(req.args.map((a) => text(a)).join('+')));
+      });
       expect(await client.rpc(s.node, 'f', 'a', 'b')).toEqual(new TextEncoder().encode('a+b'));
       expect(await client.rpcText(s.node, 'f', 'x', 'é')).toBe('x+é');
     });

@@ -55,7 +55,11 @@ export interface Router {
   /** The pool's nodes by name ('IP:PORT'); empty when the key has no pool. */
   pool(): Promise<Map<string, PoolNode>>;
   /** Polls the stats until `ok(pool)`; fails after timeoutMs with the last pool seen. */
-  waitPool(ok: (pool: Map<string, PoolNode>) => boolean, what: string, timeoutMs?: number): Promise<Map<string, PoolNode>>;
+  waitPool(
+    ok: (pool: Map<string, PoolNode>) => boolean,
+    what: string,
+    timeoutMs?: number,
+  ): Promise<Map<string, PoolNode>>;
 }
 
 /**
@@ -70,18 +74,32 @@ export async function startRouter(lab: Lab, host: string, dir: string, extra: st
   async function pool(): Promise<Map<string, PoolNode>> {
     return ((await router.pools()).get(address) as Map<string, PoolNode> | undefined) ?? new Map();
   }
-  async function waitPool(ok: (p: Map<string, PoolNode>) => boolean, what: string, timeoutMs = 15_000): Promise<Map<string, PoolNode>> {
+  async function waitPool(
+    ok: (p: Map<string, PoolNode>) => boolean,
+    what: string,
+    timeoutMs = 15_000,
+  ): Promise<Map<string, PoolNode>> {
     const until = Date.now() + timeoutMs;
     for (;;) {
       const p = await pool();
       if (ok(p)) return p;
       if (Date.now() > until) {
-        throw new Error(`router pool: ${what} not reached after ${timeoutMs} ms; pool: ${JSON.stringify([...p.values()])}\n--- router log ---\n${router.proc.logText()}`);
+        throw new Error(
+          `router pool: ${what} not reached after ${timeoutMs} ms; pool: ${JSON.stringify([...p.values()])}\n--- router log ---\n${router.proc.logText()}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 50));
     }
   }
-  return { proc: router.proc, address, key: address, subscriptionServer: router.subscriptionServer, stats, pool, waitPool };
+  return {
+    proc: router.proc,
+    address,
+    key: address,
+    subscriptionServer: router.subscriptionServer,
+    stats,
+    pool,
+    waitPool,
+  };
 }
 
 /** A node listed in the pool and not marked dead: the router may send it calls. */
@@ -92,19 +110,38 @@ export const live = (pool: Map<string, PoolNode>, name: string): boolean => (poo
  * fixtures/who.py, whose `who` answers `host`, subscribed to `router` and re-announcing
  * every second. Stop it with SIGINT (its stopSignal); on SIGINT it sends the unsubscribe.
  */
-export async function startUwsgiNode(lab: Lab, host: string, router: Router, dir: string, extra: string[] = []): Promise<LabProcess> {
+export async function startUwsgiNode(
+  lab: Lab,
+  host: string,
+  router: Router,
+  dir: string,
+  extra: string[] = [],
+): Promise<LabProcess> {
   const address = `${lab.ip(host)}:${NODE_PORT}`;
-  const proc = lab.spawn(host, 'uwsgi', [
-    // --no-orphans: a worker whose master is SIGKILLed dies at once (PR_SET_PDEATHSIG)
-    // instead of noticing it on its next wake-up.
-    '--plugin', 'python3,rpc', '--master', '--no-orphans',
-    '--socket', address,
-    '--import', join(FIXTURES, 'who.py'),
-    '--env', `NODE_NAME=${host}`,
-    '--subscribe-to', `${router.subscriptionServer}:${router.key}`,
-    '--subscribe-freq', '1',
-    ...extra,
-  ], { log: join(dir, `${host}.log`), stopSignal: 'SIGINT' });
+  const proc = lab.spawn(
+    host,
+    'uwsgi',
+    [
+      // --no-orphans: a worker whose master is SIGKILLed dies at once (PR_SET_PDEATHSIG)
+      // instead of noticing it on its next wake-up.
+      '--plugin',
+      'python3,rpc',
+      '--master',
+      '--no-orphans',
+      '--socket',
+      address,
+      '--import',
+      join(FIXTURES, 'who.py'),
+      '--env',
+      `NODE_NAME=${host}`,
+      '--subscribe-to',
+      `${router.subscriptionServer}:${router.key}`,
+      '--subscribe-freq',
+      '1',
+      ...extra,
+    ],
+    { log: join(dir, `${host}.log`), stopSignal: 'SIGINT' },
+  );
   await lab.waitListening(host, address, { child: proc.child });
   return proc;
 }
@@ -115,16 +152,33 @@ export async function startUwsgiNode(lab: Lab, host: string, router: Router, dir
  * it unsubscribe, keep serving --unsubscribe-grace, then drain and exit. `listen`: another
  * --socket value (0.0.0.0:3031) that still reaches NODE_PORT on the host's address.
  */
-export async function startOurNode(lab: Lab, host: string, router: Router, dir: string, extra: string[] = [], listen?: string): Promise<LabProcess> {
+export async function startOurNode(
+  lab: Lab,
+  host: string,
+  router: Router,
+  dir: string,
+  extra: string[] = [],
+  listen?: string,
+): Promise<LabProcess> {
   const address = `${lab.ip(host)}:${NODE_PORT}`;
-  const proc = lab.spawn(host, process.execPath, [
-    BIN, 'serve',
-    '--socket', listen ?? address,
-    '--import', join(FIXTURES, 'who.mjs'),
-    '--subscribe-to', `${router.subscriptionServer}:${router.key}`,
-    '--subscribe-freq', '1',
-    ...extra,
-  ], { log: join(dir, `${host}.log`), stopSignal: 'SIGINT', env: { ...process.env, NODE_NAME: host } });
+  const proc = lab.spawn(
+    host,
+    process.execPath,
+    [
+      BIN,
+      'serve',
+      '--socket',
+      listen ?? address,
+      '--import',
+      join(FIXTURES, 'who.mjs'),
+      '--subscribe-to',
+      `${router.subscriptionServer}:${router.key}`,
+      '--subscribe-freq',
+      '1',
+      ...extra,
+    ],
+    { log: join(dir, `${host}.log`), stopSignal: 'SIGINT', env: { ...process.env, NODE_NAME: host } },
+  );
   await lab.waitListening(host, address, { child: proc.child });
   return proc;
 }
@@ -161,12 +215,25 @@ let untilFiles = 0;
  * just before the caller started), then lets it finish and returns its counts.
  */
 export async function callingDuring(
-  lab: Lab, host: string, router: Router, dir: string, concurrency: number,
-  during: (start: Map<string, PoolNode>) => Promise<void>, extra: string[] = [],
+  lab: Lab,
+  host: string,
+  router: Router,
+  dir: string,
+  concurrency: number,
+  during: (start: Map<string, PoolNode>) => Promise<void>,
+  extra: string[] = [],
 ): Promise<CallerResult> {
   const until = join(dir, `until-${process.pid}-${++untilFiles}`);
   const start = await router.pool();
-  const calling = runCaller(lab, host, ['--target', router.address, '--until-file', until, '--concurrency', String(concurrency), ...extra]);
+  const calling = runCaller(lab, host, [
+    '--target',
+    router.address,
+    '--until-file',
+    until,
+    '--concurrency',
+    String(concurrency),
+    ...extra,
+  ]);
   calling.catch(() => {}); // awaited below; not unhandled meanwhile
   try {
     await during(start);

@@ -11,13 +11,22 @@ const reason = netnsUnavailable();
 const usable = requirePeer('network namespaces', reason === null, reason ?? '');
 
 const ip = (...args: string[]): string => execFileSync('ip', args, { encoding: 'utf8' });
-const namespaces = (): string[] => ip('netns', 'list').split('\n').map((l) => l.split(' ')[0]).filter(Boolean);
+const namespaces = (): string[] =>
+  ip('netns', 'list')
+    .split('\n')
+    .map((l) => l.split(' ')[0])
+    .filter(Boolean);
 /** Polls `cond` (every 20 ms, at most 5 s): whether it came to hold. */
 async function until(cond: () => boolean, ms = 5_000): Promise<boolean> {
-  for (const end = Date.now() + ms; !cond(); await new Promise((r) => setTimeout(r, 20))) if (Date.now() > end) return false;
+  for (const end = Date.now() + ms; !cond(); await new Promise((r) => setTimeout(r, 20)))
+    if (Date.now() > end) return false;
   return true;
 }
-const rootLinks = (): string[] => ip('-o', 'link').split('\n').filter(Boolean).map((l) => l.split(': ')[1].split('@')[0]);
+const rootLinks = (): string[] =>
+  ip('-o', 'link')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split(': ')[1].split('@')[0]);
 
 // A TCP server answering every connection with its own address (waitListening's probe
 // closes at once: its reset must not kill the server), and a client printing the answer.
@@ -49,15 +58,21 @@ describe.skipIf(!usable)('network-namespace lab', () => {
     expect(() => lab.ip('nope')).toThrow(/no host nope/);
   });
 
-  it('a process in a host sees only that host\'s address (and loopback)', async () => {
+  it("a process in a host sees only that host's address (and loopback)", async () => {
     const r = await lab.run('a', 'ip', ['-4', '-o', 'addr']);
     expect(r.code).toBe(0);
-    const addrs = r.stdout.split('\n').filter(Boolean).map((l) => l.split(/\s+/)[3]).sort();
+    const addrs = r.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split(/\s+/)[3])
+      .sort();
     expect(addrs).toEqual(['10.77.0.1/24', '127.0.0.1/8']);
   });
 
   it('hosts reach each other over TCP across the bridge', async () => {
-    const server = lab.spawn('b', process.execPath, ['-e', SERVER, lab.ip('b'), '4000'], { log: join(dir, 'server.log') });
+    const server = lab.spawn('b', process.execPath, ['-e', SERVER, lab.ip('b'), '4000'], {
+      log: join(dir, 'server.log'),
+    });
     await lab.waitListening('a', `${lab.ip('b')}:4000`, { child: server.child });
     const r = await lab.run('a', process.execPath, ['-e', CLIENT, lab.ip('b'), '4000']);
     expect(r.stderr, JSON.stringify([r, server.logText()])).toBe('');
@@ -75,7 +90,13 @@ describe.skipIf(!usable)('network-namespace lab', () => {
   it('spawn() runs the command itself (ip netns exec execs), so signals reach it', async () => {
     const sleeper = lab.spawn('a', 'sleep', ['600'], { log: join(dir, 'sleep.log'), stopSignal: 'SIGINT' });
     // `ip netns exec` runs first under that pid, then execs the command
-    const comm = () => { try { return readFileSync(`/proc/${sleeper.child.pid}/comm`, 'utf8').trim(); } catch { return ''; } };
+    const comm = () => {
+      try {
+        return readFileSync(`/proc/${sleeper.child.pid}/comm`, 'utf8').trim();
+      } catch {
+        return '';
+      }
+    };
     expect(await until(() => comm() === 'sleep'), comm()).toBe(true);
     await sleeper.stop();
     expect(sleeper.child.signalCode).toBe('SIGINT');
@@ -85,7 +106,13 @@ describe.skipIf(!usable)('network-namespace lab', () => {
     const parent = lab.spawn('a', 'bash', ['-c', 'sleep 600 & sleep 600 & wait'], { log: join(dir, 'group.log') });
     const pids = () => ip('netns', 'pids', lab.ns('a')).trim().split('\n').filter(Boolean);
     // bash and both of its children running (and bash itself, not `ip netns exec`)
-    const running = () => { try { return readFileSync(`/proc/${parent.child.pid}/comm`, 'utf8').trim() === 'bash' && pids().length === 3; } catch { return false; } };
+    const running = () => {
+      try {
+        return readFileSync(`/proc/${parent.child.pid}/comm`, 'utf8').trim() === 'bash' && pids().length === 3;
+      } catch {
+        return false;
+      }
+    };
     expect(await until(running), pids().join(' ')).toBe(true);
     await parent.kill();
     // the children die with the group; they may be reaped a moment after bash
@@ -95,7 +122,9 @@ describe.skipIf(!usable)('network-namespace lab', () => {
   it('waitListening() fails fast when the process died', async () => {
     const dead = lab.spawn('b', 'false', [], { log: join(dir, 'false.log') });
     await dead.exited;
-    await expect(lab.waitListening('a', `${lab.ip('b')}:4001`, { child: dead.child })).rejects.toThrow(/exited \(1\) before listening/);
+    await expect(lab.waitListening('a', `${lab.ip('b')}:4001`, { child: dead.child })).rejects.toThrow(
+      /exited \(1\) before listening/,
+    );
   });
 
   it('run() reports exit code and output, and kills a command that overruns', async () => {

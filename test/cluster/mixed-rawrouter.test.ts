@@ -13,12 +13,28 @@ import { createLab, netnsUnavailable, type Lab, type LabProcess } from '../helpe
 import { requirePeer } from '../helpers/peers.js';
 import { removeDir, tempDir } from '../helpers/processes.js';
 import {
-  type CallerResult, callingDuring, DIST_ENTRY, hasUwsgiPlugins, live, NODE_PORT, type PoolNode, type Router, runCaller, startOurNode, startRouter, startUwsgiNode,
+  type CallerResult,
+  callingDuring,
+  DIST_ENTRY,
+  hasUwsgiPlugins,
+  live,
+  NODE_PORT,
+  type PoolNode,
+  type Router,
+  runCaller,
+  startOurNode,
+  startRouter,
+  startUwsgiNode,
 } from './cluster.js';
 
 const reason = netnsUnavailable();
-const usable = requirePeer('network namespaces', reason === null, reason ?? '')
-  && requirePeer('uwsgi with the rawrouter, python3 and rpc plugins', hasUwsgiPlugins('rawrouter', 'python3', 'rpc'), 'apt-get install uwsgi-core uwsgi-plugin-python3');
+const usable =
+  requirePeer('network namespaces', reason === null, reason ?? '') &&
+  requirePeer(
+    'uwsgi with the rawrouter, python3 and rpc plugins',
+    hasUwsgiPlugins('rawrouter', 'python3', 'rpc'),
+    'apt-get install uwsgi-core uwsgi-plugin-python3',
+  );
 
 const CONCURRENCY = 8;
 const NODES = ['py', 'js1', 'js2'] as const;
@@ -33,15 +49,20 @@ describe.skipIf(!usable)('our nodes and a uWSGI node behind a uWSGI rawrouter, a
 
   const addr = (n: NodeName): string => `${lab.ip(n)}:${NODE_PORT}`;
   const requests = (pool: Map<string, PoolNode>, n: NodeName): number => pool.get(addr(n))?.requests ?? 0;
-  const logs = (): string => [['router', router?.proc] as const, ...NODES.map((n) => [n, nodes.get(n)] as const)]
-    .map(([h, p]) => `--- ${h} ---\n${p?.logText() ?? ''}`).join('\n');
+  const logs = (): string =>
+    [['router', router?.proc] as const, ...NODES.map((n) => [n, nodes.get(n)] as const)]
+      .map(([h, p]) => `--- ${h} ---\n${p?.logText() ?? ''}`)
+      .join('\n');
 
   async function start(n: NodeName): Promise<LabProcess> {
     switch (n) {
-      case 'py': return startUwsgiNode(lab, n, router, dir);
-      case 'js1': return startOurNode(lab, n, router, dir, ['--processes', '2']);
+      case 'py':
+        return startUwsgiNode(lab, n, router, dir);
+      case 'js1':
+        return startOurNode(lab, n, router, dir, ['--processes', '2']);
       // listens on every interface of its host: the announce must carry the routable address
-      case 'js2': return startOurNode(lab, n, router, dir, [], `0.0.0.0:${NODE_PORT}`);
+      case 'js2':
+        return startOurNode(lab, n, router, dir, [], `0.0.0.0:${NODE_PORT}`);
     }
   }
 
@@ -56,13 +77,27 @@ describe.skipIf(!usable)('our nodes and a uWSGI node behind a uWSGI rawrouter, a
 
   /** `n` leaves (how), while calls run; returns the caller's counts. */
   function leaving(n: NodeName, how: (p: LabProcess) => Promise<void>, extra: string[] = []): Promise<CallerResult> {
-    return callingDuring(lab, 'client', router, dir, CONCURRENCY, async (s) => {
-      await router.waitPool((p) => NODES.every((x) => requests(p, x) >= requests(s, x) + 50), 'every node answering the caller');
-      await how(nodes.get(n)!);
-      const left = await router.waitPool((p) => !live(p, addr(n)), `${n} out of the pool`);
-      const others = NODES.filter((x) => x !== n);
-      await router.waitPool((p) => others.every((x) => requests(p, x) >= requests(left, x) + 100), 'the others answering alone');
-    }, extra);
+    return callingDuring(
+      lab,
+      'client',
+      router,
+      dir,
+      CONCURRENCY,
+      async (s) => {
+        await router.waitPool(
+          (p) => NODES.every((x) => requests(p, x) >= requests(s, x) + 50),
+          'every node answering the caller',
+        );
+        await how(nodes.get(n)!);
+        const left = await router.waitPool((p) => !live(p, addr(n)), `${n} out of the pool`);
+        const others = NODES.filter((x) => x !== n);
+        await router.waitPool(
+          (p) => others.every((x) => requests(p, x) >= requests(left, x) + 100),
+          'the others answering alone',
+        );
+      },
+      extra,
+    );
   }
 
   beforeAll(async () => {
@@ -103,8 +138,12 @@ describe.skipIf(!usable)('our nodes and a uWSGI node behind a uWSGI rawrouter, a
     expect(r.failed, `${JSON.stringify(r.errors)}\n${logs()}`).toBe(0);
     expect(r.byAnswer.js1).toBeGreaterThanOrEqual(50);
     // left by its unsubscribe, not by a failed connect
-    expect(router.proc.logText()).toMatch(new RegExp(`\\[uWSGI rawrouter pid \\d+\\] \\S+ => marking ${addr('js1').replace(/\./g, '\\.')} as failed`));
-    expect(router.proc.logText()).not.toMatch(new RegExp(`unable to connect\\(\\) to node "${addr('js1').replace(/\./g, '\\.')}"`));
+    expect(router.proc.logText()).toMatch(
+      new RegExp(`\\[uWSGI rawrouter pid \\d+\\] \\S+ => marking ${addr('js1').replace(/\./g, '\\.')} as failed`),
+    );
+    expect(router.proc.logText()).not.toMatch(
+      new RegExp(`unable to connect\\(\\) to node "${addr('js1').replace(/\./g, '\\.')}"`),
+    );
   });
 
   it('a single-process node of ours leaving on SIGINT costs no call either; it comes back when restarted', async () => {
@@ -124,7 +163,10 @@ describe.skipIf(!usable)('our nodes and a uWSGI node behind a uWSGI rawrouter, a
       await p.kill('SIGKILL'); // primary and workers: the process group
       // the workers go with the primary (they may be reaped a moment later)
       for (let i = 0; execFileSync('ip', ['netns', 'pids', lab.ns('js1')], { encoding: 'utf8' }).trim() !== ''; i++) {
-        if (i === 100) throw new Error(`processes left in js1 after SIGKILL: ${execFileSync('ip', ['netns', 'pids', lab.ns('js1')], { encoding: 'utf8' })}`);
+        if (i === 100)
+          throw new Error(
+            `processes left in js1 after SIGKILL: ${execFileSync('ip', ['netns', 'pids', lab.ns('js1')], { encoding: 'utf8' })}`,
+          );
         await new Promise((r) => setTimeout(r, 20));
       }
     });

@@ -24,12 +24,27 @@ import { createLab, netnsUnavailable, type Lab, type LabProcess } from '../helpe
 import { requirePeer } from '../helpers/peers.js';
 import { removeDir, tempDir } from '../helpers/processes.js';
 import {
-  type CallerResult, callingDuring as callingUntil, DIST_ENTRY, hasUwsgiPlugins, live, NODE_PORT, type PoolNode, type Router, runCaller, startRouter, startUwsgiNode,
+  type CallerResult,
+  callingDuring as callingUntil,
+  DIST_ENTRY,
+  hasUwsgiPlugins,
+  live,
+  NODE_PORT,
+  type PoolNode,
+  type Router,
+  runCaller,
+  startRouter,
+  startUwsgiNode,
 } from './cluster.js';
 
 const reason = netnsUnavailable();
-const usable = requirePeer('network namespaces', reason === null, reason ?? '')
-  && requirePeer('uwsgi with the rawrouter, python3 and rpc plugins', hasUwsgiPlugins('rawrouter', 'python3', 'rpc'), 'apt-get install uwsgi-core uwsgi-plugin-python3');
+const usable =
+  requirePeer('network namespaces', reason === null, reason ?? '') &&
+  requirePeer(
+    'uwsgi with the rawrouter, python3 and rpc plugins',
+    hasUwsgiPlugins('rawrouter', 'python3', 'rpc'),
+    'apt-get install uwsgi-core uwsgi-plugin-python3',
+  );
 
 /** Calls in flight from the caller while a node leaves: the bound on calls a leave may cost. */
 const CONCURRENCY = 8;
@@ -47,13 +62,17 @@ describe.skipIf(!usable)('uWSGI rawrouter with subscribed uWSGI nodes, across ne
 
   const addr = (n: NodeName): string => `${lab.ip(n)}:${NODE_PORT}`;
   const requests = (pool: Map<string, PoolNode>, n: NodeName): number => pool.get(addr(n))?.requests ?? 0;
-  const logs = (): string => ['router', ...NODES].map((h) => `--- ${h} ---\n${(h === 'router' ? router?.proc : nodes.get(h as NodeName))?.logText() ?? ''}`).join('\n');
+  const logs = (): string =>
+    ['router', ...NODES]
+      .map((h) => `--- ${h} ---\n${(h === 'router' ? router?.proc : nodes.get(h as NodeName))?.logText() ?? ''}`)
+      .join('\n');
 
   /** Starts whichever node is not running and waits until the router has both in its pool. */
   async function bothNodesInPool(): Promise<void> {
     for (const n of NODES) {
       const p = nodes.get(n);
-      if (!p || p.child.exitCode !== null || p.child.signalCode !== null) nodes.set(n, await startUwsgiNode(lab, n, router, dir));
+      if (!p || p.child.exitCode !== null || p.child.signalCode !== null)
+        nodes.set(n, await startUwsgiNode(lab, n, router, dir));
     }
     await router.waitPool((p) => NODES.every((n) => live(p, addr(n))), 'n1 and n2 live');
   }
@@ -62,7 +81,8 @@ describe.skipIf(!usable)('uWSGI rawrouter with subscribed uWSGI nodes, across ne
     callingUntil(lab, 'client', router, dir, CONCURRENCY, during);
 
   beforeAll(async () => {
-    if (!existsSync(DIST_ENTRY)) throw new Error(`${DIST_ENTRY} is missing: run npm run build (the caller uses the built package)`);
+    if (!existsSync(DIST_ENTRY))
+      throw new Error(`${DIST_ENTRY} is missing: run npm run build (the caller uses the built package)`);
     dir = tempDir();
     lab = createLab(['router', 'n1', 'n2', 'client']);
     router = await startRouter(lab, 'router', dir);
@@ -75,7 +95,7 @@ describe.skipIf(!usable)('uWSGI rawrouter with subscribed uWSGI nodes, across ne
     if (dir) removeDir(dir);
   });
 
-  it('the nodes subscribe with the router\'s own socket as key, weight 1 (one worker)', async () => {
+  it("the nodes subscribe with the router's own socket as key, weight 1 (one worker)", async () => {
     const pool = await router.pool();
     expect([...pool.keys()].sort()).toEqual([addr('n1'), addr('n2')].sort());
     for (const n of pool.values()) expect(n).toMatchObject({ weight: 1, cores: 1, modifier1: 0, death_mark: 0 });
@@ -95,7 +115,10 @@ describe.skipIf(!usable)('uWSGI rawrouter with subscribed uWSGI nodes, across ne
   it('a node stopped with SIGINT while calls run unsubscribes and leaves the pool; it costs at most the calls in flight', async () => {
     await bothNodesInPool();
     const r = await callingDuring(async (start) => {
-      await router.waitPool((p) => NODES.every((n) => requests(p, n) >= requests(start, n) + 100), 'both nodes answering the caller');
+      await router.waitPool(
+        (p) => NODES.every((n) => requests(p, n) >= requests(start, n) + 100),
+        'both nodes answering the caller',
+      );
       await nodes.get('n2')!.stop();
       const left = await router.waitPool((p) => !live(p, addr('n2')), 'n2 gone');
       // Calls go on, to n1 alone.
@@ -103,7 +126,9 @@ describe.skipIf(!usable)('uWSGI rawrouter with subscribed uWSGI nodes, across ne
     });
     console.info(`uWSGI node leaving on SIGINT: ${r.failed} of ${r.calls} calls failed ${JSON.stringify(r.errors)}`);
     // The unsubscribe took it out (cr_common.c's log line, with "pid"), not a failed connect.
-    expect(router.proc.logText()).toMatch(new RegExp(`\\[uWSGI rawrouter pid \\d+\\] ${escape(router.key)} => marking ${escape(addr('n2'))} as failed`));
+    expect(router.proc.logText()).toMatch(
+      new RegExp(`\\[uWSGI rawrouter pid \\d+\\] ${escape(router.key)} => marking ${escape(addr('n2'))} as failed`),
+    );
     expect(r.failed, logs()).toBeLessThanOrEqual(CONCURRENCY);
     expect(r.byAnswer.n1).toBeGreaterThanOrEqual(200);
     expect(r.byAnswer.n2).toBeGreaterThanOrEqual(100);
@@ -116,7 +141,10 @@ describe.skipIf(!usable)('uWSGI rawrouter with subscribed uWSGI nodes, across ne
     await bothNodesInPool();
     const n2 = nodes.get('n2')!;
     const r = await callingDuring(async (start) => {
-      await router.waitPool((p) => NODES.every((n) => requests(p, n) >= requests(start, n) + 100), 'both nodes answering the caller');
+      await router.waitPool(
+        (p) => NODES.every((n) => requests(p, n) >= requests(start, n) + 100),
+        'both nodes answering the caller',
+      );
       await n2.kill('SIGKILL'); // master and workers: the whole process group
       expect(execFileSync('ip', ['netns', 'pids', lab.ns('n2')], { encoding: 'utf8' }).trim()).toBe('');
       // No unsubscribe came: the router learns it from a refused connect.
@@ -127,8 +155,14 @@ describe.skipIf(!usable)('uWSGI rawrouter with subscribed uWSGI nodes, across ne
     const log = router.proc.logText();
     // Refused, or reset when the connect landed in the backlog just before the kill: both
     // count as a failed connect, which the router retries elsewhere.
-    expect(log).toMatch(new RegExp(`unable to connect\\(\\) to node "${escape(addr('n2'))}" \\(0 retries\\): (Connection refused|Connection reset by peer)`));
-    expect(log).toMatch(new RegExp(`\\[uwsgi-rawrouter\\] ${escape(router.key)} => marking ${escape(addr('n2'))} as failed`));
+    expect(log).toMatch(
+      new RegExp(
+        `unable to connect\\(\\) to node "${escape(addr('n2'))}" \\(0 retries\\): (Connection refused|Connection reset by peer)`,
+      ),
+    );
+    expect(log).toMatch(
+      new RegExp(`\\[uwsgi-rawrouter\\] ${escape(router.key)} => marking ${escape(addr('n2'))} as failed`),
+    );
     expect(r.failed, logs()).toBeLessThanOrEqual(CONCURRENCY);
     const rest = await runCaller(lab, 'client', ['--target', router.address, '--calls', '100', '--concurrency', '4']);
     expect(rest).toMatchObject({ calls: 100, ok: 100, failed: 0, byAnswer: { n1: 100 } });

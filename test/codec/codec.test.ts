@@ -33,7 +33,11 @@ describe.each(ENGINES)('codec, %s engine', (engine) => {
       expect(code(() => c.encodeHeader(0, 0, -1))).toBe('INVALID_MODIFIER');
       expect(code(() => c.encodeHeader(0, MAX_BODY + 1, 0))).toBe('BODY_TOO_LARGE');
       // sizes that are 0..65535 modulo 2^32: still too large, not wrapped into a u32
-      for (const size of [2 ** 32, 2 ** 32 + 5, 2 ** 40]) expect(code(() => c.encodeHeader(173, size, 0)), String(size)).toBe('BODY_TOO_LARGE');
+      for (const size of [2 ** 32, 2 ** 32 + 5, 2 ** 40])
+        expect(
+          code(() => c.encodeHeader(173, size, 0)),
+          String(size),
+        ).toBe('BODY_TOO_LARGE');
       expect(code(() => c.decodeHeader(bytes('ad3412')))).toBe('SHORT_HEADER');
     });
   });
@@ -70,7 +74,11 @@ describe.each(ENGINES)('codec, %s engine', (engine) => {
 
   describe('vars', () => {
     it('keeps order, duplicates and empty values', () => {
-      const pairs: [string, string][] = [['A', '1'], ['EMPTY', ''], ['A', '2']];
+      const pairs: [string, string][] = [
+        ['A', '1'],
+        ['EMPTY', ''],
+        ['A', '2'],
+      ];
       const body = c.encodeVars(pairs);
       expect(hex(body)).toBe('0100410100310500454d505459000001004101003' + '2');
       expect(c.decodeVars(body).map(([k, v]) => [utf8(k), utf8(v)])).toEqual(pairs);
@@ -117,9 +125,13 @@ describe.each(ENGINES)('codec, %s engine', (engine) => {
       expect(code(() => c.decodeRequest(bytes('ad030000 0100 61 00')))).toBe('SIZE_MISMATCH');
       expect(code(() => c.decodeRequest(bytes('ad020000 0000')))).toBe('EMPTY_NAME');
       const longName = c.encodeArray(['n'.repeat(256)]);
-      expect(code(() => c.decodeRequest(new Uint8Array([173, longName.length & 255, longName.length >> 8, 0, ...longName])))).toBe('NAME_TOO_LONG');
+      expect(
+        code(() => c.decodeRequest(new Uint8Array([173, longName.length & 255, longName.length >> 8, 0, ...longName]))),
+      ).toBe('NAME_TOO_LONG');
       const many = c.encodeArray(Array.from({ length: 256 }, () => 'a'));
-      expect(code(() => c.decodeRequest(new Uint8Array([173, many.length & 255, many.length >> 8, 0, ...many])))).toBe('TOO_MANY_ARGS');
+      expect(code(() => c.decodeRequest(new Uint8Array([173, many.length & 255, many.length >> 8, 0, ...many])))).toBe(
+        'TOO_MANY_ARGS',
+      );
     });
   });
 
@@ -153,16 +165,25 @@ describe.each(ENGINES)('codec, %s engine', (engine) => {
       expect(code(() => c.decodeResponse(bytes('ad010000 61 62')))).toBe('SIZE_MISMATCH');
       expect(code(() => c.decodeResponse(bytes('ad0a0005 0500 4f54484552 0100 31')))).toBe('BAD_CONTENT_LENGTH');
       const bad = c.encodeVars([['CONTENT_LENGTH', '1x']]);
-      expect(code(() => c.decodeResponse(new Uint8Array([173, bad.length, 0, 5, ...bad, 0, 0])))).toBe('BAD_CONTENT_LENGTH');
+      expect(code(() => c.decodeResponse(new Uint8Array([173, bad.length, 0, 5, ...bad, 0, 0])))).toBe(
+        'BAD_CONTENT_LENGTH',
+      );
     });
   });
 
   describe('stream decoder', () => {
-    const packets = () => [c.encodeRequest('a', ['1']), c.encodeRequest('bb', []), c.encodeRequest('c', ['x'.repeat(300)])];
+    const packets = () => [
+      c.encodeRequest('a', ['1']),
+      c.encodeRequest('bb', []),
+      c.encodeRequest('c', ['x'.repeat(300)]),
+    ];
     const concat = (ps: Uint8Array[]) => {
       const out = new Uint8Array(ps.reduce((n, p) => n + p.length, 0));
       let o = 0;
-      for (const p of ps) { out.set(p, o); o += p.length; }
+      for (const p of ps) {
+        out.set(p, o);
+        o += p.length;
+      }
       return out;
     };
 
@@ -203,7 +224,14 @@ describe.each(ENGINES)('codec, %s engine', (engine) => {
     });
     it('enforces maxFrame as soon as the header is known', () => {
       const d = c.createDecoder({ maxFrame: 10 });
-      const err = (() => { try { d.push(concat([c.encodeRequest('a'), bytes('ad0b00')])); d.push(bytes('00')); } catch (e) { return e as CodecError; } })();
+      const err = (() => {
+        try {
+          d.push(concat([c.encodeRequest('a'), bytes('ad0b00')]));
+          d.push(bytes('00'));
+        } catch (e) {
+          return e as CodecError;
+        }
+      })();
       expect(err?.code).toBe('FRAME_TOO_LARGE');
       expect(code(() => d.push(bytes('00')))).toBe('DECODER_FAILED');
       d.reset();
@@ -216,16 +244,25 @@ describe.each(ENGINES)('codec, %s engine', (engine) => {
       for (const maxFrame of [2 ** 32, 2 ** 32 + 50, 2 ** 40]) {
         expect(c.createDecoder({ maxFrame }).push(p).length, String(maxFrame)).toBe(1);
         expect(c.createDecoder({ maxFrame, items: true }).push(p)[0].items?.length, String(maxFrame)).toBe(2);
-        expect(c.createDecoder({ maxFrame, response: true }).push(c.encodeResponse('abc')).length, String(maxFrame)).toBe(1);
+        expect(
+          c.createDecoder({ maxFrame, response: true }).push(c.encodeResponse('abc')).length,
+          String(maxFrame),
+        ).toBe(1);
       }
     });
-    it('parses each frame\'s items in the same pass when asked', () => {
+    it("parses each frame's items in the same pass when asked", () => {
       const all = concat([...packets(), bytes('ad030000 0500 61'), c.encodeRequest('z', ['', 'q'])]);
       for (const step of [1, 7, all.length]) {
         const d = c.createDecoder({ items: true });
         const frames = [];
         for (let i = 0; i < all.length; i += step) frames.push(...d.push(all.subarray(i, i + step)));
-        expect(frames.map((f) => (f.items ? text(f.items).join(',') : f.itemsError))).toEqual(['a,1', 'bb', `c,${'x'.repeat(300)}`, 'TRUNCATED_ITEM', 'z,q']);
+        expect(frames.map((f) => (f.items ? text(f.items).join(',') : f.itemsError))).toEqual([
+          'a,1',
+          'bb',
+          `c,${'x'.repeat(300)}`,
+          'TRUNCATED_ITEM',
+          'z,q',
+        ]);
       }
       expect(code(() => c.createDecoder({ items: true, response: true }))).toBe('INVALID_INPUT');
     });
@@ -244,8 +281,16 @@ describe.each(ENGINES)('codec, %s engine', (engine) => {
     });
     it('says where in the chunk each frame ends, whatever the chunking', () => {
       const requests = [...packets(), ...packets()];
-      const answers = [c.encodeResponse('small'), c.encodeResponse(new Uint8Array(70_000).fill(7)), c.encodeResponse('', 5)];
-      const cases = [{ ps: requests, response: false, items: false }, { ps: requests, response: false, items: true }, { ps: answers, response: true, items: false }];
+      const answers = [
+        c.encodeResponse('small'),
+        c.encodeResponse(new Uint8Array(70_000).fill(7)),
+        c.encodeResponse('', 5),
+      ];
+      const cases = [
+        { ps: requests, response: false, items: false },
+        { ps: requests, response: false, items: true },
+        { ps: answers, response: true, items: false },
+      ];
       for (const { ps, response, items } of cases) {
         const all = concat(ps);
         const bounds = ps.map((_, i) => ps.slice(0, i + 1).reduce((n, p) => n + p.length, 0));

@@ -19,7 +19,9 @@ describe('the kernel spec', () => {
   });
 
   it('gives the WASM kernel the same error numbers as src/codec', () => {
-    const asm = Object.fromEntries([...read(OUTPUTS.assembly).matchAll(/export const E_(\w+): i32 = (-?\d+);/g)].map((m) => [m[1], Number(m[2])]));
+    const asm = Object.fromEntries(
+      [...read(OUTPUTS.assembly).matchAll(/export const E_(\w+): i32 = (-?\d+);/g)].map((m) => [m[1], Number(m[2])]),
+    );
     expect(Object.keys(asm).length).toBeGreaterThan(10);
     expect(asm).toEqual({ ...CODES });
   });

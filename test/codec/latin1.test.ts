@@ -37,7 +37,11 @@ describe('latin1', () => {
       });
       names.forEach((name, i) => r.register(name, () => String(i)));
       expect(r.size).toBe(names.length);
-      names.forEach((name, i) => expect(r.lookup(name.slice())?.(), `${length}-byte name ending 0x${name[length - 1].toString(16)}`).toBe(String(i)));
+      names.forEach((name, i) =>
+        expect(r.lookup(name.slice())?.(), `${length}-byte name ending 0x${name[length - 1].toString(16)}`).toBe(
+          String(i),
+        ),
+      );
     }
   });
 });

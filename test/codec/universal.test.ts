@@ -12,17 +12,31 @@ describe('the universal codec entry', () => {
   it('bundles for the browser platform with no node:* module and no Buffer', async () => {
     const r = await build({
       entryPoints: [join(root, 'src', 'browser.ts')],
-      bundle: true, write: false, platform: 'browser', format: 'esm', metafile: true, logLevel: 'silent',
+      bundle: true,
+      write: false,
+      platform: 'browser',
+      format: 'esm',
+      metafile: true,
+      logLevel: 'silent',
     });
     const inputs = Object.keys(r.metafile.inputs);
     expect(inputs.some((p) => p.endsWith('wasm-binary.generated.ts'))).toBe(true);
-    expect(inputs.filter((p) => p.startsWith('node:') || p.includes('src/server') || p.includes('src/client'))).toEqual([]);
+    expect(inputs.filter((p) => p.startsWith('node:') || p.includes('src/server') || p.includes('src/client'))).toEqual(
+      [],
+    );
     const code = r.outputFiles[0].text;
     expect(code).not.toMatch(/from\s*["']node:|require\(["']node:|\bBuffer\./);
   });
 
   it('works from the bundle with the node:* built-ins out of reach', async () => {
-    const r = await build({ entryPoints: [join(root, 'src', 'browser.ts')], bundle: true, write: false, platform: 'neutral', format: 'esm', logLevel: 'silent' });
+    const r = await build({
+      entryPoints: [join(root, 'src', 'browser.ts')],
+      bundle: true,
+      write: false,
+      platform: 'neutral',
+      format: 'esm',
+      logLevel: 'silent',
+    });
     const url = 'data:text/javascript;base64,' + Buffer.from(r.outputFiles[0].text).toString('base64');
     const m = await import(/* @vite-ignore */ url);
     for (const engine of ['wasm', 'ts']) {
@@ -36,16 +50,29 @@ describe('the universal codec entry', () => {
   /** The Node built-ins `entry`'s import graph reaches, found by bundling it for Node with them left out. */
   async function builtinsReached(entry: string): Promise<string[]> {
     const r = await build({
-      entryPoints: [join(root, entry)], bundle: true, write: false, platform: 'node', format: 'esm',
-      packages: 'external', metafile: true, logLevel: 'silent',
+      entryPoints: [join(root, entry)],
+      bundle: true,
+      write: false,
+      platform: 'node',
+      format: 'esm',
+      packages: 'external',
+      metafile: true,
+      logLevel: 'silent',
     });
     const builtins = new Set(builtinModules);
-    return Object.values(r.metafile.inputs).flatMap((input) => input.imports)
+    return Object.values(r.metafile.inputs)
+      .flatMap((input) => input.imports)
       .map((i) => i.path)
       .filter((p) => p.startsWith('node:') || builtins.has(p));
   }
 
-  const neutral = ['src/codec/index.ts', 'src/web/index.ts', 'src/subscription/index.ts', 'src/routing/index.ts', 'src/browser.ts'];
+  const neutral = [
+    'src/codec/index.ts',
+    'src/web/index.ts',
+    'src/subscription/index.ts',
+    'src/routing/index.ts',
+    'src/browser.ts',
+  ];
   for (const entry of neutral) {
     it(`${entry} reaches no node:* module`, async () => {
       expect(await builtinsReached(entry)).toEqual([]);
@@ -57,4 +84,3 @@ describe('the universal codec entry', () => {
     expect(await builtinsReached('src/gateway/index.ts')).toContain('node:http');
   });
 });
-

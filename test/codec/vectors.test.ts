@@ -22,7 +22,9 @@ const byKind = (kind: string) => manifest.vectors.filter((v: { kind: string }) =
 
 describe.each(ENGINES)('golden vectors from uWSGI and nginx, %s engine', (engine) => {
   let c: Codec;
-  beforeAll(async () => { c = await codecFor(engine); });
+  beforeAll(async () => {
+    c = await codecFor(engine);
+  });
 
   it('has the files the manifest describes', () => {
     for (const v of manifest.vectors) {
@@ -40,11 +42,13 @@ describe.each(ENGINES)('golden vectors from uWSGI and nginx, %s engine', (engine
     expect(d.args.map(hex)).toEqual(v.args_hex.filter((a: string) => a !== ''));
   });
 
-  it.each(byKind('request').filter((v: any) => v.producer === 'uwsgi').map((v: any) => [v.file, v]))(
-    're-encodes %s byte for byte', (_f, v: any) => {
-      expect(hex(c.encodeRequest(fromHex(v.name_hex), v.args_hex.map(fromHex), v.modifier2))).toBe(hex(load(v.file)));
-    },
-  );
+  it.each(
+    byKind('request')
+      .filter((v: any) => v.producer === 'uwsgi')
+      .map((v: any) => [v.file, v]),
+  )('re-encodes %s byte for byte', (_f, v: any) => {
+    expect(hex(c.encodeRequest(fromHex(v.name_hex), v.args_hex.map(fromHex), v.modifier2))).toBe(hex(load(v.file)));
+  });
 
   it.each(byKind('response').map((v: any) => [v.file, v]))('decodes and reproduces response %s', (_f, v: any) => {
     const wire = load(v.file);
@@ -54,21 +58,24 @@ describe.each(ENGINES)('golden vectors from uWSGI and nginx, %s engine', (engine
     expect(hex(c.encodeResponse(fromHex(v.result_hex)))).toBe(hex(wire));
   });
 
-  it.each(byKind('response64').map((v: any) => [v.file, v]))('decodes and reproduces the 64-bit form %s', (_f, v: any) => {
-    const wire = load(v.file);
-    const d = c.decodeResponse(wire);
-    expect(d.modifier2).toBe(5);
-    expect(d.result.length).toBe(v.result_length);
-    expect(createHash('sha256').update(d.result).digest('hex')).toBe(v.result_sha256);
-    expect(c.decodeVars(wire.subarray(4, v.body_offset)).map(([k, x]) => [utf8(k), utf8(x)])).toEqual(v.vars);
-    expect(Buffer.compare(c.encodeResponse(d.result), wire)).toBe(0);
-    // Any chunking of the stream gives the same one frame.
-    const dec = c.createDecoder({ response: true });
-    const frames = [];
-    for (let i = 0; i < wire.length; i += 997) frames.push(...dec.push(wire.subarray(i, i + 997)));
-    expect(frames.length).toBe(1);
-    expect(Buffer.compare(frames[0].body, d.result)).toBe(0);
-  });
+  it.each(byKind('response64').map((v: any) => [v.file, v]))(
+    'decodes and reproduces the 64-bit form %s',
+    (_f, v: any) => {
+      const wire = load(v.file);
+      const d = c.decodeResponse(wire);
+      expect(d.modifier2).toBe(5);
+      expect(d.result.length).toBe(v.result_length);
+      expect(createHash('sha256').update(d.result).digest('hex')).toBe(v.result_sha256);
+      expect(c.decodeVars(wire.subarray(4, v.body_offset)).map(([k, x]) => [utf8(k), utf8(x)])).toEqual(v.vars);
+      expect(Buffer.compare(c.encodeResponse(d.result), wire)).toBe(0);
+      // Any chunking of the stream gives the same one frame.
+      const dec = c.createDecoder({ response: true });
+      const frames = [];
+      for (let i = 0; i < wire.length; i += 997) frames.push(...dec.push(wire.subarray(i, i + 997)));
+      expect(frames.length).toBe(1);
+      expect(Buffer.compare(frames[0].body, d.result)).toBe(0);
+    },
+  );
 
   it.each(byKind('vars').map((v: any) => [v.file, v]))('decodes the nginx vars packet %s', (_f, v: any) => {
     const wire = load(v.file);
@@ -81,6 +88,7 @@ describe.each(ENGINES)('golden vectors from uWSGI and nginx, %s engine', (engine
   });
 
   it('reproduces the raw (modifier2 1) answer', () => {
-    for (const v of byKind('raw')) expect(hex(c.encodeResponse(fromHex(v.result_hex as string), 1))).toBe(hex(load(v.file)));
+    for (const v of byKind('raw'))
+      expect(hex(c.encodeResponse(fromHex(v.result_hex as string), 1))).toBe(hex(load(v.file)));
   });
 });

@@ -19,9 +19,17 @@ export async function runtimeScript(tail: string, external: string[] = []): Prom
         'const run = (opts) => runConformance(m, vectors, opts);',
         tail,
       ].join('\n'),
-      resolveDir: root, loader: 'js', sourcefile: 'runtime-entry.mjs',
+      resolveDir: root,
+      loader: 'js',
+      sourcefile: 'runtime-entry.mjs',
     },
-    external, bundle: true, write: false, format: 'esm', platform: 'neutral', target: 'es2022', logLevel: 'silent',
+    external,
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'neutral',
+    target: 'es2022',
+    logLevel: 'silent',
   });
   return r.outputFiles[0].text;
 }

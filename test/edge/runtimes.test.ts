@@ -18,12 +18,23 @@ const root = join(__dirname, '..', '..');
 const SEED = Number(process.env.BROWSER_SEED ?? Date.now() % 2 ** 31);
 const CASES = Number(process.env.EDGE_CASES ?? 2000);
 
-interface Summary { runtime: string; engines: string[]; vectors: number; cases: number; failures: string[] }
+interface Summary {
+  runtime: string;
+  engines: string[];
+  vectors: number;
+  cases: number;
+  failures: string[];
+}
 
 function run(cmd: string, args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(cmd, args, { cwd, timeout: 60_000, maxBuffer: 16 << 20, env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' } },
-      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
+    execFile(
+      cmd,
+      args,
+      { cwd, timeout: 60_000, maxBuffer: 16 << 20, env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' } },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+    );
   });
 }
 
@@ -32,7 +43,9 @@ async function binary(name: string, version: RegExp): Promise<{ path: string } |
   const path = join(root, 'node_modules', '.bin', name);
   if (!existsSync(path)) return { why: `node_modules/.bin/${name} missing: npm install (devDependency ${name})` };
   const r = await run(path, ['--version'], root);
-  return r.code === 0 && version.test(r.stdout) ? { path } : { why: `${name} --version failed: ${(r.stderr || r.stdout).slice(0, 200)}` };
+  return r.code === 0 && version.test(r.stdout)
+    ? { path }
+    : { why: `${name} --version failed: ${(r.stderr || r.stdout).slice(0, 200)}` };
 }
 
 const PRINT = `console.log(JSON.stringify(await run({ seed: ${SEED}, cases: ${CASES}, runtime: RUNTIME })));`;
@@ -73,16 +86,20 @@ describe(`the codec in other runtimes (seed ${SEED}, ${CASES} cases; BROWSER_SEE
   it('workerd (miniflare)', async (ctx) => {
     let Miniflare: typeof import('miniflare').Miniflare | undefined;
     let why = '';
-    try { ({ Miniflare } = await import('miniflare')); } catch (e) { why = `miniflare does not load: ${e}`; }
+    try {
+      ({ Miniflare } = await import('miniflare'));
+    } catch (e) {
+      why = `miniflare does not load: ${e}`;
+    }
     if (!requirePeer('workerd', Miniflare !== undefined, why)) return ctx.skip();
     // workerd forbids compiling WASM from bytes (WebAssembly.compile: "disallowed by embedder"),
     // so the worker imports the .wasm as a module, as a deployed worker would, and hands it over.
     const script = await runtimeScript(
       `import wasmModule from './uwsgi-rpc.wasm';\n` +
-      `export default { async fetch() {\n  const RUNTIME = 'workerd ' + navigator.userAgent;\n` +
-      `  const auto = await m.createCodec();\n` +
-      `  const r = await run({ seed: ${SEED}, cases: ${CASES}, runtime: RUNTIME, codecOptions: { wasmModule } });\n` +
-      `  return new Response(JSON.stringify({ ...r, autoWithoutModule: auto.engine }));\n} };`,
+        `export default { async fetch() {\n  const RUNTIME = 'workerd ' + navigator.userAgent;\n` +
+        `  const auto = await m.createCodec();\n` +
+        `  const r = await run({ seed: ${SEED}, cases: ${CASES}, runtime: RUNTIME, codecOptions: { wasmModule } });\n` +
+        `  return new Response(JSON.stringify({ ...r, autoWithoutModule: auto.engine }));\n} };`,
       ['./uwsgi-rpc.wasm'],
     );
     const mf = new Miniflare!({
@@ -113,16 +130,22 @@ describe('RpcWebSocketClient in Deno and Bun, calling the gateway', () => {
   const registry = new Registry().register('echo', (...a) => a.map((x) => x.text).join('|'));
   const gateway = new RpcGateway({ registry, demo: false });
   let address = '';
-  beforeAll(async () => { address = await gateway.listen('127.0.0.1:0'); });
-  afterAll(async () => { await gateway.close(); rmSync(dir, { recursive: true, force: true }); });
+  beforeAll(async () => {
+    address = await gateway.listen('127.0.0.1:0');
+  });
+  afterAll(async () => {
+    await gateway.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
-  const tail = () => [
-    `const c = new m.RpcWebSocketClient('ws://${address}/');`,
-    "const ok = await Promise.all(Array.from({ length: 50 }, (_, i) => c.callText('echo', 'n' + i, 'é')));",
-    "const err = await c.call('nope').then(() => 'resolved', (e) => e.code);",
-    'c.close();',
-    'console.log(JSON.stringify({ ok, err }));',
-  ].join('\n');
+  const tail = () =>
+    [
+      `const c = new m.RpcWebSocketClient('ws://${address}/');`,
+      "const ok = await Promise.all(Array.from({ length: 50 }, (_, i) => c.callText('echo', 'n' + i, 'é')));",
+      "const err = await c.call('nope').then(() => 'resolved', (e) => e.code);",
+      'c.close();',
+      'console.log(JSON.stringify({ ok, err }));',
+    ].join('\n');
   const expected = { ok: Array.from({ length: 50 }, (_, i) => `n${i}|é`), err: 'NOT_FOUND' };
 
   it('Deno (only --allow-net to the gateway)', async (ctx) => {
@@ -130,7 +153,11 @@ describe('RpcWebSocketClient in Deno and Bun, calling the gateway', () => {
     if (!requirePeer('deno', 'path' in bin, 'why' in bin ? bin.why : '')) return ctx.skip();
     const file = join(dir, 'deno-client.mjs');
     writeFileSync(file, await runtimeScript(tail()));
-    const r = await run((bin as { path: string }).path, ['run', '--no-prompt', '--no-config', '--no-lock', `--allow-net=${address}`, file], dir);
+    const r = await run(
+      (bin as { path: string }).path,
+      ['run', '--no-prompt', '--no-config', '--no-lock', `--allow-net=${address}`, file],
+      dir,
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual(expected);
   }, 60_000);

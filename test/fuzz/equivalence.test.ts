@@ -14,20 +14,30 @@ describe('the wasm and ts engines are equivalent (fast-check)', () => {
   // filled before the first case runs; the properties read it then
   const engines = {} as Engines;
   beforeAll(async () => {
-    Object.assign(engines, { ts: await createCodec({ engine: 'ts' }), wasm: await createCodec({ engine: 'wasm' }), auto: await createCodec({ engine: 'auto' }) });
-    console.log(`equivalence: seed ${seed}, ${MINUTES ? `${MINUTES} min per property` : `${TOTAL} cases`} (FUZZ_SEED=${seed} to replay)`);
+    Object.assign(engines, {
+      ts: await createCodec({ engine: 'ts' }),
+      wasm: await createCodec({ engine: 'wasm' }),
+      auto: await createCodec({ engine: 'auto' }),
+    });
+    console.log(
+      `equivalence: seed ${seed}, ${MINUTES ? `${MINUTES} min per property` : `${TOTAL} cases`} (FUZZ_SEED=${seed} to replay)`,
+    );
   });
 
   const list = properties(engines);
   const weights = list.reduce((n, p) => n + p.weight, 0);
   list.forEach(({ name, weight, prop }, i) => {
-    it(name, () => {
-      const numRuns = MINUTES ? Number.MAX_SAFE_INTEGER : Math.ceil((TOTAL * weight) / weights);
-      fc.assert(prop, {
-        seed: seed + i,
-        numRuns,
-        ...(MINUTES ? { interruptAfterTimeLimit: MINUTES * 60_000, markInterruptAsFailure: false } : {}),
-      });
-    }, MINUTES ? MINUTES * 60_000 + 60_000 : 300_000);
+    it(
+      name,
+      () => {
+        const numRuns = MINUTES ? Number.MAX_SAFE_INTEGER : Math.ceil((TOTAL * weight) / weights);
+        fc.assert(prop, {
+          seed: seed + i,
+          numRuns,
+          ...(MINUTES ? { interruptAfterTimeLimit: MINUTES * 60_000, markInterruptAsFailure: false } : {}),
+        });
+      },
+      MINUTES ? MINUTES * 60_000 + 60_000 : 300_000,
+    );
   });
 });

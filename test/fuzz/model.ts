@@ -1,9 +1,25 @@
 // What the codec must answer for the cases of edges.ts, from the protocol's rules alone
 // (src/codec/constants.ts, the error order of the codec's docs): engines that agree with each
 // other but not with this are wrong together. Errors are thrown as CodecError, like the codec.
-import { type CodecErrorCode, CodecError, type Input, MAX_BODY, MAX_ITEMS, MAX_NAME, RPC_MODIFIER1, toBytes } from '../../src/codec/index.js';
+import {
+  type CodecErrorCode,
+  CodecError,
+  type Input,
+  MAX_BODY,
+  MAX_ITEMS,
+  MAX_NAME,
+  RPC_MODIFIER1,
+  toBytes,
+} from '../../src/codec/index.js';
 import { show } from './outcome.js';
-import { type DictAnswerCase, type ItemsCase, type StreamCase, type VarsCase, lengthPrefixed, packet } from './edges.js';
+import {
+  type DictAnswerCase,
+  type ItemsCase,
+  type StreamCase,
+  type VarsCase,
+  lengthPrefixed,
+  packet,
+} from './edges.js';
 
 function no(code: CodecErrorCode): never {
   throw new CodecError(code);
@@ -123,7 +139,11 @@ export function decodeDictAnswer(c: DictAnswerCase) {
  * Frames as text, for comparison: modifiers, body, and with `items` the items or that the
  * body is not an array (tens of thousands of frames: one string, not an object each).
  */
-export function framesText(frames: readonly { m1: number; m2: number; body: Uint8Array; items?: Uint8Array[] }[], items: boolean, buffered: number): string {
+export function framesText(
+  frames: readonly { m1: number; m2: number; body: Uint8Array; items?: Uint8Array[] }[],
+  items: boolean,
+  buffered: number,
+): string {
   let s = '';
   for (const f of frames) {
     s += `${f.m1} ${f.m2} ${show(f.body)}`;

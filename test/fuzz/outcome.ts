@@ -2,7 +2,11 @@
 import { createHash } from 'node:crypto';
 import { type Codec, CodecError } from '../../src/codec/index.js';
 
-export interface Engines { ts: Codec; wasm: Codec; auto: Codec }
+export interface Engines {
+  ts: Codec;
+  wasm: Codec;
+  auto: Codec;
+}
 
 /** A comparable picture of a call's result: its value or its error code. Only CodecError may escape a codec call. */
 export function outcome(f: () => unknown): string {
@@ -17,7 +21,14 @@ export function outcome(f: () => unknown): string {
 export function show(v: unknown): string {
   if (v instanceof Uint8Array) return v.length <= 256 ? hex(v) : `${v.length}#${digest(v)}`;
   if (Array.isArray(v)) return '[' + v.map(show).join(',') + ']';
-  if (v !== null && typeof v === 'object') return '{' + Object.entries(v).map(([k, x]) => `${k}:${show(x)}`).join(',') + '}';
+  if (v !== null && typeof v === 'object')
+    return (
+      '{' +
+      Object.entries(v)
+        .map(([k, x]) => `${k}:${show(x)}`)
+        .join(',') +
+      '}'
+    );
   return String(v);
 }
 
@@ -39,7 +50,8 @@ function digest(b: Uint8Array): string {
 export function agreeing(e: Engines) {
   return (f: (c: Codec) => unknown): string => {
     const [a, ...rest] = [e.ts, e.wasm, e.auto].map((c) => outcome(() => f(c)));
-    for (const r of rest) if (r !== a) throw new Error(`engines differ:\n ts:   ${a.slice(0, 400)}\n other: ${r.slice(0, 400)}`);
+    for (const r of rest)
+      if (r !== a) throw new Error(`engines differ:\n ts:   ${a.slice(0, 400)}\n other: ${r.slice(0, 400)}`);
     return a;
   };
 }
@@ -47,5 +59,6 @@ export function agreeing(e: Engines) {
 /** The engines' common outcome must be the model's. */
 export function expectModel(what: string, got: string, model: () => unknown): void {
   const want = outcome(model);
-  if (got !== want) throw new Error(`${what}: the engines give\n ${got.slice(0, 400)}\nthe model\n ${want.slice(0, 400)}`);
+  if (got !== want)
+    throw new Error(`${what}: the engines give\n ${got.slice(0, 400)}\nthe model\n ${want.slice(0, 400)}`);
 }

@@ -21,12 +21,18 @@ const codec = createCodecSync();
 
 function gate() {
   let open!: () => void;
-  const p = new Promise<void>((r) => { open = r; });
+  const p = new Promise<void>((r) => {
+    open = r;
+  });
   return { p, open };
 }
 
 async function rejection(p: Promise<unknown>): Promise<RpcError> {
-  try { await p; } catch (e) { return e as RpcError; }
+  try {
+    await p;
+  } catch (e) {
+    return e as RpcError;
+  }
   throw new Error('expected a rejection');
 }
 
@@ -35,9 +41,16 @@ function raw(url: string, origin?: string) {
   const ws = new WebSocket(url, origin ? { origin } : {});
   const messages: { data: Buffer; binary: boolean }[] = [];
   ws.on('message', (data, binary) => messages.push({ data: data as Buffer, binary }));
-  const opened = new Promise<void>((res, rej) => { ws.once('open', () => res()); ws.once('error', rej); ws.once('unexpected-response', (_q, r) => rej(new Error(`HTTP ${r.statusCode}`))); });
+  const opened = new Promise<void>((res, rej) => {
+    ws.once('open', () => res());
+    ws.once('error', rej);
+    ws.once('unexpected-response', (_q, r) => rej(new Error(`HTTP ${r.statusCode}`)));
+  });
   const closed = new Promise<number>((res) => ws.once('close', (code) => res(code)));
-  const next = async (n: number) => { while (messages.length < n) await sleep(5); return messages; };
+  const next = async (n: number) => {
+    while (messages.length < n) await sleep(5);
+    return messages;
+  };
   return { ws, opened, closed, next };
 }
 
@@ -47,7 +60,11 @@ describe('the WebSocket gateway', () => {
   let upstream: RpcServer;
   let upstreamAddress: string;
   const clients: RpcWebSocketClient[] = [];
-  const client = (opts = {}) => { const c = new RpcWebSocketClient(gateway.url, { WebSocket: WS, ...opts }); clients.push(c); return c; };
+  const client = (opts = {}) => {
+    const c = new RpcWebSocketClient(gateway.url, { WebSocket: WS, ...opts });
+    clients.push(c);
+    return c;
+  };
   let running = 0;
   let maxRunning = 0;
   let counted = 0;
@@ -55,12 +72,27 @@ describe('the WebSocket gateway', () => {
 
   beforeAll(async () => {
     registry.register('echo', (...a) => a.map((x) => x.text).join('|'));
-    registry.register('slowEcho', async (a, ms) => { slowStarted++; await sleep(Number(ms.text)); return a; });
-    registry.register('fail', () => { throw new Error('boom'); });
+    registry.register('slowEcho', async (a, ms) => {
+      slowStarted++;
+      await sleep(Number(ms.text));
+      return a;
+    });
+    registry.register('fail', () => {
+      throw new Error('boom');
+    });
     registry.register('empty', () => '');
     registry.register('big', (n) => new Uint8Array(Number(n.text)).fill(0x61));
-    registry.register('counted', () => { counted++; return new Uint8Array(60_000).fill(0x62); });
-    registry.register('held', async (x) => { running++; maxRunning = Math.max(maxRunning, running); await release.p; running--; return x; });
+    registry.register('counted', () => {
+      counted++;
+      return new Uint8Array(60_000).fill(0x62);
+    });
+    registry.register('held', async (x) => {
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      await release.p;
+      running--;
+      return x;
+    });
     // The forwarding target: our own server on TCP, with functions the gateway does not have.
     const upstreamRegistry = new Registry();
     upstreamRegistry.register('where', () => 'upstream');
@@ -70,13 +102,20 @@ describe('the WebSocket gateway', () => {
     gateway = new RpcGateway({ registry, forward: [upstreamAddress], maxInFlight: 4, demo: false });
     await gateway.listen('127.0.0.1:0');
   });
-  afterEach(() => { for (const c of clients.splice(0)) c.close(); });
-  afterAll(async () => { await gateway.close(); await upstream.close(); });
+  afterEach(() => {
+    for (const c of clients.splice(0)) c.close();
+  });
+  afterAll(async () => {
+    await gateway.close();
+    await upstream.close();
+  });
 
   it('answers 500 calls in flight on one connection, each with its own result', async () => {
     const c = client();
     const n = 500;
-    const calls = Array.from({ length: n }, (_, i) => (i % 3 === 0 ? c.call('slowEcho', `#${i}`, String(i % 7)) : c.call('echo', `#${i}`, 'x')));
+    const calls = Array.from({ length: n }, (_, i) =>
+      i % 3 === 0 ? c.call('slowEcho', `#${i}`, String(i % 7)) : c.call('echo', `#${i}`, 'x'),
+    );
     const results = (await Promise.all(calls)).map(text);
     results.forEach((r, i) => expect(r).toBe(i % 3 === 0 ? `#${i}` : `#${i}|x`));
     expect(c.state).toBe('open');
@@ -101,7 +140,11 @@ describe('the WebSocket gateway', () => {
     const c = new RpcWebSocketClient(local.url, { WebSocket: WS });
     clients.push(c);
     const [a, b, e, d, f] = await Promise.allSettled([
-      c.call('echo', '1'), c.call('nope'), c.call('fail'), c.call('empty'), c.callText('echo', '2'),
+      c.call('echo', '1'),
+      c.call('nope'),
+      c.call('fail'),
+      c.call('empty'),
+      c.callText('echo', '2'),
     ]);
     expect(a.status === 'fulfilled' && text(a.value)).toBe('1');
     expect(b.status === 'rejected' && (b.reason as RpcError).code).toBe('NOT_FOUND');
@@ -254,12 +297,17 @@ describe('closing the gateway', () => {
   it('drops a page that never answers its close frame after closeHandshakeTimeout (ws alone waits 30 s)', async () => {
     const g = new RpcGateway({ registry: new Registry(), demo: false, closeHandshakeTimeout: 200 });
     const address = await g.listen('127.0.0.1:0');
-    const [host, port] = [address.slice(0, address.lastIndexOf(':')), Number(address.slice(address.lastIndexOf(':') + 1))];
+    const [host, port] = [
+      address.slice(0, address.lastIndexOf(':')),
+      Number(address.slice(address.lastIndexOf(':') + 1)),
+    ];
     // A hand-made handshake, then nothing read or written: a stuck or suspended page.
     const peer = connect(port, host);
     try {
       const ended = new Promise<void>((r) => peer.once('close', () => r()));
-      peer.write(`GET / HTTP/1.1\r\nHost: ${address}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+      peer.write(
+        `GET / HTTP/1.1\r\nHost: ${address}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      );
       const head = await new Promise<string>((r) => peer.once('data', (d: Buffer) => r(d.toString('latin1'))));
       expect(head).toMatch(/^HTTP\/1\.1 101 /);
       peer.pause();

@@ -31,7 +31,14 @@ describe('gateway options', () => {
   });
 
   it('takes good values as given', async () => {
-    const g = new RpcGateway({ registry: new Registry(), demo: false, maxMessage: 100, maxInFlight: 1, maxConnections: 1, closeHandshakeTimeout: 0 });
+    const g = new RpcGateway({
+      registry: new Registry(),
+      demo: false,
+      maxMessage: 100,
+      maxInFlight: 1,
+      maxConnections: 1,
+      closeHandshakeTimeout: 0,
+    });
     await g.close();
   });
 });

@@ -63,7 +63,10 @@ function alive(pid) {
 
 /** @returns {string[]} every namespace name on the machine */
 function namespaces() {
-  return ip(['netns', 'list']).split('\n').map((l) => l.split(' ')[0]).filter(Boolean);
+  return ip(['netns', 'list'])
+    .split('\n')
+    .map((l) => l.split(' ')[0])
+    .filter(Boolean);
 }
 
 /**
@@ -76,11 +79,21 @@ function removeNamespace(ns) {
   let pids = [];
   try {
     pids = ip(['netns', 'pids', ns]).split('\n').filter(Boolean).map(Number);
-  } catch { /* already gone */ }
-  for (const pid of pids) {
-    try { process.kill(pid, 'SIGKILL'); } catch { /* exited meanwhile */ }
+  } catch {
+    /* already gone */
   }
-  try { ip(['netns', 'del', ns]); } catch { /* already gone */ }
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  try {
+    ip(['netns', 'del', ns]);
+  } catch {
+    /* already gone */
+  }
 }
 
 /** @type {string | null | undefined} */
@@ -94,7 +107,8 @@ let unavailable;
 export function netnsUnavailable() {
   if (unavailable !== undefined) return unavailable;
   if (process.platform !== 'linux') return (unavailable = `network namespaces need Linux, this is ${process.platform}`);
-  if (typeof process.getuid === 'function' && process.getuid() !== 0) return (unavailable = 'creating network namespaces needs root');
+  if (typeof process.getuid === 'function' && process.getuid() !== 0)
+    return (unavailable = 'creating network namespaces needs root');
   const probe = `${NS_PREFIX}${process.pid}-0-probe`;
   try {
     ip(['netns', 'add', probe]);
@@ -102,7 +116,10 @@ export function netnsUnavailable() {
     unavailable = null;
   } catch (err) {
     const e = /** @type {NodeJS.ErrnoException & { stderr?: string }} */ (err);
-    unavailable = e.code === 'ENOENT' ? 'the `ip` command (iproute2) is missing' : `ip netns failed: ${String(e.stderr || e.message).trim()}`;
+    unavailable =
+      e.code === 'ENOENT'
+        ? 'the `ip` command (iproute2) is missing'
+        : `ip netns failed: ${String(e.stderr || e.message).trim()}`;
   }
   removeNamespace(probe);
   return unavailable;
@@ -126,7 +143,11 @@ let labCount = 0;
  * @param {NodeJS.Signals} signal
  */
 function killGroup(pid, signal) {
-  try { process.kill(-pid, signal); } catch { /* the group is gone */ }
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    /* the group is gone */
+  }
 }
 
 /**
@@ -183,7 +204,11 @@ export function createLab(hostNames, options = {}) {
     const fd = openSync(log, 'a');
     // detached: the command leads a process group of its own, so kill() reaches uWSGI's
     // workers too; `ip netns exec` execs the command, so child.pid is the command's pid.
-    const child = spawn('ip', ['netns', 'exec', get(host).ns, cmd, ...args], { stdio: ['ignore', fd, fd], detached: true, env });
+    const child = spawn('ip', ['netns', 'exec', get(host).ns, cmd, ...args], {
+      stdio: ['ignore', fd, fd],
+      detached: true,
+      env,
+    });
     closeSync(fd);
     /** @type {Promise<void>} */
     const exited = new Promise((resolve) => child.once('exit', () => resolve()));
@@ -193,7 +218,13 @@ export function createLab(hostNames, options = {}) {
       child,
       log,
       exited,
-      logText: () => { try { return readFileSync(log, 'utf8'); } catch { return ''; } },
+      logText: () => {
+        try {
+          return readFileSync(log, 'utf8');
+        } catch {
+          return '';
+        }
+      },
       async stop() {
         if (!done() && child.pid) {
           child.kill(stopSignal);
@@ -216,16 +247,32 @@ export function createLab(hostNames, options = {}) {
 
   /** @type {Lab['run']} */
   function run(host, cmd, args, { timeoutMs = 30_000, env } = {}) {
-    const child = spawn('ip', ['netns', 'exec', get(host).ns, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env });
+    const child = spawn('ip', ['netns', 'exec', get(host).ns, cmd, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+      env,
+    });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s) => { stdout += s; });
-    child.stderr.setEncoding('utf8').on('data', (s) => { stderr += s; });
-    const timer = setTimeout(() => { if (child.pid) killGroup(child.pid, 'SIGKILL'); }, timeoutMs);
+    child.stdout.setEncoding('utf8').on('data', (s) => {
+      stdout += s;
+    });
+    child.stderr.setEncoding('utf8').on('data', (s) => {
+      stderr += s;
+    });
+    const timer = setTimeout(() => {
+      if (child.pid) killGroup(child.pid, 'SIGKILL');
+    }, timeoutMs);
     return new Promise((resolve, reject) => {
-      child.once('error', (err) => { clearTimeout(timer); reject(err); });
+      child.once('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
       // 'close', not 'exit': the output may still be in the pipes at exit.
-      child.once('close', (code, signal) => { clearTimeout(timer); resolve({ code, signal, stdout, stderr }); });
+      child.once('close', (code, signal) => {
+        clearTimeout(timer);
+        resolve({ code, signal, stdout, stderr });
+      });
     });
   }
 
@@ -238,7 +285,9 @@ export function createLab(hostNames, options = {}) {
         throw new Error(`process exited (${child.exitCode ?? child.signalCode}) before listening on ${target}`);
       }
       // The test process cannot reach lab addresses: try a connect from inside the host.
-      const r = await run(host, 'bash', ['-c', 'exec 3<>"/dev/tcp/$0/$1"', target.slice(0, i), target.slice(i + 1)], { timeoutMs: 5_000 });
+      const r = await run(host, 'bash', ['-c', 'exec 3<>"/dev/tcp/$0/$1"', target.slice(0, i), target.slice(i + 1)], {
+        timeoutMs: 5_000,
+      });
       if (r.code === 0) return;
       if (Date.now() > until) throw new Error(`nothing listens on ${target} (seen from ${host}) after ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 50));

@@ -16,7 +16,9 @@ export async function startNginx(locations: string, dir: string): Promise<Nginx>
   const port = await freePort();
   const address = `127.0.0.1:${port}`;
   const conf = join(dir, 'nginx.conf');
-  writeFileSync(conf, `
+  writeFileSync(
+    conf,
+    `
 daemon off;
 master_process off;
 worker_processes 1;
@@ -35,8 +37,14 @@ http {
     ${locations}
   }
 }
-`);
-  const peer = startPeer('nginx', ['-e', join(dir, 'nginx-error.log'), '-p', dir, '-c', conf], join(dir, 'nginx.out'), 'SIGQUIT');
+`,
+  );
+  const peer = startPeer(
+    'nginx',
+    ['-e', join(dir, 'nginx-error.log'), '-p', dir, '-c', conf],
+    join(dir, 'nginx.out'),
+    'SIGQUIT',
+  );
   try {
     await waitListening(address, peer.child);
   } catch (err) {

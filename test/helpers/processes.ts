@@ -24,11 +24,15 @@ export function tempDir(prefix = 'uwsgi-rpc-test-'): string {
 export async function waitListening(target: string, child?: ChildProcess, timeoutMs = 15_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    if (child && child.exitCode !== null) throw new Error(`process exited (${child.exitCode}) before listening on ${target}`);
+    if (child && child.exitCode !== null)
+      throw new Error(`process exited (${child.exitCode}) before listening on ${target}`);
     const ok = await new Promise<boolean>((resolve) => {
       const i = target.lastIndexOf(':');
       const s = target.startsWith('/') ? connect(target) : connect(Number(target.slice(i + 1)), target.slice(0, i));
-      s.once('connect', () => { s.destroy(); resolve(true); });
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
       s.once('error', () => resolve(false));
     });
     if (ok) return;
@@ -53,11 +57,19 @@ export interface Peer {
 function processTable(): Map<number, { ppid: number; start: string }> {
   const all = new Map<number, { ppid: number; start: string }>();
   let names: string[];
-  try { names = readdirSync('/proc'); } catch { return all; }
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return all;
+  }
   for (const name of names) {
     if (!/^\d+$/.test(name)) continue;
     let stat: string;
-    try { stat = readFileSync(`/proc/${name}/stat`, 'utf8'); } catch { continue; } // exited meanwhile
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+    } catch {
+      continue;
+    } // exited meanwhile
     // the command (field 2) may hold spaces and parentheses: split after its last ')'
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     all.set(Number(name), { ppid: Number(f[1]), start: f[19] });
@@ -73,7 +85,10 @@ function descendants(pid: number): Map<number, string> {
   while (stack.length) {
     const parent = stack.pop()!;
     for (const [p, { ppid, start }] of all) {
-      if (ppid === parent && !found.has(p)) { found.set(p, start); stack.push(p); }
+      if (ppid === parent && !found.has(p)) {
+        found.set(p, start);
+        stack.push(p);
+      }
     }
   }
   return found;
@@ -85,7 +100,11 @@ function killLeft(family: Map<number, string>): void {
   const now = processTable();
   for (const [pid, start] of family) {
     if (now.get(pid)?.start === start) {
-      try { process.kill(pid, 'SIGKILL'); } catch { /* exited meanwhile */ }
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* exited meanwhile */
+      }
     }
   }
 }
@@ -102,12 +121,21 @@ export function startPeer(cmd: string, args: string[], log: string, stopSignal: 
   let failed = false; // could not be started at all: no 'exit' comes
   const exited = new Promise<void>((resolve) => {
     child.once('exit', () => resolve());
-    child.once('error', () => { failed = true; resolve(); });
+    child.once('error', () => {
+      failed = true;
+      resolve();
+    });
   });
   return {
     child,
     log,
-    logText: () => { try { return readFileSync(log, 'utf8'); } catch { return ''; } },
+    logText: () => {
+      try {
+        return readFileSync(log, 'utf8');
+      } catch {
+        return '';
+      }
+    },
     async stop() {
       if (failed || child.exitCode !== null || child.signalCode !== null || !child.pid) return;
       const family = descendants(child.pid);
@@ -125,10 +153,12 @@ export function startPeer(cmd: string, args: string[], log: string, stopSignal: 
  * `plugins` e.g. 'python3,rpc' (Debian ships the RPC server part as its own plugin).
  */
 export async function startUwsgi(plugins: string, args: string[], waitFor: string[], dir: string): Promise<Peer> {
-  const peer = startPeer('uwsgi', [
-    '--plugin', plugins, '--master', '--no-orphans', '--buffer-size', '65535', '--die-on-term',
-    ...args,
-  ], join(dir, 'uwsgi.log'), 'SIGINT');
+  const peer = startPeer(
+    'uwsgi',
+    ['--plugin', plugins, '--master', '--no-orphans', '--buffer-size', '65535', '--die-on-term', ...args],
+    join(dir, 'uwsgi.log'),
+    'SIGINT',
+  );
   try {
     for (const t of waitFor) await waitListening(t, peer.child);
   } catch (err) {

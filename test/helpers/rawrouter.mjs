@@ -13,10 +13,15 @@ export const STATS_PORT = 7001;
 
 /** Router args: its sockets (IP:PORT each, also their keys), subscription and stats servers. */
 export const routerArgs = (ip, sockets, extra = []) => [
-  '--plugin', 'rawrouter', '--master', '--no-orphans',
+  '--plugin',
+  'rawrouter',
+  '--master',
+  '--no-orphans',
   ...sockets.flatMap((s) => ['--rawrouter', s]),
-  '--rawrouter-subscription-server', `${ip}:${SUBSCRIPTION_PORT}`,
-  '--rawrouter-stats', `${ip}:${STATS_PORT}`,
+  '--rawrouter-subscription-server',
+  `${ip}:${SUBSCRIPTION_PORT}`,
+  '--rawrouter-stats',
+  `${ip}:${STATS_PORT}`,
   ...extra,
 ];
 
@@ -32,7 +37,9 @@ export async function startRouter(lab, host, sockets, log, extra = []) {
   /** The stats server's document: { pid, subscriptions: [{ key, nodes: [...] }], ... }. */
   async function stats() {
     // it writes one JSON document on connect and closes; the lab is out of the test process's reach
-    const r = await lab.run(host, 'bash', ['-c', 'exec 3<>"/dev/tcp/$0/$1" && cat <&3', ip, String(STATS_PORT)], { timeoutMs: 5_000 });
+    const r = await lab.run(host, 'bash', ['-c', 'exec 3<>"/dev/tcp/$0/$1" && cat <&3', ip, String(STATS_PORT)], {
+      timeoutMs: 5_000,
+    });
     if (r.code !== 0) throw new Error(`router stats at ${ip}:${STATS_PORT}: ${r.stderr || `exit ${r.code}`}`);
     return JSON.parse(r.stdout);
   }
@@ -53,7 +60,9 @@ export async function startRouter(lab, host, sockets, log, extra = []) {
       if (ok) return p;
       if (Date.now() > until) {
         const seen = Object.fromEntries([...p].map(([k, nodes]) => [k, [...nodes.keys()]]));
-        throw new Error(`router pools not as wanted after ${timeoutMs} ms: want ${JSON.stringify(want)}, have ${JSON.stringify(seen)}\n--- router log ---\n${proc.logText()}`);
+        throw new Error(
+          `router pools not as wanted after ${timeoutMs} ms: want ${JSON.stringify(want)}, have ${JSON.stringify(seen)}\n--- router log ---\n${proc.logText()}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -2,8 +2,19 @@
 // tests on loopback; test/helpers/rawrouter.mjs reads the same document inside a netns lab.
 import { connect } from 'node:net';
 
-export interface RouterNode { name: string; modifier1: number; modifier2: number; cores: number; weight: number; requests: number; death_mark: number }
-export interface RouterStats { pid: number; subscriptions: { key: string; nodes: RouterNode[] }[] }
+export interface RouterNode {
+  name: string;
+  modifier1: number;
+  modifier2: number;
+  cores: number;
+  weight: number;
+  requests: number;
+  death_mark: number;
+}
+export interface RouterStats {
+  pid: number;
+  subscriptions: { key: string; nodes: RouterNode[] }[];
+}
 
 /** The stats server at `address` (HOST:PORT) writes one JSON document to each connection, then closes. */
 export function routerStats(address: string): Promise<RouterStats> {
@@ -27,7 +38,12 @@ export function routerStats(address: string): Promise<RouterStats> {
  * Calls `f` until `done(value)` (subscriptions are UDP: there is nothing to wait on but what
  * the router reports); throws after `timeoutMs` with the last value seen.
  */
-export async function eventually<T>(what: string, f: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 15_000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  f: () => Promise<T>,
+  done: (v: T) => boolean,
+  timeoutMs = 15_000,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await f();

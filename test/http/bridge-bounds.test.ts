@@ -22,12 +22,19 @@ function exchange(address: string, head: string | Buffer, more?: Buffer): Promis
       s.write(head);
       if (more !== undefined) {
         timer = setInterval(() => {
-          if (s.writable) { s.write(more); sentAfter += more.length; }
+          if (s.writable) {
+            s.write(more);
+            sentAfter += more.length;
+          }
         }, 20);
       }
     });
     s.on('data', (c) => chunks.push(c));
-    s.on('error', (e) => ((e as NodeJS.ErrnoException).code === 'ECONNRESET' || (e as NodeJS.ErrnoException).code === 'EPIPE' ? undefined : reject(e)));
+    s.on('error', (e) =>
+      (e as NodeJS.ErrnoException).code === 'ECONNRESET' || (e as NodeJS.ErrnoException).code === 'EPIPE'
+        ? undefined
+        : reject(e),
+    );
     s.on('close', () => {
       clearInterval(timer);
       resolve({ text: Buffer.concat(chunks).toString('latin1'), sentAfter });
@@ -39,8 +46,10 @@ const post = (path: string, length: number | 'chunked', type = 'text/xml') =>
   `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: ${type}\r\n${length === 'chunked' ? 'Transfer-Encoding: chunked' : `Content-Length: ${length}`}\r\n\r\n`;
 
 const deepJson = (n: number) => `{"jsonrpc":"2.0","method":"echo","params":[${'['.repeat(n)}${']'.repeat(n)}],"id":1}`;
-const deepXml = (n: number) => `<?xml version="1.0"?><methodCall><methodName>echo</methodName><params><param><value>${'<array><data><value>'.repeat(n)}x${'</value></data></array>'.repeat(n)}</value></param></params></methodCall>`;
-const xxe = '<?xml version="1.0"?><!DOCTYPE m [<!ENTITY x SYSTEM "file:///etc/passwd">]><methodCall><methodName>&x;</methodName></methodCall>';
+const deepXml = (n: number) =>
+  `<?xml version="1.0"?><methodCall><methodName>echo</methodName><params><param><value>${'<array><data><value>'.repeat(n)}x${'</value></data></array>'.repeat(n)}</value></param></params></methodCall>`;
+const xxe =
+  '<?xml version="1.0"?><!DOCTYPE m [<!ENTITY x SYSTEM "file:///etc/passwd">]><methodCall><methodName>&x;</methodName></methodCall>';
 const laughs = `<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa">${Array.from({ length: 9 }, (_, k) => `<!ENTITY ${'bcdefghij'[k]} "${`&${'abcdefghi'[k]};`.repeat(10)}">`).join('')}]><methodCall><methodName>&j;</methodName></methodCall>`;
 
 describe('bridges bounded over --http-socket', () => {
@@ -90,20 +99,33 @@ describe('bridges bounded over --http-socket', () => {
       expect(await r.text()).toMatch(/<int>-32700<\/int>[\s\S]*document type declarations are not accepted/);
     }
     const undeclared = '<?xml version="1.0"?><methodCall><methodName>&x;</methodName></methodCall>';
-    expect(await (await fetch(`http://${xml}/`, { method: 'POST', body: undeclared })).text()).toMatch(/<int>-32700<\/int>[\s\S]*undeclared entity/);
+    expect(await (await fetch(`http://${xml}/`, { method: 'POST', body: undeclared })).text()).toMatch(
+      /<int>-32700<\/int>[\s\S]*undeclared entity/,
+    );
   });
 
   it('XML: nesting depth and element count bounded', async () => {
-    expect(await (await fetch(`http://${xml}/`, { method: 'POST', body: deepXml(40) })).text()).toMatch(/<int>-32700<\/int>[\s\S]*nest deeper than 64/);
+    expect(await (await fetch(`http://${xml}/`, { method: 'POST', body: deepXml(40) })).text()).toMatch(
+      /<int>-32700<\/int>[\s\S]*nest deeper than 64/,
+    );
     const many = `<?xml version="1.0"?><methodCall><methodName>echo</methodName><params>${'<param><value>a</value></param>'.repeat(60)}</params></methodCall>`;
-    expect(await (await fetch(`http://${xml}/`, { method: 'POST', body: many })).text()).toMatch(/<int>-32700<\/int>[\s\S]*more than 100 elements/);
+    expect(await (await fetch(`http://${xml}/`, { method: 'POST', body: many })).text()).toMatch(
+      /<int>-32700<\/int>[\s\S]*more than 100 elements/,
+    );
   });
 
   it('JSON: nesting bounded in the envelope and inside params; the server answers on', async () => {
-    const call = async (body: string) => (await fetch(`http://${json}/`, { method: 'POST', body, headers: { 'Content-Type': 'application/json' } })).json();
+    const call = async (body: string) =>
+      (
+        await fetch(`http://${json}/`, { method: 'POST', body, headers: { 'Content-Type': 'application/json' } })
+      ).json();
     expect(await call(deepJson(40))).toMatchObject({ error: { code: -32700 }, id: null });
     expect(await call(`${'{"a":'.repeat(100)}1${'}'.repeat(100)}`)).toMatchObject({ error: { code: -32700 } });
-    expect(await call('{"jsonrpc":"2.0","method":"echo","params":["a","b"],"id":1}')).toEqual({ jsonrpc: '2.0', result: 'a|b', id: 1 });
+    expect(await call('{"jsonrpc":"2.0","method":"echo","params":["a","b"],"id":1}')).toEqual({
+      jsonrpc: '2.0',
+      result: 'a|b',
+      id: 1,
+    });
   });
 });
 
@@ -120,14 +142,25 @@ describe('bridges bounded over the uwsgi protocol (nginx uwsgi_pass)', () => {
 
   const packet = (modifier2: number, body: string): Buffer => {
     const vars = codec.encodeVars([
-      ['REQUEST_METHOD', 'POST'], ['REQUEST_URI', '/'], ['PATH_INFO', '/'], ['QUERY_STRING', ''],
-      ['SERVER_PROTOCOL', 'HTTP/1.1'], ['CONTENT_LENGTH', String(Buffer.byteLength(body))], ['HTTP_HOST', 'x'],
+      ['REQUEST_METHOD', 'POST'],
+      ['REQUEST_URI', '/'],
+      ['PATH_INFO', '/'],
+      ['QUERY_STRING', ''],
+      ['SERVER_PROTOCOL', 'HTTP/1.1'],
+      ['CONTENT_LENGTH', String(Buffer.byteLength(body))],
+      ['HTTP_HOST', 'x'],
     ]);
-    return Buffer.concat([Buffer.from([173, vars.length & 0xff, vars.length >> 8, modifier2]), vars, Buffer.from(body)]);
+    return Buffer.concat([
+      Buffer.from([173, vars.length & 0xff, vars.length >> 8, modifier2]),
+      vars,
+      Buffer.from(body),
+    ]);
   };
 
   it('XML entities, XML depth and JSON depth refused as over --http-socket', async () => {
-    expect((await exchange(address, packet(3, laughs))).text).toMatch(/<int>-32700<\/int>[\s\S]*document type declarations/);
+    expect((await exchange(address, packet(3, laughs))).text).toMatch(
+      /<int>-32700<\/int>[\s\S]*document type declarations/,
+    );
     expect((await exchange(address, packet(3, deepXml(40)))).text).toMatch(/<int>-32700<\/int>[\s\S]*nest deeper/);
     expect((await exchange(address, packet(4, deepJson(40)))).text).toMatch(/"code":-32700/);
   });

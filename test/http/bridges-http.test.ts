@@ -26,12 +26,13 @@ describe('XML-RPC and JSON-RPC over --http-socket', () => {
 
   afterAll(() => server.close());
 
-  it.runIf(hasPython)('Python\'s xmlrpc.client: results, binary both ways, listMethods, faults', async () => {
+  it.runIf(hasPython)("Python's xmlrpc.client: results, binary both ways, listMethods, faults", async () => {
     expect(await pythonXmlRpc(`http://${xml}/RPC2`)).toEqual(XMLRPC_EXPECTED);
   });
 
   it('XML-RPC: a billion laughs document gets a fault at once; bodies over the limit a 413', async () => {
-    const lol = '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><methodCall><methodName>&b;</methodName></methodCall>';
+    const lol =
+      '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><methodCall><methodName>&b;</methodName></methodCall>';
     const r = await fetch(`http://${xml}/`, { method: 'POST', body: lol });
     expect(r.status).toBe(200);
     expect(await r.text()).toMatch(/<int>-32700<\/int>[\s\S]*document type declarations are not accepted/);
@@ -39,23 +40,46 @@ describe('XML-RPC and JSON-RPC over --http-socket', () => {
     expect(big.status).toBe(413);
   });
 
-  it('JSON-RPC: the spec\'s call, notification, batch and errors', async () => {
+  it("JSON-RPC: the spec's call, notification, batch and errors", async () => {
     const post = async (body: string) => {
-      const r = await fetch(`http://${json}/`, { method: 'POST', body, headers: { 'Content-Type': 'application/json' } });
+      const r = await fetch(`http://${json}/`, {
+        method: 'POST',
+        body,
+        headers: { 'Content-Type': 'application/json' },
+      });
       const text = await r.text();
-      return { status: r.status, type: r.headers.get('content-type'), json: text === '' ? undefined : JSON.parse(text) };
+      return {
+        status: r.status,
+        type: r.headers.get('content-type'),
+        json: text === '' ? undefined : JSON.parse(text),
+      };
     };
-    expect(await post('{"jsonrpc": "2.0", "method": "echo", "params": [42, 23], "id": 1}'))
-      .toEqual({ status: 200, type: 'application/json', json: { jsonrpc: '2.0', result: '42|23', id: 1 } });
+    expect(await post('{"jsonrpc": "2.0", "method": "echo", "params": [42, 23], "id": 1}')).toEqual({
+      status: 200,
+      type: 'application/json',
+      json: { jsonrpc: '2.0', result: '42|23', id: 1 },
+    });
     expect(await post('{"jsonrpc": "2.0", "method": "hello"}')).toEqual({ status: 204, type: null, json: undefined });
-    expect((await post('{"jsonrpc": "2.0", "method": "foobar", "id": "1"}')).json)
-      .toEqual({ jsonrpc: '2.0', error: { code: -32601, message: 'Method not found' }, id: '1' });
-    expect((await post('[{"jsonrpc": "2.0", "method": "hello", "id": "1"}, {"jsonrpc": "2.0", "method": "hello"}, 1]')).json).toEqual([
+    expect((await post('{"jsonrpc": "2.0", "method": "foobar", "id": "1"}')).json).toEqual({
+      jsonrpc: '2.0',
+      error: { code: -32601, message: 'Method not found' },
+      id: '1',
+    });
+    expect(
+      (await post('[{"jsonrpc": "2.0", "method": "hello", "id": "1"}, {"jsonrpc": "2.0", "method": "hello"}, 1]')).json,
+    ).toEqual([
       { jsonrpc: '2.0', result: 'Hello World', id: '1' },
       { jsonrpc: '2.0', error: { code: -32600, message: 'Invalid Request' }, id: null },
     ]);
-    expect((await post('{"jsonrpc": "2.0", "method": "foobar, "params": "bar", "baz]')).json).toMatchObject({ error: { code: -32700 }, id: null });
-    expect((await post('{"jsonrpc":"2.0","method":"binary","id":2}')).json).toEqual({ jsonrpc: '2.0', result: { base64: '/wD+' }, id: 2 });
+    expect((await post('{"jsonrpc": "2.0", "method": "foobar, "params": "bar", "baz]')).json).toMatchObject({
+      error: { code: -32700 },
+      id: null,
+    });
+    expect((await post('{"jsonrpc":"2.0","method":"binary","id":2}')).json).toEqual({
+      jsonrpc: '2.0',
+      result: { base64: '/wD+' },
+      id: 2,
+    });
   });
 
   it('PATH_INFO bridge over keep-alive HTTP/1.1: each request answered', async () => {
@@ -69,7 +93,9 @@ describe('XML-RPC and JSON-RPC over --http-socket', () => {
   });
 });
 
-describe.runIf(hasPython && requirePeer('uwsgi', which('uwsgi') !== null, 'apt-get install uwsgi-core uwsgi-plugin-python3'))('uWSGI\'s XML-RPC bridge, for the record', () => {
+describe.runIf(
+  hasPython && requirePeer('uwsgi', which('uwsgi') !== null, 'apt-get install uwsgi-core uwsgi-plugin-python3'),
+)("uWSGI's XML-RPC bridge, for the record", () => {
   let dir: string;
   let uwsgi: Peer;
   let address: string;
@@ -77,8 +103,21 @@ describe.runIf(hasPython && requirePeer('uwsgi', which('uwsgi') !== null, 'apt-g
   beforeAll(async () => {
     dir = tempDir();
     address = `127.0.0.1:${await freePort()}`;
-    uwsgi = await startUwsgi('python3,rpc', ['--http-socket', address, '--http-socket-modifier1', '173', '--http-socket-modifier2', '3',
-      '--import', join(__dirname, 'fixtures', 'rpc_funcs.py')], [address], dir);
+    uwsgi = await startUwsgi(
+      'python3,rpc',
+      [
+        '--http-socket',
+        address,
+        '--http-socket-modifier1',
+        '173',
+        '--http-socket-modifier2',
+        '3',
+        '--import',
+        join(__dirname, 'fixtures', 'rpc_funcs.py'),
+      ],
+      [address],
+      dir,
+    );
   });
 
   afterAll(async () => {

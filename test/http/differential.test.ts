@@ -87,22 +87,72 @@ route = ^/first rpcnext:echo first
 `;
 
 const SAME: [string, [string, string][]][] = [
-  ['/hello', []], ['/echo/x/y', [['X-Foo', 'foo']]], ['/empty', []], ['/fail', []], ['/nosuch', []], ['/next', []],
-  ['/raw', []], ['/rawbad', []], ['/rawnohead', []], ['/rawlf', []], ['/rawempty', []],
-  ['/brk', []], ['/brk0', []], ['/brk2', []], ['/rt', []],
-  ['/ret/next', []], ['/ret/goto%20LB', []], ['/ret/break%20402%20Pay', []], ['/ret/break', []], ['/ret/break%20ab', []],
-  ['/ret/goto%20NOPE', []], ['/hdr', []], ['/hb', []], ['/var', []], ['/rv', []],
-  ['/pi/a%20b//c/../d?q=1&x=%41', []], ['/pi/%2e%2e/./x/', []], ['/bin', []], ['/g1', []], ['/g2', []],
-  ['/back/next', []], ['/back/goto%20BACK', []], ['/nn', []], ['/log/a', []], ['/nul/a%00b', []], ['/y', []], ['/xy', []],
-  ['/vars?a=1&b=2', [['Cookie', 'c=7; d=8']]], ['/remote', []], ['/rembad', []], ['/remote2', []], ['/remoteraw', []],
-  ['/q?a=zz', []], ['/hh', [['Host', 'h.example:88']]], ['/ua', [['User-Agent', 'UA-123x']]], ['/rf', [['Referer', 'http://ref.x/']]],
+  ['/hello', []],
+  ['/echo/x/y', [['X-Foo', 'foo']]],
+  ['/empty', []],
+  ['/fail', []],
+  ['/nosuch', []],
+  ['/next', []],
+  ['/raw', []],
+  ['/rawbad', []],
+  ['/rawnohead', []],
+  ['/rawlf', []],
+  ['/rawempty', []],
+  ['/brk', []],
+  ['/brk0', []],
+  ['/brk2', []],
+  ['/rt', []],
+  ['/ret/next', []],
+  ['/ret/goto%20LB', []],
+  ['/ret/break%20402%20Pay', []],
+  ['/ret/break', []],
+  ['/ret/break%20ab', []],
+  ['/ret/goto%20NOPE', []],
+  ['/hdr', []],
+  ['/hb', []],
+  ['/var', []],
+  ['/rv', []],
+  ['/pi/a%20b//c/../d?q=1&x=%41', []],
+  ['/pi/%2e%2e/./x/', []],
+  ['/bin', []],
+  ['/g1', []],
+  ['/g2', []],
+  ['/back/next', []],
+  ['/back/goto%20BACK', []],
+  ['/nn', []],
+  ['/log/a', []],
+  ['/nul/a%00b', []],
+  ['/y', []],
+  ['/xy', []],
+  ['/vars?a=1&b=2', [['Cookie', 'c=7; d=8']]],
+  ['/remote', []],
+  ['/rembad', []],
+  ['/remote2', []],
+  ['/remoteraw', []],
+  ['/q?a=zz', []],
+  ['/hh', [['Host', 'h.example:88']]],
+  ['/ua', [['User-Agent', 'UA-123x']]],
+  ['/rf', [['Referer', 'http://ref.x/']]],
   ['/uri/k?z=1', []],
 ];
 
 const BRIDGE_SAME: [string, [string, string][]][] = [
-  ['/hello', []], ['/echo/a/b//c/', []], ['/echo/a%2Fb/c?x=1', []], ['/binary', []], ['/hello', [['Accept', 'text/plain']]],
-  ['/hello', [['Accept', '*']]], ['/hello', [['Accept', 'text/html, */*']]], ['/nope', []], ['/empty', []], ['/fail', []],
-  ['/echo', []], ['/echo/%00x/y', []], ['/', []], ['//', []], ['/routed', []], ['/first', []],
+  ['/hello', []],
+  ['/echo/a/b//c/', []],
+  ['/echo/a%2Fb/c?x=1', []],
+  ['/binary', []],
+  ['/hello', [['Accept', 'text/plain']]],
+  ['/hello', [['Accept', '*']]],
+  ['/hello', [['Accept', 'text/html, */*']]],
+  ['/nope', []],
+  ['/empty', []],
+  ['/fail', []],
+  ['/echo', []],
+  ['/echo/%00x/y', []],
+  ['/', []],
+  ['//', []],
+  ['/routed', []],
+  ['/first', []],
 ];
 
 function request(path: string, headers: [string, string][]): string {
@@ -110,85 +160,91 @@ function request(path: string, headers: [string, string][]): string {
   return `GET ${path} HTTP/1.0\r\n${lines.map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`;
 }
 
-describe.runIf(requirePeer('uwsgi', which('uwsgi') !== null, 'apt-get install uwsgi-core uwsgi-plugin-python3'))('the same ini on uWSGI and on ours', () => {
-  const dirs: string[] = [];
-  const peers: Peer[] = [];
-  let ours: Ours[] = [];
-  const uw = { routes: '', bridge: '' };
-  const our = { routes: '', bridge: '' };
+describe.runIf(requirePeer('uwsgi', which('uwsgi') !== null, 'apt-get install uwsgi-core uwsgi-plugin-python3'))(
+  'the same ini on uWSGI and on ours',
+  () => {
+    const dirs: string[] = [];
+    const peers: Peer[] = [];
+    let ours: Ours[] = [];
+    const uw = { routes: '', bridge: '' };
+    const our = { routes: '', bridge: '' };
 
-  const dir = () => {
-    const d = tempDir();
-    dirs.push(d);
-    return d;
-  };
+    const dir = () => {
+      const d = tempDir();
+      dirs.push(d);
+      return d;
+    };
 
-  beforeAll(async () => {
-    buildOnce();
-    const node = `127.0.0.1:${await freePort()}`;
-    peers.push(await startUwsgi('python3,rpc', ['--socket', node, '--import', PY], [node], dir()));
-    const ini = join(dir(), 'routes.ini');
-    writeFileSync(ini, routes(node));
-    const bridgeIni = join(dir(), 'bridge.ini');
-    writeFileSync(bridgeIni, bridge);
-    for (const k of ['routes', 'bridge'] as const) {
-      uw[k] = `127.0.0.1:${await freePort()}`;
-      our[k] = `127.0.0.1:${await freePort()}`;
-      const file = k === 'routes' ? ini : bridgeIni;
-      peers.push(await startUwsgi('python3,rpc', ['--ini', file, '--http-socket', uw[k], '--import', PY], [uw[k]], dir()));
-      ours.push(await serveOurs(['--ini', file, '--http-socket', our[k], '--import', MJS], 1));
+    beforeAll(async () => {
+      buildOnce();
+      const node = `127.0.0.1:${await freePort()}`;
+      peers.push(await startUwsgi('python3,rpc', ['--socket', node, '--import', PY], [node], dir()));
+      const ini = join(dir(), 'routes.ini');
+      writeFileSync(ini, routes(node));
+      const bridgeIni = join(dir(), 'bridge.ini');
+      writeFileSync(bridgeIni, bridge);
+      for (const k of ['routes', 'bridge'] as const) {
+        uw[k] = `127.0.0.1:${await freePort()}`;
+        our[k] = `127.0.0.1:${await freePort()}`;
+        const file = k === 'routes' ? ini : bridgeIni;
+        peers.push(
+          await startUwsgi('python3,rpc', ['--ini', file, '--http-socket', uw[k], '--import', PY], [uw[k]], dir()),
+        );
+        ours.push(await serveOurs(['--ini', file, '--http-socket', our[k], '--import', MJS], 1));
+      }
+    }, 120_000);
+
+    afterAll(async () => {
+      // everything stopped and removed before the exit codes are checked: a failed check leaves nothing running
+      const codes: (number | null)[] = [];
+      try {
+        for (const o of ours) codes.push(await o.stop());
+        ours = [];
+        for (const p of peers) await p.stop();
+      } finally {
+        for (const d of dirs) removeDir(d);
+      }
+      for (const code of codes) expect(code).toBe(0);
+    });
+
+    async function both(address: { u: string; o: string }, path: string, headers: [string, string][]) {
+      const req = request(path, headers);
+      const [u, o] = await Promise.all([rawExchange(address.u, req), rawExchange(address.o, req)]);
+      return { u: readAnswer(u), o: readAnswer(o) };
     }
-  }, 120_000);
 
-  afterAll(async () => {
-    // everything stopped and removed before the exit codes are checked: a failed check leaves nothing running
-    const codes: (number | null)[] = [];
-    try {
-      for (const o of ours) codes.push(await o.stop());
-      ours = [];
-      for (const p of peers) await p.stop();
-    } finally {
-      for (const d of dirs) removeDir(d);
-    }
-    for (const code of codes) expect(code).toBe(0);
-  });
+    const logs = () =>
+      `${peers.map((p) => p.logText().slice(-1500)).join('\n')}\n--- ours ---\n${ours.map((o) => o.stderr()).join('\n')}`;
 
-  async function both(address: { u: string; o: string }, path: string, headers: [string, string][]) {
-    const req = request(path, headers);
-    const [u, o] = await Promise.all([rawExchange(address.u, req), rawExchange(address.o, req)]);
-    return { u: readAnswer(u), o: readAnswer(o) };
-  }
+    it.each(SAME)('routes: %s %j', async (path, headers) => {
+      const { u, o } = await both({ u: uw.routes, o: our.routes }, path, headers);
+      expect(comparable(o, u), logs()).toEqual(comparable(u, u));
+    });
 
-  const logs = () => `${peers.map((p) => p.logText().slice(-1500)).join('\n')}\n--- ours ---\n${ours.map((o) => o.stderr()).join('\n')}`;
+    it.each(BRIDGE_SAME)('PATH_INFO bridge: %s %j', async (path, headers) => {
+      const { u, o } = await both({ u: uw.bridge, o: our.bridge }, path, headers);
+      expect(comparable(o, u), logs()).toEqual(comparable(u, u));
+    });
 
-  it.each(SAME)('routes: %s %j', async (path, headers) => {
-    const { u, o } = await both({ u: uw.routes, o: our.routes }, path, headers);
-    expect(comparable(o, u), logs()).toEqual(comparable(u, u));
-  });
+    it('the log action writes the same line', async () => {
+      expect(peers.map((p) => p.logText()).join('')).toMatch(/^logged \/log\/a \/a$/m);
+      expect(ours[0].stderr()).toMatch(/logged \/log\/a \/a\n/);
+    });
 
-  it.each(BRIDGE_SAME)('PATH_INFO bridge: %s %j', async (path, headers) => {
-    const { u, o } = await both({ u: uw.bridge, o: our.bridge }, path, headers);
-    expect(comparable(o, u), logs()).toEqual(comparable(u, u));
-  });
+    // Differences we chose, recorded with uWSGI's answer.
+    it('no app behind the routes: uWSGI answers 500, ours 404', async () => {
+      for (const path of ['/nomatch', '/cont', '/ret/continue']) {
+        const { u, o } = await both({ u: uw.routes, o: our.routes }, path, []);
+        expect((u as Answer).status).toBe('500 Internal Server Error');
+        expect((o as Answer).status).toBe('404 Not Found');
+        expect((o as Answer).body).toBe('Not Found');
+      }
+    });
 
-  it('the log action writes the same line', async () => {
-    expect(peers.map((p) => p.logText()).join('')).toMatch(/^logged \/log\/a \/a$/m);
-    expect(ours[0].stderr()).toMatch(/logged \/log\/a \/a\n/);
-  });
-
-  // Differences we chose, recorded with uWSGI's answer.
-  it('no app behind the routes: uWSGI answers 500, ours 404', async () => {
-    for (const path of ['/nomatch', '/cont', '/ret/continue']) {
-      const { u, o } = await both({ u: uw.routes, o: our.routes }, path, []);
-      expect((u as Answer).status).toBe('500 Internal Server Error');
-      expect((o as Answer).status).toBe('404 Not Found');
-      expect((o as Answer).body).toBe('Not Found');
-    }
-  });
-
-  it('a status node:http cannot write (rpcret "break abc"): uWSGI sends "abc Unknown", ours 502', async () => {
-    const { u, o } = await both({ u: uw.routes, o: our.routes }, '/ret/break%20abc', []);
-    expect((u as Answer).status).toBe('abc Unknown');
-    expect((o as Answer).status).toBe('502 Bad Gateway');
-  });
-});
+    it('a status node:http cannot write (rpcret "break abc"): uWSGI sends "abc Unknown", ours 502', async () => {
+      const { u, o } = await both({ u: uw.routes, o: our.routes }, '/ret/break%20abc', []);
+      expect((u as Answer).status).toBe('abc Unknown');
+      expect((o as Answer).status).toBe('502 Bad Gateway');
+    });
+  },
+);

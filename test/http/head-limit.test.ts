@@ -52,7 +52,7 @@ describe('--http-socket: the request head follows --buffer-size', () => {
     expect(await small?.stop()).toBe(0);
   });
 
-  it('~20 KB of headers (over node:http\'s 16 KB) are answered with the default --buffer-size (65535)', async () => {
+  it("~20 KB of headers (over node:http's 16 KB) are answered with the default --buffer-size (65535)", async () => {
     const a = readAnswer(await rawExchange(address.byDefault, TWENTY_KB));
     expect(a?.status).toBe('200 OK');
     expect(a?.body).toBe('Hello World');
@@ -61,7 +61,8 @@ describe('--http-socket: the request head follows --buffer-size', () => {
   it('with --buffer-size 8192 they get 431, and the server logs one line saying why', async () => {
     const a = readAnswer(await rawExchange(address.small, TWENTY_KB));
     expect(a?.status).toBe('431 Request Header Fields Too Large');
-    for (let i = 0; i < 100 && !small.stderr().includes('buffer-size'); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 100 && !small.stderr().includes('buffer-size'); i++)
+      await new Promise((r) => setTimeout(r, 20));
     expect(small.stderr().match(/buffer-size: an HTTP request head larger than 8192 bytes: 431\n/g)).toHaveLength(1);
   });
 
@@ -73,31 +74,39 @@ describe('--http-socket: the request head follows --buffer-size', () => {
   });
 });
 
-describe.runIf(requirePeer('uwsgi', which('uwsgi') !== null, 'apt-get install uwsgi-core uwsgi-plugin-python3'))('uWSGI\'s --http-socket with --buffer-size 8192, for comparison', () => {
-  let dir: string;
-  let uwsgi: Peer | undefined;
-  let address: string;
+describe.runIf(requirePeer('uwsgi', which('uwsgi') !== null, 'apt-get install uwsgi-core uwsgi-plugin-python3'))(
+  "uWSGI's --http-socket with --buffer-size 8192, for comparison",
+  () => {
+    let dir: string;
+    let uwsgi: Peer | undefined;
+    let address: string;
 
-  beforeAll(async () => {
-    dir = tempDir();
-    address = `127.0.0.1:${await freePort()}`;
-    // the later --buffer-size wins over startUwsgi's 65535
-    uwsgi = await startUwsgi('python3,rpc', ['--buffer-size', '8192', '--http-socket', address, ...BRIDGE, '--import', PY], [address], dir);
-  }, 60_000);
+    beforeAll(async () => {
+      dir = tempDir();
+      address = `127.0.0.1:${await freePort()}`;
+      // the later --buffer-size wins over startUwsgi's 65535
+      uwsgi = await startUwsgi(
+        'python3,rpc',
+        ['--buffer-size', '8192', '--http-socket', address, ...BRIDGE, '--import', PY],
+        [address],
+        dir,
+      );
+    }, 60_000);
 
-  afterAll(async () => {
-    await uwsgi?.stop();
-    removeDir(dir);
-  });
+    afterAll(async () => {
+      await uwsgi?.stop();
+      removeDir(dir);
+    });
 
-  it('~20 KB of headers: uWSGI closes the connection without an answer (ours: 431)', async () => {
-    expect(readAnswer(await rawExchange(address, TWENTY_KB)), uwsgi?.logText().slice(-500)).toBeNull();
-    expect(uwsgi?.logText()).toMatch(/invalid HTTP request size \(max 8192\)/);
-  });
+    it('~20 KB of headers: uWSGI closes the connection without an answer (ours: 431)', async () => {
+      expect(readAnswer(await rawExchange(address, TWENTY_KB)), uwsgi?.logText().slice(-500)).toBeNull();
+      expect(uwsgi?.logText()).toMatch(/invalid HTTP request size \(max 8192\)/);
+    });
 
-  it('a head under 8192 bytes whose vars do not fit: uWSGI closes without an answer (ours answers)', async () => {
-    expect(readAnswer(await rawExchange(address, headOf(8191)))).toBeNull();
-    expect(uwsgi?.logText()).toMatch(/consider (increasing buffer size|tuning it with --buffer-size)/);
-    expect(readAnswer(await rawExchange(address, headOf(4000)))?.body).toBe('Hello World');
-  });
-});
+    it('a head under 8192 bytes whose vars do not fit: uWSGI closes without an answer (ours answers)', async () => {
+      expect(readAnswer(await rawExchange(address, headOf(8191)))).toBeNull();
+      expect(uwsgi?.logText()).toMatch(/consider (increasing buffer size|tuning it with --buffer-size)/);
+      expect(readAnswer(await rawExchange(address, headOf(4000)))?.body).toBe('Hello World');
+    });
+  },
+);

@@ -57,12 +57,29 @@ export function nginxLocations(upstream: string): string {
 }
 
 const SAME: [string, [string, string][]][] = [
-  ['/hello', []], ['/echo/x/y', [['X-Foo', 'foo']]], ['/next', []], ['/raw', []], ['/brk', []], ['/empty', []], ['/hdr', []],
-  ['/q?a=zz', []], ['/ua', [['User-Agent', 'UA-77']]],
-  ['/pi/hello', []], ['/pi/echo/a/b', []], ['/pi/hello', [['Accept', 'text/plain']]], ['/pi/nope', []], ['/pi/', []],
+  ['/hello', []],
+  ['/echo/x/y', [['X-Foo', 'foo']]],
+  ['/next', []],
+  ['/raw', []],
+  ['/brk', []],
+  ['/empty', []],
+  ['/hdr', []],
+  ['/q?a=zz', []],
+  ['/ua', [['User-Agent', 'UA-77']]],
+  ['/pi/hello', []],
+  ['/pi/echo/a/b', []],
+  ['/pi/hello', [['Accept', 'text/plain']]],
+  ['/pi/nope', []],
+  ['/pi/', []],
 ];
 
-describe.runIf(requirePeer('nginx and uwsgi', which('nginx') !== null && which('uwsgi') !== null, 'apt-get install nginx-light uwsgi-core uwsgi-plugin-python3'))('nginx uwsgi_pass in front of uWSGI and of ours', () => {
+describe.runIf(
+  requirePeer(
+    'nginx and uwsgi',
+    which('nginx') !== null && which('uwsgi') !== null,
+    'apt-get install nginx-light uwsgi-core uwsgi-plugin-python3',
+  ),
+)('nginx uwsgi_pass in front of uWSGI and of ours', () => {
   const dirs: string[] = [];
   const peers: Peer[] = [];
   let ours: RpcServer;
@@ -78,7 +95,14 @@ describe.runIf(requirePeer('nginx and uwsgi', which('nginx') !== null && which('
   beforeAll(async () => {
     const w = `127.0.0.1:${await freePort()}`;
     const routeArgs = ROUTES.flatMap(([k, v]) => [`--${k}`, v]);
-    peers.push(await startUwsgi('python3,rpc', ['--socket', w, '--import', join(__dirname, 'fixtures', 'rpc_funcs.py'), ...routeArgs], [w], dir()));
+    peers.push(
+      await startUwsgi(
+        'python3,rpc',
+        ['--socket', w, '--import', join(__dirname, 'fixtures', 'rpc_funcs.py'), ...routeArgs],
+        [w],
+        dir(),
+      ),
+    );
     ours = new RpcServer({ registry: testRegistry(), routes: ROUTES, log: () => {} });
     const u = await ours.listen('127.0.0.1:0');
     toUwsgi = await startNginx(nginxLocations(w), dir());
@@ -105,7 +129,7 @@ describe.runIf(requirePeer('nginx and uwsgi', which('nginx') !== null && which('
     expect(comparable(oa, ua), `${toOurs.logText().slice(-1500)}`).toEqual(comparable(ua, ua));
   });
 
-  it('XML-RPC through nginx (POST body after the vars packet): Python\'s client works against ours', async () => {
+  it("XML-RPC through nginx (POST body after the vars packet): Python's client works against ours", async () => {
     expect(await pythonXmlRpc(`http://${toOurs.address}/RPC2`)).toEqual(XMLRPC_EXPECTED);
   });
 
@@ -123,7 +147,10 @@ describe.runIf(requirePeer('nginx and uwsgi', which('nginx') !== null && which('
 
   it('a big JSON-RPC body arrives whole (several reads after the packet)', async () => {
     const arg = 'x'.repeat(200_000);
-    const r = await fetch(`http://${toOurs.address}/jsonrpc`, { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', method: 'show', params: [arg], id: 1 }) });
+    const r = await fetch(`http://${toOurs.address}/jsonrpc`, {
+      method: 'POST',
+      body: JSON.stringify({ jsonrpc: '2.0', method: 'show', params: [arg], id: 1 }),
+    });
     expect(await r.json()).toEqual({ jsonrpc: '2.0', result: `[${arg}]`, id: 1 });
   });
 });

@@ -41,8 +41,12 @@ export function serveOurs(args: string[], lines: number): Promise<Ours> {
       out += c.toString();
       if ((out.match(/ on /g) ?? []).length >= lines) resolve(ours);
     });
-    child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
-    child.once('exit', (code) => reject(new Error(`serve exited (${code}) before it was ready\nstdout: ${out}\nstderr: ${err}`)));
+    child.stderr.on('data', (c: Buffer) => {
+      err += c.toString();
+    });
+    child.once('exit', (code) =>
+      reject(new Error(`serve exited (${code}) before it was ready\nstdout: ${out}\nstderr: ${err}`)),
+    );
     timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`serve was not ready after ${READY_TIMEOUT_MS} ms (killed)\nstdout: ${out}\nstderr: ${err}`));

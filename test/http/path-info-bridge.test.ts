@@ -10,14 +10,23 @@ async function get(target: string, headers: [string, string][] = [], routes: [st
 }
 
 const NOT_FOUND = 'HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\nNot Found';
-const ERROR = 'HTTP/1.1 500 Internal Server Error\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\nInternal Server Error';
+const ERROR =
+  'HTTP/1.1 500 Internal Server Error\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\nInternal Server Error';
 
 describe('PATH_INFO bridge (modifier2 2)', () => {
   it('calls /func/args and answers application/binary', async () => {
-    expect(await get('/hello')).toBe('HTTP/1.1 200 OK\r\nContent-Length: 11\r\nContent-Type: application/binary\r\n\r\nHello World');
-    expect(await get('/echo/a/b//c/')).toBe('HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Type: application/binary\r\n\r\na|b|c');
-    expect(await get('/echo/a%2Fb/c?x=1')).toBe('HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Type: application/binary\r\n\r\na|b|c');
-    expect(await get('/binary')).toBe('HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Type: application/binary\r\n\r\n\xff\0\xfe');
+    expect(await get('/hello')).toBe(
+      'HTTP/1.1 200 OK\r\nContent-Length: 11\r\nContent-Type: application/binary\r\n\r\nHello World',
+    );
+    expect(await get('/echo/a/b//c/')).toBe(
+      'HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Type: application/binary\r\n\r\na|b|c',
+    );
+    expect(await get('/echo/a%2Fb/c?x=1')).toBe(
+      'HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Type: application/binary\r\n\r\na|b|c',
+    );
+    expect(await get('/binary')).toBe(
+      'HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Type: application/binary\r\n\r\n\xff\0\xfe',
+    );
   });
 
   it('types the answer by Accept unless it is * or */*', async () => {
@@ -36,7 +45,10 @@ describe('PATH_INFO bridge (modifier2 2)', () => {
   });
 
   it('runs routes first; the bridge answers what they let through', async () => {
-    const routes: [string, string][] = [['route', '^/r$ rpc:echo routed'], ['route', '^/n rpcnext:echo first']];
+    const routes: [string, string][] = [
+      ['route', '^/r$ rpc:echo routed'],
+      ['route', '^/n rpcnext:echo first'],
+    ];
     expect(await get('/r', [], routes)).toBe('HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nrouted');
     expect(await get('/hello', [], routes)).toMatch(/Hello World$/);
     // the head went out with rpcnext: the bridge can add nothing

@@ -10,5 +10,9 @@ export function pyDumps(method: string, params: unknown[]): Buffer {
 
 /** xmlrpc.client.loads(xml): what Python's XML-RPC client makes of an answer. */
 export function pyLoads(xml: Uint8Array): { result?: unknown; fault?: [number, string] } {
-  return JSON.parse(execFileSync('python3', [script], { input: JSON.stringify({ loads: Buffer.from(xml).toString('latin1') }) }).toString());
+  return JSON.parse(
+    execFileSync('python3', [script], {
+      input: JSON.stringify({ loads: Buffer.from(xml).toString('latin1') }),
+    }).toString(),
+  );
 }

@@ -34,7 +34,10 @@ describe('RequestVars from a uwsgi vars packet (nginx uwsgi_pass with uwsgi_para
 
 describe('RequestVars rules', () => {
   it('last var of a name wins for lookups; appended vars do not move subjects', () => {
-    const v = RequestVars.fromPairs([['PATH_INFO', '/a'], ['X', '1']]);
+    const v = RequestVars.fromPairs([
+      ['PATH_INFO', '/a'],
+      ['X', '1'],
+    ]);
     v.append('X', '2');
     v.append('PATH_INFO', '/b');
     expect(v.get('X')).toBe('2');
@@ -43,10 +46,26 @@ describe('RequestVars rules', () => {
   });
 
   it('host: HTTP_HOST, or SERVER_NAME when it came first; REMOTE_ADDR: the first non-empty', () => {
-    expect(RequestVars.fromPairs([['SERVER_NAME', 's'], ['HTTP_HOST', 'h']]).host).toBe('h');
-    expect(RequestVars.fromPairs([['HTTP_HOST', 'h'], ['SERVER_NAME', 's']]).host).toBe('h');
+    expect(
+      RequestVars.fromPairs([
+        ['SERVER_NAME', 's'],
+        ['HTTP_HOST', 'h'],
+      ]).host,
+    ).toBe('h');
+    expect(
+      RequestVars.fromPairs([
+        ['HTTP_HOST', 'h'],
+        ['SERVER_NAME', 's'],
+      ]).host,
+    ).toBe('h');
     expect(RequestVars.fromPairs([['SERVER_NAME', 's']]).host).toBe('s');
-    expect(RequestVars.fromPairs([['REMOTE_ADDR', ''], ['REMOTE_ADDR', '1.2.3.4'], ['REMOTE_ADDR', '5.6.7.8']]).remoteAddr).toBe('1.2.3.4');
+    expect(
+      RequestVars.fromPairs([
+        ['REMOTE_ADDR', ''],
+        ['REMOTE_ADDR', '1.2.3.4'],
+        ['REMOTE_ADDR', '5.6.7.8'],
+      ]).remoteAddr,
+    ).toBe('1.2.3.4');
   });
 
   it('CONTENT_LENGTH is its leading digits', () => {
@@ -61,20 +80,38 @@ describe('RequestVars rules', () => {
 });
 
 describe('varsFromHttp over a real node:http request', () => {
-  it('builds the vars uWSGI\'s HTTP socket builds', async () => {
+  it("builds the vars uWSGI's HTTP socket builds", async () => {
     const seen = await new Promise<RequestVars>((resolve, reject) => {
       const server = createServer((req: IncomingMessage, res) => {
         const addr = server.address() as { port: number };
-        resolve(varsFromHttp(req, { remoteAddress: req.socket.remoteAddress, remotePort: req.socket.remotePort, serverName: 'me', serverPort: addr.port }));
+        resolve(
+          varsFromHttp(req, {
+            remoteAddress: req.socket.remoteAddress,
+            remotePort: req.socket.remotePort,
+            serverName: 'me',
+            serverPort: addr.port,
+          }),
+        );
         res.end('ok');
         server.close();
       });
       server.listen(0, '127.0.0.1', () => {
         const { port } = server.address() as { port: number };
-        const r = request({
-          host: '127.0.0.1', port, method: 'POST', path: '/a/%2e%2e/b%20c?x=%41&y',
-          headers: { 'X-Multi': ['1', '2'], 'Content-Type': 'text/plain', 'User-Agent': 'ua/1', Referer: 'http://r/' },
-        }, (res) => res.resume());
+        const r = request(
+          {
+            host: '127.0.0.1',
+            port,
+            method: 'POST',
+            path: '/a/%2e%2e/b%20c?x=%41&y',
+            headers: {
+              'X-Multi': ['1', '2'],
+              'Content-Type': 'text/plain',
+              'User-Agent': 'ua/1',
+              Referer: 'http://r/',
+            },
+          },
+          (res) => res.resume(),
+        );
         r.on('error', reject);
         r.end('body');
       });

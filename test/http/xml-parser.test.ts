@@ -15,8 +15,13 @@ const code = (s: string, limits = {}) => {
 
 describe('parseXml', () => {
   it('reads elements, text, CDATA, references; skips comments, PIs, attributes', () => {
-    const root = parse('<?xml version="1.0" encoding="UTF-8"?>\n<!-- c --><a x="1" y=\'&amp;\'><b>t&lt;&#65;&#x42;</b><![CDATA[<raw>]]><?pi x?><c/></a>\n');
-    expect(root).toEqual({ name: 'a', children: [{ name: 'b', children: ['t<AB'] }, '<raw>', { name: 'c', children: [] }] });
+    const root = parse(
+      '<?xml version="1.0" encoding="UTF-8"?>\n<!-- c --><a x="1" y=\'&amp;\'><b>t&lt;&#65;&#x42;</b><![CDATA[<raw>]]><?pi x?><c/></a>\n',
+    );
+    expect(root).toEqual({
+      name: 'a',
+      children: [{ name: 'b', children: ['t<AB'] }, '<raw>', { name: 'c', children: [] }],
+    });
   });
 
   it('normalises line ends; a char reference keeps \\r', () => {
@@ -55,8 +60,22 @@ describe('parseXml', () => {
   });
 
   it('refuses what is not well-formed', () => {
-    for (const bad of ['', '<a>', '<a></b>', '<a>&amp</a>', '<a>&#0;</a>', '<a>\u0001</a>', '<a b="<"/>', '<a b="1" b="2"/>',
-      '<a/><b/>', 'x<a/>', '<a>]]></a>', '<a><!-- x -- y --></a>', '<a b=1/>', '<?xml version="1.0"?><?xml version="1.0"?><a/>']) {
+    for (const bad of [
+      '',
+      '<a>',
+      '<a></b>',
+      '<a>&amp</a>',
+      '<a>&#0;</a>',
+      '<a>\u0001</a>',
+      '<a b="<"/>',
+      '<a b="1" b="2"/>',
+      '<a/><b/>',
+      'x<a/>',
+      '<a>]]></a>',
+      '<a><!-- x -- y --></a>',
+      '<a b=1/>',
+      '<?xml version="1.0"?><?xml version="1.0"?><a/>',
+    ]) {
       expect(code(bad), JSON.stringify(bad)).toBe('NOT_WELL_FORMED');
     }
   });

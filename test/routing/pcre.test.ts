@@ -41,7 +41,21 @@ describe('compilePcre: PCRE semantics on byte strings', () => {
   });
 
   it('refuses what JS cannot do rather than match differently', () => {
-    for (const p of ['a++', 'a*+', 'a?+', '(?>a)', '(?1)', '(?|a)', '(*UTF)', 'a\\Kb', '(?x) a', 'a(?i)b', '[[:^alpha:]]', '[\\S]', '(']) {
+    for (const p of [
+      'a++',
+      'a*+',
+      'a?+',
+      '(?>a)',
+      '(?1)',
+      '(?|a)',
+      '(*UTF)',
+      'a\\Kb',
+      '(?x) a',
+      'a(?i)b',
+      '[[:^alpha:]]',
+      '[\\S]',
+      '(',
+    ]) {
       expect(() => compilePcre(p), p).toThrow(PcreError);
     }
   });

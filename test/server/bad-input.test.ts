@@ -17,12 +17,18 @@ afterEach(async () => {
 });
 
 async function start(options: RpcServerOptions = {}) {
-  ({ server, address, logs } = await startServer({
-    echo: (x) => x ?? 'none',
-    count: (...a) => String(a.length),
-    later: async (x) => { await sleep(30); return x; },
-    huge: () => Buffer.alloc(64 << 20, 3),
-  }, options));
+  ({ server, address, logs } = await startServer(
+    {
+      echo: (x) => x ?? 'none',
+      count: (...a) => String(a.length),
+      later: async (x) => {
+        await sleep(30);
+        return x;
+      },
+      huge: () => Buffer.alloc(64 << 20, 3),
+    },
+    options,
+  ));
 }
 
 const stillServes = () => serves(address);
@@ -37,8 +43,16 @@ async function send(bytes: Uint8Array, fin = false): Promise<Buffer> {
 
 describe('bad input', () => {
   it.each([
-    ['random bytes', Buffer.from('d3 12 00 ff 01 7e 44 12 90 00 00 00 aa bb cc dd ee ff 00 11 22 33'.replace(/ /g, ''), 'hex'), /modifier1 211/],
-    ['a wrong modifier1', Buffer.concat([Buffer.from([7]), Buffer.from(req('echo', ['x']).subarray(1))]), /modifier1 7 is neither/],
+    [
+      'random bytes',
+      Buffer.from('d3 12 00 ff 01 7e 44 12 90 00 00 00 aa bb cc dd ee ff 00 11 22 33'.replace(/ /g, ''), 'hex'),
+      /modifier1 211/,
+    ],
+    [
+      'a wrong modifier1',
+      Buffer.concat([Buffer.from([7]), Buffer.from(req('echo', ['x']).subarray(1))]),
+      /modifier1 7 is neither/,
+    ],
     ['an item longer than the body', Buffer.from([173, 6, 0, 0, 10, 0, 101, 99, 104, 111]), /malformed request/],
     ['an empty body', Buffer.from([173, 0, 0, 0]), /no function name/],
   ])('%s: closed without an answer, one line', async (_, bytes, line) => {
@@ -96,7 +110,11 @@ describe('bad input', () => {
     await w.bytes(100_000);
     w.socket.resetAndDestroy();
     for (let i = 0; i < 100 && logs.length === 0; i++) await sleep(10);
-    expect(logs).toEqual([expect.stringMatching(/the peer went away \((ECONNRESET|EPIPE)\) with 0 calls unanswered and \d+ answer bytes unsent/)]);
+    expect(logs).toEqual([
+      expect.stringMatching(
+        /the peer went away \((ECONNRESET|EPIPE)\) with 0 calls unanswered and \d+ answer bytes unsent/,
+      ),
+    ]);
     await stillServes();
   });
 });

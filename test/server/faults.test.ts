@@ -15,8 +15,18 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** A result that waits for open(); `enter()` returns it and counts the calls that got there. */
 function gate() {
   let open!: (v: string) => void;
-  const p = new Promise<string>((r) => { open = r; });
-  const g = { p, open, entered: 0, enter: () => { g.entered++; return p; } };
+  const p = new Promise<string>((r) => {
+    open = r;
+  });
+  const g = {
+    p,
+    open,
+    entered: 0,
+    enter: () => {
+      g.entered++;
+      return p;
+    },
+  };
   return g;
 }
 
@@ -85,11 +95,31 @@ describe('faults', () => {
   });
 
   it.each([
-    ['throws a string', () => { throw 'plain'; }, /failed: plain/],
-    ['throws null', () => { throw null; }, /failed: null/],
+    [
+      'throws a string',
+      () => {
+        throw 'plain';
+      },
+      /failed: plain/,
+    ],
+    [
+      'throws null',
+      () => {
+        throw null;
+      },
+      /failed: null/,
+    ],
     ['rejects with undefined', () => Promise.reject(undefined), /failed: undefined/],
     ['returns a promise of a number', async () => 7, /returned number/],
-    ['returns a thenable that throws in then()', () => ({ then() { throw new Error('bad thenable'); } }), /failed: Error: bad thenable/],
+    [
+      'returns a thenable that throws in then()',
+      () => ({
+        then() {
+          throw new Error('bad thenable');
+        },
+      }),
+      /failed: Error: bad thenable/,
+    ],
   ])('a function that %s: closed without an answer, one line', async (_, fn, line) => {
     await start();
     registry.register('f', fn as never);

@@ -42,13 +42,24 @@ describe('live fuzz', () => {
     process.on('uncaughtException', onUncaught).on('unhandledRejection', onUncaught);
     const registry = new Registry();
     registry.register('echo', (...a) => (a.length === 0 ? 'none' : Buffer.concat(a)));
-    registry.register('later', async (...a) => { await sleep(1); return a.length === 0 ? 'l' : Buffer.concat(a); });
+    registry.register('later', async (...a) => {
+      await sleep(1);
+      return a.length === 0 ? 'l' : Buffer.concat(a);
+    });
     registry.register('count', (...a) => String(a.length));
-    registry.register('bad', () => { throw new Error('no'); });
+    registry.register('bad', () => {
+      throw new Error('no');
+    });
     registry.register('nothing', () => '');
     server = new RpcServer({
-      registry, engine: 'auto', socketTimeout: 300, harakiri: 2000,
-      log: (l) => { lines++; if (sample.length < 50) sample.push(l); },
+      registry,
+      engine: 'auto',
+      socketTimeout: 300,
+      harakiri: 2000,
+      log: (l) => {
+        lines++;
+        if (sample.length < 50) sample.push(l);
+      },
     });
     address = await server.listen('127.0.0.1:0');
   });
@@ -69,18 +80,31 @@ describe('live fuzz', () => {
       const good = codec.encodeRequest(names[rnd.int(names.length)], args, rnd.int(8) === 0 ? rnd.int(6) : 0);
       const p = Uint8Array.from(good);
       switch (rnd.int(9)) {
-        case 0: return rnd.bytes(rnd.int(64));
-        case 1: return p.subarray(0, rnd.int(p.length));
-        case 2: p[rnd.int(p.length)] = rnd.int(256); return p;
-        case 3: p[0] = rnd.int(256); return p;
-        case 4: p[1] = rnd.int(256); p[2] = rnd.int(256); return p;
-        case 5: { // 400 items
+        case 0:
+          return rnd.bytes(rnd.int(64));
+        case 1:
+          return p.subarray(0, rnd.int(p.length));
+        case 2:
+          p[rnd.int(p.length)] = rnd.int(256);
+          return p;
+        case 3:
+          p[0] = rnd.int(256);
+          return p;
+        case 4:
+          p[1] = rnd.int(256);
+          p[2] = rnd.int(256);
+          return p;
+        case 5: {
+          // 400 items
           const items = Array.from({ length: 400 }, () => rnd.bytes(rnd.int(3)));
           const body = Buffer.concat(items.flatMap((b) => [Buffer.from([b.length, 0]), b]));
           return Buffer.concat([Buffer.from([173, body.length & 255, body.length >> 8, rnd.int(2)]), body]);
         }
-        case 6: p[3] = rnd.int(256); return p;
-        default: return p;
+        case 6:
+          p[3] = rnd.int(256);
+          return p;
+        default:
+          return p;
       }
     };
 
@@ -88,31 +112,35 @@ describe('live fuzz', () => {
     let good = 0;
     /** Good calls answered when each quarter of the packets had been sent. */
     const marks: number[] = [];
-    const fuzzOne = (): Promise<void> => new Promise((resolve) => {
-      const s: Socket = connect(port, '127.0.0.1');
-      s.on('error', () => {});
-      s.on('data', () => {});
-      const done = setTimeout(() => s.destroy(), 400);
-      s.on('close', () => { clearTimeout(done); resolve(); });
-      s.on('connect', () => {
-        const n = 1 + rnd.int(40);
-        const parts = Array.from({ length: n }, packet);
-        sent += n;
-        while (marks.length < 4 && sent >= ((marks.length + 1) * PACKETS) / 4) marks.push(good);
-        const all = Buffer.concat(parts);
-        let at = 0;
-        while (at < all.length) {
-          const k = 1 + rnd.int(all.length - at);
-          s.write(all.subarray(at, at + k));
-          at += k;
-        }
-        const how = rnd.int(4);
-        if (how === 0) s.end();
-        else if (how === 1) setTimeout(() => s.resetAndDestroy(), rnd.int(5));
-        else if (how === 2) s.destroy();
-        // else: leave it to the server (it closes on the bad packet, or on socket-timeout)
+    const fuzzOne = (): Promise<void> =>
+      new Promise((resolve) => {
+        const s: Socket = connect(port, '127.0.0.1');
+        s.on('error', () => {});
+        s.on('data', () => {});
+        const done = setTimeout(() => s.destroy(), 400);
+        s.on('close', () => {
+          clearTimeout(done);
+          resolve();
+        });
+        s.on('connect', () => {
+          const n = 1 + rnd.int(40);
+          const parts = Array.from({ length: n }, packet);
+          sent += n;
+          while (marks.length < 4 && sent >= ((marks.length + 1) * PACKETS) / 4) marks.push(good);
+          const all = Buffer.concat(parts);
+          let at = 0;
+          while (at < all.length) {
+            const k = 1 + rnd.int(all.length - at);
+            s.write(all.subarray(at, at + k));
+            at += k;
+          }
+          const how = rnd.int(4);
+          if (how === 0) s.end();
+          else if (how === 1) setTimeout(() => s.resetAndDestroy(), rnd.int(5));
+          else if (how === 2) s.destroy();
+          // else: leave it to the server (it closes on the bad packet, or on socket-timeout)
+        });
       });
-    });
 
     let stop = false;
     const keep = new RpcClient({ keepAlive: true, pipelining: 4, engine: 'ts', timeout: 10_000 });
@@ -143,14 +171,19 @@ describe('live fuzz', () => {
     await keep.close();
     await fresh.close();
     // the last fuzz connections end on the server's socket-timeout (300 ms)
-    for (const end = Date.now() + 30_000; server.connectionCount > 0 && Date.now() < end;) await sleep(20);
+    for (const end = Date.now() + 30_000; server.connectionCount > 0 && Date.now() < end; ) await sleep(20);
     const after = process.memoryUsage();
-    console.log(`live fuzz: ${sent} packets, ${good} good calls answered (${marks.join(', ')} at each quarter), ${lines} log lines, ${((performance.now() - t0) / 1000).toFixed(1)} s, `
-      + `rss ${(before.rss / 2 ** 20).toFixed(0)} -> ${(after.rss / 2 ** 20).toFixed(0)} MB, heap ${(before.heapUsed / 2 ** 20).toFixed(0)} -> ${(after.heapUsed / 2 ** 20).toFixed(0)} MB`);
+    console.log(
+      `live fuzz: ${sent} packets, ${good} good calls answered (${marks.join(', ')} at each quarter), ${lines} log lines, ${((performance.now() - t0) / 1000).toFixed(1)} s, ` +
+        `rss ${(before.rss / 2 ** 20).toFixed(0)} -> ${(after.rss / 2 ** 20).toFixed(0)} MB, heap ${(before.heapUsed / 2 ** 20).toFixed(0)} -> ${(after.heapUsed / 2 ** 20).toFixed(0)} MB`,
+    );
     expect(sent).toBeGreaterThanOrEqual(PACKETS);
     // good calls were answered during every quarter of the fuzz, not only before or after it
     expect(marks).toHaveLength(4);
-    for (let q = 0; q < 4; q++) expect(marks[q], `good calls answered by the end of quarter ${q + 1}: ${marks.join(', ')}`).toBeGreaterThan(q === 0 ? 0 : marks[q - 1]);
+    for (let q = 0; q < 4; q++)
+      expect(marks[q], `good calls answered by the end of quarter ${q + 1}: ${marks.join(', ')}`).toBeGreaterThan(
+        q === 0 ? 0 : marks[q - 1],
+      );
     expect(good).toBeGreaterThan(100);
     expect(uncaught).toEqual([]);
     expect(server.connectionCount).toBe(0);

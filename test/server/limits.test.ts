@@ -29,11 +29,14 @@ afterEach(async () => {
 });
 
 async function start(options: RpcServerOptions = {}) {
-  ({ server, address, logs, registry } = await startServer({
-    hello: () => 'Hello World',
-    echo: (x) => x ?? 'none',
-    hang: () => new Promise<string>(() => {}),
-  }, options));
+  ({ server, address, logs, registry } = await startServer(
+    {
+      hello: () => 'Hello World',
+      echo: (x) => x ?? 'none',
+      hang: () => new Promise<string>(() => {}),
+    },
+    options,
+  ));
 }
 
 /** One good call on its own connection: the other connections' troubles must not show here. */
@@ -46,7 +49,7 @@ async function goodCall(): Promise<void> {
 }
 
 describe('server limits', () => {
-  it('defaults are uWSGI\'s where it has one; bad values are refused', () => {
+  it("defaults are uWSGI's where it has one; bad values are refused", () => {
     expect(DEFAULT_LIMITS).toMatchObject({ backlog: 511, socketTimeout: 4000, harakiri: 0, bufferSize: 65535 });
     const s = new RpcServer({ registry: new Registry() });
     expect(s.limits).toEqual(DEFAULT_LIMITS);
@@ -73,10 +76,12 @@ describe('server limits', () => {
     slow.write(packet.subarray(packet.length - 1));
     expect(answers(await slow.bytes(10))).toEqual(['slowly']);
     expect((await silent.untilClosed()).length).toBe(0);
-    expect(logs).toEqual(expect.arrayContaining([
-      expect.stringMatching(/socket-timeout: a partial packet \(5 bytes\) for 150 ms/),
-      expect.stringMatching(/socket-timeout: no request for 150 ms/),
-    ]));
+    expect(logs).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/socket-timeout: a partial packet \(5 bytes\) for 150 ms/),
+        expect.stringMatching(/socket-timeout: no request for 150 ms/),
+      ]),
+    );
     expect(logs).toHaveLength(2);
     slow.end();
   });
@@ -94,7 +99,7 @@ describe('server limits', () => {
     expect(logs).toEqual([]);
   });
 
-  it('keepalive: a keep-alive client calling at its idle interval never loses a call to the server\'s idle close', async () => {
+  it("keepalive: a keep-alive client calling at its idle interval never loses a call to the server's idle close", async () => {
     // The client drops idle connections after idleTimeout; the server keeps them longer.
     await start({ keepaliveTimeout: 300 });
     const client = new RpcClient({ keepAlive: true, idleTimeout: 150, probation: 20, engine: 'ts' });
@@ -117,7 +122,9 @@ describe('server limits', () => {
     await goodCall();
     const got = await t;
     expect(answers(got)).toEqual(['Hello World']);
-    expect(logs).toEqual([expect.stringMatching(/harakiri: a call ran longer than 150 ms: connection closed without an answer/)]);
+    expect(logs).toEqual([
+      expect.stringMatching(/harakiri: a call ran longer than 150 ms: connection closed without an answer/),
+    ]);
     await goodCall();
   });
 
@@ -195,7 +202,10 @@ describe('server limits', () => {
     const w = await Wire.open(address);
     w.write(req('big'));
     w.socket.pause();
-    const step = setInterval(() => { w.socket.resume(); setTimeout(() => w.socket.pause(), 5); }, 60);
+    const step = setInterval(() => {
+      w.socket.resume();
+      setTimeout(() => w.socket.pause(), 5);
+    }, 60);
     try {
       const got = await w.bytes((8 << 20) + 4 + 18 + 7);
       expect(got.length).toBeGreaterThan(8 << 20);

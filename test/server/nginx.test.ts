@@ -12,7 +12,11 @@ import { removeDir, tempDir } from '../helpers/processes.js';
 
 const hasNginx = requirePeer('nginx', which('nginx') !== null, 'apt-get install nginx-light');
 
-interface HttpReply { status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }
+interface HttpReply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
 
 function fetchVia(nginx: Nginx, path: string): Promise<HttpReply> {
   const [host, port] = nginx.address.split(':');
@@ -45,9 +49,16 @@ describe.skipIf(!hasNginx)('nginx (uwsgi_modifier1 173, uwsgi_modifier2 1) -> ou
       registry.register('binary', async () => {
         await new Promise((r) => setTimeout(r, 10));
         const body = Buffer.from(Uint8Array.from({ length: 100_000 }, (_, i) => i % 256));
-        return Buffer.concat([Buffer.from(`HTTP/1.0 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: ${body.length}\r\n\r\n`), body]);
+        return Buffer.concat([
+          Buffer.from(
+            `HTTP/1.0 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: ${body.length}\r\n\r\n`,
+          ),
+          body,
+        ]);
       });
-      registry.register('fails', () => { throw new Error('nope'); });
+      registry.register('fails', () => {
+        throw new Error('nope');
+      });
       server = new RpcServer({ registry, engine, log: (l) => logs.push(l) });
       const tcp = await server.listen('127.0.0.1:0');
       const unix = await server.listen(join(dir, 'rpc.sock'));
@@ -61,9 +72,16 @@ describe.skipIf(!hasNginx)('nginx (uwsgi_modifier1 173, uwsgi_modifier2 1) -> ou
           uwsgi_pass_request_body off;
           uwsgi_pass ${pass};
         }`;
-      nginx = await startNginx([
-        rpc('hello', tcp), rpc('hello', `unix:${unix}`), rpc('binary', tcp), rpc('fails', tcp), rpc('missing', tcp),
-      ].join('\n'), dir);
+      nginx = await startNginx(
+        [
+          rpc('hello', tcp),
+          rpc('hello', `unix:${unix}`),
+          rpc('binary', tcp),
+          rpc('fails', tcp),
+          rpc('missing', tcp),
+        ].join('\n'),
+        dir,
+      );
     });
     afterAll(async () => {
       await nginx?.stop();

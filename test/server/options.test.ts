@@ -44,16 +44,33 @@ describe('server options', () => {
   });
 
   it('takes good values as given', () => {
-    expect(refusal({ closeTimeout: 0, chmodSocket: 0o660, allow: ['127.0.0.1'], engine: 'ts', http: { maxBody: 0, bodyTimeout: 1 } })).toBeNull();
+    expect(
+      refusal({
+        closeTimeout: 0,
+        chmodSocket: 0o660,
+        allow: ['127.0.0.1'],
+        engine: 'ts',
+        http: { maxBody: 0, bodyTimeout: 1 },
+      }),
+    ).toBeNull();
   });
 
   it('listenHttp() refuses modifiers that select no bridge, and subscribe() a negative grace', async () => {
     const server = new RpcServer(quiet);
     try {
-      for (const modifiers of [{ modifier1: 5 }, { modifier1: 173 }, { modifier1: 173, modifier2: 1 }, { modifier1: 173, modifier2: 5 }]) {
-        await expect(server.listenHttp('127.0.0.1:0', modifiers), JSON.stringify(modifiers)).rejects.toMatchObject({ code: 'INVALID' });
+      for (const modifiers of [
+        { modifier1: 5 },
+        { modifier1: 173 },
+        { modifier1: 173, modifier2: 1 },
+        { modifier1: 173, modifier2: 5 },
+      ]) {
+        await expect(server.listenHttp('127.0.0.1:0', modifiers), JSON.stringify(modifiers)).rejects.toMatchObject({
+          code: 'INVALID',
+        });
       }
-      await expect(server.subscribe('127.0.0.1:1:key', { address: '127.0.0.1:2', unsubscribeGrace: -1 })).rejects.toMatchObject({ code: 'INVALID', message: expect.stringMatching(/unsubscribeGrace/) });
+      await expect(
+        server.subscribe('127.0.0.1:1:key', { address: '127.0.0.1:2', unsubscribeGrace: -1 }),
+      ).rejects.toMatchObject({ code: 'INVALID', message: expect.stringMatching(/unsubscribeGrace/) });
     } finally {
       await server.close();
     }

@@ -20,36 +20,49 @@ describe(`runtime features (Node ${process.versions.node})`, () => {
     expect((await runtimeFeatures()).reusePort).toBe(nodeHasReusePort());
   });
 
-  it.runIf(nodeHasReusePort())('listen(address, { reusePort: true }): two servers share one port, and both are called', async () => {
-    const a = new RpcServer({ registry: new Registry(), log: quiet }).register('who', () => 'a');
-    const b = new RpcServer({ registry: new Registry(), log: quiet }).register('who', () => 'b');
-    const client = new RpcClient();
-    try {
-      const address = await a.listen('127.0.0.1:0', { reusePort: true });
-      expect(await b.listen(address, { reusePort: true })).toBe(address);
-      const seen = new Set<string>();
-      for (let i = 0; i < 200 && seen.size < 2; i++) seen.add(Buffer.from(await client.call(address, 'who')).toString());
-      expect([...seen].sort()).toEqual(['a', 'b']);
-    } finally {
-      await client.close();
-      await Promise.all([a.close(), b.close()]);
-    }
-  });
+  it.runIf(nodeHasReusePort())(
+    'listen(address, { reusePort: true }): two servers share one port, and both are called',
+    async () => {
+      const a = new RpcServer({ registry: new Registry(), log: quiet }).register('who', () => 'a');
+      const b = new RpcServer({ registry: new Registry(), log: quiet }).register('who', () => 'b');
+      const client = new RpcClient();
+      try {
+        const address = await a.listen('127.0.0.1:0', { reusePort: true });
+        expect(await b.listen(address, { reusePort: true })).toBe(address);
+        const seen = new Set<string>();
+        for (let i = 0; i < 200 && seen.size < 2; i++)
+          seen.add(Buffer.from(await client.call(address, 'who')).toString());
+        expect([...seen].sort()).toEqual(['a', 'b']);
+      } finally {
+        await client.close();
+        await Promise.all([a.close(), b.close()]);
+      }
+    },
+  );
 
-  it.runIf(!nodeHasReusePort())('listen(address, { reusePort: true }) is refused with a reason where the runtime cannot', async () => {
-    const s = new RpcServer({ registry: new Registry(), log: quiet });
-    try {
-      await expect(s.listen('127.0.0.1:0', { reusePort: true })).rejects.toMatchObject({ code: 'INVALID', message: expect.stringMatching(/cannot share a port between processes/) });
-    } finally {
-      await s.close();
-    }
-  });
+  it.runIf(!nodeHasReusePort())(
+    'listen(address, { reusePort: true }) is refused with a reason where the runtime cannot',
+    async () => {
+      const s = new RpcServer({ registry: new Registry(), log: quiet });
+      try {
+        await expect(s.listen('127.0.0.1:0', { reusePort: true })).rejects.toMatchObject({
+          code: 'INVALID',
+          message: expect.stringMatching(/cannot share a port between processes/),
+        });
+      } finally {
+        await s.close();
+      }
+    },
+  );
 
   it('reusePort is refused for a unix socket', async () => {
     const dir = tempDir();
     const s = new RpcServer({ registry: new Registry(), log: quiet });
     try {
-      await expect(s.listen(`${dir}/r.sock`, { reusePort: true })).rejects.toMatchObject({ code: 'INVALID', message: expect.stringMatching(/reusePort is for TCP sockets/) });
+      await expect(s.listen(`${dir}/r.sock`, { reusePort: true })).rejects.toMatchObject({
+        code: 'INVALID',
+        message: expect.stringMatching(/reusePort is for TCP sockets/),
+      });
     } finally {
       await s.close();
       removeDir(dir);
@@ -66,7 +79,10 @@ describe(`runtime features (Node ${process.versions.node})`, () => {
       address = await s.listen('127.0.0.1:0');
       expect(Buffer.from(await c.call(address, 'hi')).toString()).toBe('hi');
     }
-    await expect(server.listen('127.0.0.1:0')).rejects.toMatchObject({ code: 'INVALID', message: 'the server is closed' });
+    await expect(server.listen('127.0.0.1:0')).rejects.toMatchObject({
+      code: 'INVALID',
+      message: 'the server is closed',
+    });
     await expect(new RpcClient({ timeout: 500 }).call(address, 'hi')).rejects.toMatchObject({ code: 'REFUSED' });
   });
 });

@@ -14,9 +14,13 @@ import { removeDir, tempDir } from '../helpers/processes.js';
 let server: RpcServer;
 let logs: string[];
 let dir: string;
-beforeAll(() => { dir = tempDir(); });
+beforeAll(() => {
+  dir = tempDir();
+});
 afterAll(() => removeDir(dir));
-afterEach(async () => { await server?.close(); });
+afterEach(async () => {
+  await server?.close();
+});
 
 function make(options: ConstructorParameters<typeof RpcServer>[0] = {}) {
   logs = [];
@@ -48,7 +52,9 @@ describe('security', () => {
     await expect(client.call(tcp, 'hi')).rejects.toMatchObject({ code: 'NO_ANSWER' });
     expect(Buffer.from(await client.call(unix, 'hi')).toString()).toBe('hi');
     await client.close();
-    expect(logs).toEqual([expect.stringMatching(/^127\.0\.0\.1:\d+: not in the allow list of 127\.0\.0\.1:\d+: connection closed$/)]);
+    expect(logs).toEqual([
+      expect.stringMatching(/^127\.0\.0\.1:\d+: not in the allow list of 127\.0\.0\.1:\d+: connection closed$/),
+    ]);
     await server.close();
     make({ allow: ['127.0.0.0/8'] });
     const ok = await server.listen('127.0.0.1:0');
@@ -61,7 +67,8 @@ describe('security', () => {
     const a = allowList(['192.168.1.0/24', '10.1.2.3', '::1', 'fd00::/8']);
     expect(['192.168.1.77', '10.1.2.3', '::1', 'fd12::5', '::ffff:192.168.1.9'].every((x) => a.allows(x))).toBe(true);
     expect(['192.168.2.1', '10.1.2.4', '::2', '127.0.0.1', undefined].some((x) => a.allows(x))).toBe(false);
-    for (const bad of ['10.0.0.0/33', 'nonsense', '10.0.0.0/8/1', '::1/x']) expect(() => allowList([bad])).toThrow(/allow/);
+    for (const bad of ['10.0.0.0/33', 'nonsense', '10.0.0.0/8/1', '::1/x'])
+      expect(() => allowList([bad])).toThrow(/allow/);
     expect(serveOptions(['--allow', '10.0.0.0/8', '--allow', '::1']).allow).toEqual(['10.0.0.0/8', '::1']);
   });
 

@@ -25,7 +25,9 @@ async function until(cond: () => boolean): Promise<boolean> {
 /** A promise with its resolve, to finish a slow function when the test says so. */
 function gate<T = string>() {
   let open!: (v: T) => void;
-  const p = new Promise<T>((r) => { open = r; });
+  const p = new Promise<T>((r) => {
+    open = r;
+  });
   return { p, open };
 }
 
@@ -65,7 +67,8 @@ describe.each(ENGINES)('RpcServer, %s engine', (engine) => {
     expect(server.engine).toBe(engine);
   }
 
-  const req = (name: string | Uint8Array, args: (string | Uint8Array)[] = [], m2 = 0) => codec.encodeRequest(name, args, m2);
+  const req = (name: string | Uint8Array, args: (string | Uint8Array)[] = [], m2 = 0) =>
+    codec.encodeRequest(name, args, m2);
   const result = (bytes: Uint8Array) => Buffer.from(codec.decodeResponse(bytes).result);
 
   describe('answers', () => {
@@ -251,8 +254,21 @@ describe.each(ENGINES)('RpcServer, %s engine', (engine) => {
 
   describe('failures: the connection closes without a byte (as uWSGI), one log line, the server keeps serving', () => {
     const failing: [string, (...a: TextBytes[]) => unknown, RegExp][] = [
-      ['throws', () => { throw new Error('boom'); }, /"f" failed: Error: boom/],
-      ['rejects', async () => { await sleep(5); throw new TypeError('late boom'); }, /"f" failed: TypeError: late boom/],
+      [
+        'throws',
+        () => {
+          throw new Error('boom');
+        },
+        /"f" failed: Error: boom/,
+      ],
+      [
+        'rejects',
+        async () => {
+          await sleep(5);
+          throw new TypeError('late boom');
+        },
+        /"f" failed: TypeError: late boom/,
+      ],
       ['returns an empty string', () => '', /"f" returned an empty result/],
       ['returns empty bytes', () => new Uint8Array(0), /"f" returned an empty result/],
       ['resolves to an empty string', async () => '', /"f" returned an empty result/],
@@ -278,7 +294,9 @@ describe.each(ENGINES)('RpcServer, %s engine', (engine) => {
     it('an unknown function (byte-equal to uWSGI: nothing)', async () => {
       await start();
       expect(await exchange(unix, req('nosuchfunction', ['x']))).toHaveLength(0);
-      expect(logs).toEqual([expect.stringMatching(/peer: unknown function "nosuchfunction": connection closed without an answer$/)]);
+      expect(logs).toEqual([
+        expect.stringMatching(/peer: unknown function "nosuchfunction": connection closed without an answer$/),
+      ]);
       expect(result(await (await Wire.open(unix)).write(req('hello')).bytes(15)).toString()).toBe('Hello World');
     });
 
@@ -307,8 +325,14 @@ describe.each(ENGINES)('RpcServer, %s engine', (engine) => {
       const g1 = gate();
       const g2 = gate();
       const started: string[] = [];
-      registry.register('slow', async (x) => { started.push(`slow ${x}`); return `${await g1.p}:${x}`; });
-      registry.register('slower', async (x) => { started.push(`slower ${x}`); return `${await g2.p}:${x}`; });
+      registry.register('slow', async (x) => {
+        started.push(`slow ${x}`);
+        return `${await g1.p}:${x}`;
+      });
+      registry.register('slower', async (x) => {
+        started.push(`slower ${x}`);
+        return `${await g2.p}:${x}`;
+      });
       const w = await Wire.open(tcp);
       w.write(Buffer.concat([req('slow', ['1']), req('echo', ['2']), req('slower', ['3']), req('hello')]));
       expect(await until(() => started.length === 2)).toBe(true);
@@ -349,7 +373,10 @@ describe.each(ENGINES)('RpcServer, %s engine', (engine) => {
     it('a slow reader of many big answers gets them all, in order (the server waits for room instead of buffering them)', async () => {
       await start();
       registry.register('big', (i) => Buffer.alloc(60_000, Number(i.text) & 255));
-      registry.register('later', async (i) => { await sleep(1); return Buffer.alloc(30_000, Number(i.text) & 255); });
+      registry.register('later', async (i) => {
+        await sleep(1);
+        return Buffer.alloc(30_000, Number(i.text) & 255);
+      });
       const n = 300;
       const w = await Wire.open(tcp);
       w.socket.pause();
@@ -368,7 +395,10 @@ describe.each(ENGINES)('RpcServer, %s engine', (engine) => {
       const g = gate();
       const ran: string[] = [];
       registry.register('slow', async () => g.p);
-      registry.register('mark', (x) => { ran.push(x.text); return x.text; });
+      registry.register('mark', (x) => {
+        ran.push(x.text);
+        return x.text;
+      });
       const w = await Wire.open(tcp);
       w.write(Buffer.concat([req('slow'), req('mark', ['a']), req('nope'), req('mark', ['b'])]));
       // 'nope' refused: after it, nothing more of this connection runs
@@ -376,7 +406,12 @@ describe.each(ENGINES)('RpcServer, %s engine', (engine) => {
       expect(ran).toEqual(['a']);
       g.open('S');
       const got = await w.untilClosed();
-      expect(codec.createDecoder({ response: true }).push(got).map((f) => Buffer.from(f.body).toString())).toEqual(['S', 'a']);
+      expect(
+        codec
+          .createDecoder({ response: true })
+          .push(got)
+          .map((f) => Buffer.from(f.body).toString()),
+      ).toEqual(['S', 'a']);
       expect(ran).toEqual(['a']);
       expect(logs).toEqual([expect.stringMatching(/unknown function "nope"/)]);
     });
@@ -386,14 +421,22 @@ describe.each(ENGINES)('RpcServer, %s engine', (engine) => {
       const g = gate();
       registry.register('slow', async () => g.p);
       let failed = false;
-      registry.register('bad', async () => { failed = true; throw new Error('no'); });
+      registry.register('bad', async () => {
+        failed = true;
+        throw new Error('no');
+      });
       const w = await Wire.open(tcp);
       w.write(Buffer.concat([req('echo', ['first']), req('slow'), req('bad'), req('echo', ['never'])]));
       // 'bad' has failed while 'slow' still runs
       expect(await until(() => failed)).toBe(true);
       g.open('S');
       const got = await w.untilClosed();
-      expect(codec.createDecoder({ response: true }).push(got).map((f) => Buffer.from(f.body).toString())).toEqual(['first', 'S']);
+      expect(
+        codec
+          .createDecoder({ response: true })
+          .push(got)
+          .map((f) => Buffer.from(f.body).toString()),
+      ).toEqual(['first', 'S']);
     });
 
     it('a raw (modifier2 1) request ends the pipeline after its answer', async () => {
@@ -408,7 +451,11 @@ describe.each(ENGINES)('RpcServer, %s engine', (engine) => {
       await start();
       const g = gate();
       let waiting = false;
-      registry.register('keep', async (a, b) => { waiting = true; await g.p; return join_([a, b]); });
+      registry.register('keep', async (a, b) => {
+        waiting = true;
+        await g.p;
+        return join_([a, b]);
+      });
       const w = await Wire.open(tcp);
       w.write(req('keep', ['first-arg', new Uint8Array([1, 2, 3])]));
       expect(await until(() => waiting)).toBe(true);
@@ -446,7 +493,9 @@ describe.each(ENGINES)('RpcServer, %s engine', (engine) => {
       expect(Buffer.from(await server.call('echo', 'a', new Uint8Array([0, 255]))).toString('hex')).toBe('617c00ff');
       expect(Buffer.from(await server.call('hello')).toString()).toBe('Hello World');
       await expect(server.call('nope')).rejects.toMatchObject({ code: 'NOT_FOUND' });
-      registry.register('bad', () => { throw new Error('x'); });
+      registry.register('bad', () => {
+        throw new Error('x');
+      });
       await expect(server.call('bad')).rejects.toBeInstanceOf(RpcError);
     });
     it('register() on the server fills its registry', async () => {
@@ -475,14 +524,20 @@ describe.each(ENGINES)('RpcServer, %s engine', (engine) => {
     it('replaces a stale unix socket file, but never one a live server holds, nor a plain file', async () => {
       await start();
       // a socket file left behind by a process killed while listening
-      const made = spawnSync(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(join(dir, 'left.sock'))}, () => process.kill(process.pid, 'SIGKILL'))`]);
+      const made = spawnSync(process.execPath, [
+        '-e',
+        `require('net').createServer().listen(${JSON.stringify(join(dir, 'left.sock'))}, () => process.kill(process.pid, 'SIGKILL'))`,
+      ]);
       expect(made.signal).toBe('SIGKILL');
       expect(existsSync(join(dir, 'left.sock'))).toBe(true);
       const bound = await server.listen(join(dir, 'left.sock'));
       expect(result(await (await Wire.open(bound)).write(req('hello')).bytes(15)).toString()).toBe('Hello World');
       // a live server's socket: refused, and it keeps serving
       const live = join(dir, 'live.sock');
-      const other = createServer((s) => { s.on('error', () => {}); s.end('still mine'); }); // our probe connects and resets
+      const other = createServer((s) => {
+        s.on('error', () => {});
+        s.end('still mine');
+      }); // our probe connects and resets
       await new Promise<void>((r) => other.listen(live, r));
       await expect(server.listen(live)).rejects.toMatchObject({ code: 'EADDRINUSE' });
       expect((await exchange(live)).toString()).toBe('still mine');
@@ -512,7 +567,8 @@ describe.each(ENGINES)('RpcServer, %s engine', (engine) => {
       expect(parseAddress('rpc.sock')).toEqual({ kind: 'unix', path: 'rpc.sock' });
       expect(parseAddress('@abstract')).toEqual({ kind: 'unix', path: '\0abstract' });
       expect(formatAddress(parseAddress('@abstract'))).toBe('@abstract');
-      for (const bad of ['', 'nonsense', 'host:', 'host:port', ':-1', ':65536']) expect(() => parseAddress(bad)).toThrow(RpcError);
+      for (const bad of ['', 'nonsense', 'host:', 'host:port', ':-1', ':65536'])
+        expect(() => parseAddress(bad)).toThrow(RpcError);
     });
 
     it('rejects bad addresses', async () => {
@@ -527,7 +583,10 @@ describe.each(ENGINES)('RpcServer, %s engine', (engine) => {
       await start();
       const g = gate();
       let running = false;
-      registry.register('slow', async () => { running = true; return g.p; });
+      registry.register('slow', async () => {
+        running = true;
+        return g.p;
+      });
       const busy = await Wire.open(tcp);
       busy.write(req('slow'));
       const idle = await Wire.open(unix);
@@ -535,7 +594,9 @@ describe.each(ENGINES)('RpcServer, %s engine', (engine) => {
       await idle.bytes(15);
       expect(await until(() => running)).toBe(true);
       let closed = false;
-      const closing = server.close().then(() => { closed = true; });
+      const closing = server.close().then(() => {
+        closed = true;
+      });
       await idle.untilClosed();
       expect(idle.data).toHaveLength(15);
       await expect(Wire.open(tcp)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
@@ -555,7 +616,10 @@ describe.each(ENGINES)('RpcServer, %s engine', (engine) => {
     it('drops what is still running after closeTimeout', async () => {
       await start({ closeTimeout: 100 });
       let running = false;
-      registry.register('never', () => { running = true; return new Promise(() => {}); });
+      registry.register('never', () => {
+        running = true;
+        return new Promise(() => {});
+      });
       const w = await Wire.open(tcp);
       w.write(req('never'));
       expect(await until(() => running)).toBe(true);

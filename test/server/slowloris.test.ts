@@ -31,7 +31,9 @@ describe('slowloris', () => {
       if (i % 3 === 2) s.write(Buffer.from([173, 0xff, 0xff, 0, 5, 0]));
       held.push(s);
     }
-    drip = setInterval(() => { for (let i = 2; i < IDLE; i += 3) held[i].write('x'); }, 50);
+    drip = setInterval(() => {
+      for (let i = 2; i < IDLE; i += 3) held[i].write('x');
+    }, 50);
     while (server.connectionCount < IDLE) await sleep(10);
   });
 

@@ -15,7 +15,10 @@ export interface Started {
  * Registers `functions` in options.registry (default: a fresh one, so a test sees only its
  * own functions), then listens with the TS engine unless options say otherwise.
  */
-export async function startServer(functions: Record<string, RpcFunction>, options: RpcServerOptions = {}): Promise<Started> {
+export async function startServer(
+  functions: Record<string, RpcFunction>,
+  options: RpcServerOptions = {},
+): Promise<Started> {
   const logs: string[] = [];
   const registry = options.registry ?? new Registry();
   for (const [name, fn] of Object.entries(functions)) registry.register(name, fn);

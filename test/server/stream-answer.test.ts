@@ -33,11 +33,17 @@ async function all(it: AsyncIterable<Uint8Array>): Promise<Uint8Array[]> {
 }
 
 async function start(registry: Registry, harakiri?: number, socketTimeout?: number): Promise<void> {
-  ({ server, address, logs } = await startServer({}, { registry, ...(harakiri ? { harakiri } : {}), ...(socketTimeout ? { socketTimeout } : {}) }));
+  ({ server, address, logs } = await startServer(
+    {},
+    { registry, ...(harakiri ? { harakiri } : {}), ...(socketTimeout ? { socketTimeout } : {}) },
+  ));
 }
 
 /** Reads a whole connection to its end, chunk by chunk (nothing kept but a hash), pausing at first. */
-function readAll(socket: Socket, slowFor: number): Promise<{ head: Buffer; total: number; md5: string; ahead: number }> {
+function readAll(
+  socket: Socket,
+  slowFor: number,
+): Promise<{ head: Buffer; total: number; md5: string; ahead: number }> {
   return new Promise((resolve, reject) => {
     const h = createHash('md5');
     let head = Buffer.alloc(0);
@@ -61,7 +67,10 @@ describe('streamed answers', () => {
     const registry = new Registry();
     registry.register('big', () => sized(BIG, generated(BIG)));
     await start(registry);
-    const [host, port] = [address.slice(0, address.lastIndexOf(':')), Number(address.slice(address.lastIndexOf(':') + 1))];
+    const [host, port] = [
+      address.slice(0, address.lastIndexOf(':')),
+      Number(address.slice(address.lastIndexOf(':') + 1)),
+    ];
     producer.produced = 0;
     const rss = rssGrowth();
     const s = connect({ host, port });
@@ -76,7 +85,9 @@ describe('streamed answers', () => {
     expected.update(header);
     for await (const c of generated(BIG)) expected.update(c);
     expect(got.md5).toBe(expected.digest('hex'));
-    console.log(`streamed 256 MB: server+reader RSS grew by ${(grew / 2 ** 20).toFixed(1)} MB, the producer ran at most ${(got.ahead / 2 ** 20).toFixed(1)} MB ahead of the reader`);
+    console.log(
+      `streamed 256 MB: server+reader RSS grew by ${(grew / 2 ** 20).toFixed(1)} MB, the producer ran at most ${(got.ahead / 2 ** 20).toFixed(1)} MB ahead of the reader`,
+    );
     // What is held back is the socket buffers (ours, the kernel's both ways), not the answer;
     // the RSS bound (memory held: see helpers/rss.ts) leaves room for chunks in flight.
     expect(got.ahead).toBeLessThan(16 << 20);
@@ -89,15 +100,28 @@ describe('streamed answers', () => {
     registry.register('echo', (x) => x);
     registry.register('slowbig', async () => {
       await sleep(20);
-      return sized(3 * CHUNK + 5, (async function* () {
-        for await (const c of generated(3 * CHUNK + 5)) { await sleep(5); yield c; }
-      })());
+      return sized(
+        3 * CHUNK + 5,
+        (async function* () {
+          for await (const c of generated(3 * CHUNK + 5)) {
+            await sleep(5);
+            yield c;
+          }
+        })(),
+      );
     });
-    registry.register('syncbig', () => sized(100_000, [new Uint8Array(60_000).fill(7), new Uint8Array(40_000).fill(8)]));
+    registry.register('syncbig', () =>
+      sized(100_000, [new Uint8Array(60_000).fill(7), new Uint8Array(40_000).fill(8)]),
+    );
     await start(registry);
     const w = await Wire.open(address);
-    w.write(codec.encodeRequest('echo', ['a']), codec.encodeRequest('slowbig', []), codec.encodeRequest('echo', ['b']),
-      codec.encodeRequest('syncbig', []), codec.encodeRequest('echo', ['c']));
+    w.write(
+      codec.encodeRequest('echo', ['a']),
+      codec.encodeRequest('slowbig', []),
+      codec.encodeRequest('echo', ['b']),
+      codec.encodeRequest('syncbig', []),
+      codec.encodeRequest('echo', ['c']),
+    );
     w.socket.end();
     const data = await w.untilClosed();
     const frames = codec.createDecoder({ response: true, maxFrame: 1 << 20 }).push(data);
@@ -121,9 +145,24 @@ describe('streamed answers', () => {
   });
 
   it.each([
-    ['fewer bytes than declared', () => sized(3 * CHUNK, generated(2 * CHUNK)), /ended after 131072 of its declared 196608 bytes/],
+    [
+      'fewer bytes than declared',
+      () => sized(3 * CHUNK, generated(2 * CHUNK)),
+      /ended after 131072 of its declared 196608 bytes/,
+    ],
     ['more bytes than declared', () => sized(CHUNK, generated(2 * CHUNK)), /more than its declared 65536 bytes/],
-    ['a throwing iterable', () => sized(3 * CHUNK, (async function* () { yield* generated(CHUNK); throw new Error('disk gone'); })()), /failed after 65536 of 196608 bytes: .*disk gone/],
+    [
+      'a throwing iterable',
+      () =>
+        sized(
+          3 * CHUNK,
+          (async function* () {
+            yield* generated(CHUNK);
+            throw new Error('disk gone');
+          })(),
+        ),
+      /failed after 65536 of 196608 bytes: .*disk gone/,
+    ],
     ['a chunk that is not bytes', () => sized(3, ['abc' as unknown as Uint8Array]), /yielded string, not a Uint8Array/],
   ])('%s: the connection is dropped after what was sent, one line', async (_, fn, line) => {
     const registry = new Registry();
@@ -131,9 +170,18 @@ describe('streamed answers', () => {
     registry.register('echo', (x) => x);
     await start(registry);
     const w = await Wire.open(address);
-    w.write(codec.encodeRequest('echo', ['first']), codec.encodeRequest('bad', []), codec.encodeRequest('echo', ['never']));
+    w.write(
+      codec.encodeRequest('echo', ['first']),
+      codec.encodeRequest('bad', []),
+      codec.encodeRequest('echo', ['never']),
+    );
     const data = await w.untilClosed();
-    expect(codec.createDecoder({ response: true }).push(data.subarray(0, 9)).map((f) => Buffer.from(f.body).toString())).toEqual(['first']);
+    expect(
+      codec
+        .createDecoder({ response: true })
+        .push(data.subarray(0, 9))
+        .map((f) => Buffer.from(f.body).toString()),
+    ).toEqual(['first']);
     expect(data.length).toBeLessThan(9 + 4 + 30 + 2 * CHUNK + 1);
     expect(logs).toEqual([expect.stringMatching(line)]);
   });
@@ -151,7 +199,15 @@ describe('streamed answers', () => {
 
   it('harakiri: an iterable that stops producing is abandoned, one line', async () => {
     const registry = new Registry();
-    registry.register('stuck', () => sized(3 * CHUNK, (async function* () { yield* generated(CHUNK); await new Promise(() => {}); })()));
+    registry.register('stuck', () =>
+      sized(
+        3 * CHUNK,
+        (async function* () {
+          yield* generated(CHUNK);
+          await new Promise(() => {});
+        })(),
+      ),
+    );
     await start(registry, 300);
     const w = await Wire.open(address);
     w.write(codec.encodeRequest('stuck', []));
@@ -171,7 +227,9 @@ describe('streamed answers', () => {
     // paused, the client would not see the close: wait for the server's line
     while (logs.length === 0) await sleep(50);
     w.socket.destroy();
-    expect(logs).toEqual([expect.stringMatching(/socket-timeout: the peer read nothing of \d+ pending answer bytes for 500 ms/)]);
+    expect(logs).toEqual([
+      expect.stringMatching(/socket-timeout: the peer read nothing of \d+ pending answer bytes for 500 ms/),
+    ]);
     expect(producer.produced).toBeLessThan(16 << 20);
   });
 

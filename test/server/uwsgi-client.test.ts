@@ -37,21 +37,43 @@ describe.skipIf(!hasUwsgi)("uWSGI's client (uwsgi.rpc) -> our server", () => {
 
   /** Has the app call uwsgi.rpc(node, fn, *args) and tell what it got. */
   function rpcFromUwsgi(node: string, fn: string, args: Uint8Array[]): Promise<Reply> {
-    const body = JSON.stringify({ node, fn: bin(fn).toString('hex'), args: args.map((a) => Buffer.from(a).toString('hex')) });
+    const body = JSON.stringify({
+      node,
+      fn: bin(fn).toString('hex'),
+      args: args.map((a) => Buffer.from(a).toString('hex')),
+    });
     const [host, port] = http.split(':');
     return new Promise((resolve, reject) => {
-      const req = request({ host, port: Number(port), method: 'POST', path: '/', agent: false, headers: { connection: 'close',  'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString();
-          try {
-            resolve(JSON.parse(text) as Reply);
-          } catch {
-            reject(new Error(`uWSGI answered ${res.statusCode}: ${text.slice(0, 300)}\n--- uwsgi log ---\n${uwsgi.logText()}`));
-          }
-        });
-      });
+      const req = request(
+        {
+          host,
+          port: Number(port),
+          method: 'POST',
+          path: '/',
+          agent: false,
+          headers: {
+            connection: 'close',
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString();
+            try {
+              resolve(JSON.parse(text) as Reply);
+            } catch {
+              reject(
+                new Error(
+                  `uWSGI answered ${res.statusCode}: ${text.slice(0, 300)}\n--- uwsgi log ---\n${uwsgi.logText()}`,
+                ),
+              );
+            }
+          });
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });
@@ -68,7 +90,10 @@ describe.skipIf(!hasUwsgi)("uWSGI's client (uwsgi.rpc) -> our server", () => {
       registry.register('echo', (...args) => Buffer.concat(args.flatMap((a, i) => (i ? [bin('|'), a] : [a]))));
       registry.register('count', (...args) => String(args.length));
       registry.register('bytes', (n) => pattern(Number(n.text)));
-      registry.register('later', async (x) => { await new Promise((r) => setTimeout(r, 20)); return `later ${x}`; });
+      registry.register('later', async (x) => {
+        await new Promise((r) => setTimeout(r, 20));
+        return `later ${x}`;
+      });
       registry.register('empty', () => '');
       server = new RpcServer({ registry, engine, log: (l) => logs.push(l) });
       node = await server.listen('127.0.0.1:0');
@@ -93,7 +118,10 @@ describe.skipIf(!hasUwsgi)("uWSGI's client (uwsgi.rpc) -> our server", () => {
 
     it('binary args (NUL, 0xFF) and a binary result', async () => {
       const args = [bin('\x00'), bin('\xff\x00\xfe'), Buffer.from('é€')];
-      expectResult(await rpcFromUwsgi(node, 'echo', args), Buffer.concat([bin('\x00|\xff\x00\xfe|'), Buffer.from('é€')]));
+      expectResult(
+        await rpcFromUwsgi(node, 'echo', args),
+        Buffer.concat([bin('\x00|\xff\x00\xfe|'), Buffer.from('é€')]),
+      );
     });
 
     it('254 args', async () => {
@@ -109,7 +137,8 @@ describe.skipIf(!hasUwsgi)("uWSGI's client (uwsgi.rpc) -> our server", () => {
     });
 
     it('results of 65535 bytes (plain form), 65536 bytes and 1 MB (64-bit form)', async () => {
-      for (const n of [MAX_BODY, MAX_BODY + 1, MB]) expectResult(await rpcFromUwsgi(node, 'bytes', [bin(String(n))]), pattern(n));
+      for (const n of [MAX_BODY, MAX_BODY + 1, MB])
+        expectResult(await rpcFromUwsgi(node, 'bytes', [bin(String(n))]), pattern(n));
     });
 
     it('an async function', async () => {

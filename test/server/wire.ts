@@ -25,8 +25,10 @@ export class Wire {
   static open(address: string): Promise<Wire> {
     return new Promise((resolve, reject) => {
       const i = address.lastIndexOf(':');
-      const s = address.includes('/') ? connect(address)
-        : address.startsWith('@') ? connect(`\0${address.slice(1)}`)
+      const s = address.includes('/')
+        ? connect(address)
+        : address.startsWith('@')
+          ? connect(`\0${address.slice(1)}`)
           : connect(Number(address.slice(i + 1)), address.slice(0, i));
       s.once('connect', () => resolve(new Wire(s)));
       s.once('error', reject);
@@ -50,7 +52,8 @@ export class Wire {
   /** Resolves once `n` bytes have arrived; rejects if the connection closes first. */
   async bytes(n: number): Promise<Buffer> {
     while (this.received < n) {
-      if (this.closed) throw new Error(`closed after ${this.received} of ${n} bytes: ${this.data.toString('hex').slice(0, 200)}`);
+      if (this.closed)
+        throw new Error(`closed after ${this.received} of ${n} bytes: ${this.data.toString('hex').slice(0, 200)}`);
       await this.next();
     }
     return this.data;
@@ -93,7 +96,10 @@ export const req = (name: string, args: string[] = []): Uint8Array => codec.enco
 
 /** The results (as text) of the framed answers in `b`. */
 export const answers = (b: Uint8Array): string[] =>
-  codec.createDecoder({ response: true }).push(b).map((f) => Buffer.from(f.body).toString());
+  codec
+    .createDecoder({ response: true })
+    .push(b)
+    .map((f) => Buffer.from(f.body).toString());
 
 /** The server at `address` still answers a good call (its 'echo' function). */
 export async function stillServes(address: string): Promise<void> {

@@ -22,8 +22,11 @@ const FIXTURES = join(__dirname, 'fixtures');
 const PLUGINS = '/usr/lib/uwsgi/plugins';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const have = which('uwsgi') !== null && which('nginx') !== null && which('python3') !== null
-  && ['fastrouter', 'python3'].every((p) => existsSync(join(PLUGINS, `${p}_plugin.so`)));
+const have =
+  which('uwsgi') !== null &&
+  which('nginx') !== null &&
+  which('python3') !== null &&
+  ['fastrouter', 'python3'].every((p) => existsSync(join(PLUGINS, `${p}_plugin.so`)));
 
 /** A UDP port free on 127.0.0.1 (the subscription server is UDP). */
 function freeUdpPort(): Promise<number> {
@@ -39,33 +42,50 @@ function freeUdpPort(): Promise<number> {
 
 /** The live nodes of each pool, by key: name -> node. */
 function pools(st: RouterStats): Map<string, Map<string, RouterNode>> {
-  return new Map(st.subscriptions.map((s) => [s.key, new Map(s.nodes.filter((n) => n.death_mark === 0).map((n) => [n.name, n]))]));
+  return new Map(
+    st.subscriptions.map((s) => [s.key, new Map(s.nodes.filter((n) => n.death_mark === 0).map((n) => [n.name, n]))]),
+  );
 }
 
 /** Polls the stats until `ok` holds (announces are UDP: there is nothing else to wait on), or `node` exits. */
-async function waitStats(address: string, ok: (p: Map<string, Map<string, RouterNode>>) => boolean, what: string, node: Peer): Promise<RouterStats> {
+async function waitStats(
+  address: string,
+  ok: (p: Map<string, Map<string, RouterNode>>) => boolean,
+  what: string,
+  node: Peer,
+): Promise<RouterStats> {
   const until = Date.now() + 15_000;
   for (;;) {
     const st = await routerStats(address);
     if (ok(pools(st))) return st;
-    if (node.child.exitCode !== null || node.child.signalCode !== null) throw new Error(`the node exited:\n${node.logText()}`);
-    if (Date.now() > until) throw new Error(`the fastrouter's pools never showed ${what}: ${JSON.stringify(st.subscriptions)}\n${node.logText()}`);
+    if (node.child.exitCode !== null || node.child.signalCode !== null)
+      throw new Error(`the node exited:\n${node.logText()}`);
+    if (Date.now() > until)
+      throw new Error(
+        `the fastrouter's pools never showed ${what}: ${JSON.stringify(st.subscriptions)}\n${node.logText()}`,
+      );
     await sleep(50);
   }
 }
 
-interface Answer { status: number; body: string }
+interface Answer {
+  status: number;
+  body: string;
+}
 
 /** One GET through nginx with this Host header (a new connection each time: nginx picks again). */
 function get(front: string, host: string, path = '/who'): Promise<Answer> {
   const i = front.lastIndexOf(':');
   return new Promise((resolve) => {
-    const req = http.request({ host: front.slice(0, i), port: Number(front.slice(i + 1)), path, headers: { Host: host }, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-      res.on('error', (err) => resolve({ status: 0, body: `response failed: ${err.message}` }));
-    });
+    const req = http.request(
+      { host: front.slice(0, i), port: Number(front.slice(i + 1)), path, headers: { Host: host }, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+        res.on('error', (err) => resolve({ status: 0, body: `response failed: ${err.message}` }));
+      },
+    );
     req.on('error', (err) => resolve({ status: 0, body: `request failed: ${err.message}` }));
     req.end();
   });
@@ -89,7 +109,13 @@ async function waitLog(peer: Peer, re: RegExp): Promise<void> {
   }
 }
 
-describe.runIf(requirePeer('uWSGI (fastrouter, python3 plugins) and nginx', have, 'apt-get install uwsgi-core uwsgi-plugin-python3 nginx-light'))('behind uWSGI\'s fastrouter, with a real uWSGI node in the same pool', () => {
+describe.runIf(
+  requirePeer(
+    'uWSGI (fastrouter, python3 plugins) and nginx',
+    have,
+    'apt-get install uwsgi-core uwsgi-plugin-python3 nginx-light',
+  ),
+)("behind uWSGI's fastrouter, with a real uWSGI node in the same pool", () => {
   let dir: string;
   let router: Peer;
   let nginx: Nginx;
@@ -113,11 +139,15 @@ describe.runIf(requirePeer('uWSGI (fastrouter, python3 plugins) and nginx', have
     oursAddr = `127.0.0.1:${await freePort()}`;
     pyAddr = `127.0.0.1:${await freePort()}`;
     // the stats server is opened by the fastrouter process itself: once it answers, the router runs
-    router = await startUwsgi('fastrouter', [
-      '--fastrouter', fr, '--fastrouter-subscription-server', sub, '--fastrouter-stats', frStats,
-    ], [fr, frStats], join(dir, 'router'));
+    router = await startUwsgi(
+      'fastrouter',
+      ['--fastrouter', fr, '--fastrouter-subscription-server', sub, '--fastrouter-stats', frStats],
+      [fr, frStats],
+      join(dir, 'router'),
+    );
     routerPid = (await routerStats(frStats)).pid;
-    nginx = await startNginx(`
+    nginx = await startNginx(
+      `
     location / {
       include /etc/nginx/uwsgi_params;
       uwsgi_pass ${fr};
@@ -126,7 +156,9 @@ describe.runIf(requirePeer('uWSGI (fastrouter, python3 plugins) and nginx', have
       include /etc/nginx/uwsgi_params;
       uwsgi_param UWSGI_FASTROUTER_KEY only.test;
       uwsgi_pass ${fr};
-    }`, join(dir, 'nginx'));
+    }`,
+      join(dir, 'nginx'),
+    );
   });
 
   afterAll(async () => {
@@ -146,20 +178,58 @@ describe.runIf(requirePeer('uWSGI (fastrouter, python3 plugins) and nginx', have
   });
 
   it('our node and a uWSGI node join the pools; the router keeps our weight (= --processes), cores and modifier1', async () => {
-    python = await startUwsgi('python3', [
-      '--socket', pyAddr, '--wsgi-file', join(FIXTURES, 'who_app.py'), '--env', 'NODE_NAME=uwsgi',
-      '--subscribe-to', `${sub}:rpc.test`,
-    ], [pyAddr], join(dir, 'python'));
+    python = await startUwsgi(
+      'python3',
+      [
+        '--socket',
+        pyAddr,
+        '--wsgi-file',
+        join(FIXTURES, 'who_app.py'),
+        '--env',
+        'NODE_NAME=uwsgi',
+        '--subscribe-to',
+        `${sub}:rpc.test`,
+      ],
+      [pyAddr],
+      join(dir, 'python'),
+    );
     // `env` execs node: the signals reach our primary
-    ours = startPeer('env', [
-      'NODE_NAME=ours', process.execPath, BIN, 'serve', '--socket', oursAddr, '--processes', '2',
-      '--import', join(FIXTURES, 'who.mjs'), '--route', 'who$ rpc:who', '--route', 'slow$ rpc:slow',
-      '--subscribe-to', `${sub}:rpc.test`, '--subscribe-to', `${sub}:only.test,0`, '--st', `${sub}:psgi.test,5`,
-    ], join(dir, 'ours.log'), 'SIGINT');
+    ours = startPeer(
+      'env',
+      [
+        'NODE_NAME=ours',
+        process.execPath,
+        BIN,
+        'serve',
+        '--socket',
+        oursAddr,
+        '--processes',
+        '2',
+        '--import',
+        join(FIXTURES, 'who.mjs'),
+        '--route',
+        'who$ rpc:who',
+        '--route',
+        'slow$ rpc:slow',
+        '--subscribe-to',
+        `${sub}:rpc.test`,
+        '--subscribe-to',
+        `${sub}:only.test,0`,
+        '--st',
+        `${sub}:psgi.test,5`,
+      ],
+      join(dir, 'ours.log'),
+      'SIGINT',
+    );
     // Ready means announced: the primary subscribes once every worker listens. No connect probe
     // here: with --processes, a connection that arrives while a worker is starting to listen
     // is never read, and that worker then waits for it forever when it is stopped.
-    const st = await waitStats(frStats, (p) => p.get('rpc.test')?.size === 2 && p.has('only.test') && p.has('psgi.test'), 'both nodes in rpc.test, ours in only.test and psgi.test', ours);
+    const st = await waitStats(
+      frStats,
+      (p) => p.get('rpc.test')?.size === 2 && p.has('only.test') && p.has('psgi.test'),
+      'both nodes in rpc.test, ours in only.test and psgi.test',
+      ours,
+    );
     const p = pools(st);
     const mine = { name: oursAddr, cores: 2, weight: 2, modifier2: 0, death_mark: 0 };
     expect(p.get('rpc.test')!.get(oursAddr)).toMatchObject({ ...mine, modifier1: 0 });
@@ -171,7 +241,7 @@ describe.runIf(requirePeer('uWSGI (fastrouter, python3 plugins) and nginx', have
     expect(ours.logText()).toMatch(new RegExp(`announcing to ${sub}: rpc.test -> ${oursAddr} \\(weight 2,`));
   });
 
-  it('rpc.test: both nodes answer, shared by weight (2:1) as uWSGI\'s weighted round robin deals them', async () => {
+  it("rpc.test: both nodes answer, shared by weight (2:1) as uWSGI's weighted round robin deals them", async () => {
     const before = pools(await routerStats(frStats)).get('rpc.test')!;
     const counts = await tally(nginx.address, 'rpc.test', 60);
     // sequential requests meet the round robin's fixed cycle (ours twice, uWSGI once): any 60 are 40 + 20
@@ -198,7 +268,11 @@ describe.runIf(requirePeer('uWSGI (fastrouter, python3 plugins) and nginx', have
     expect(await get(nginx.address, 'psgi.test')).toMatchObject({ status: 502 });
     await waitLog(ours, /modifier1 5 is neither an RPC request \(173\) nor an HTTP request \(0\)/);
     // a node that answered nothing after connecting is not marked failed: it stays in the pool
-    expect(pools(await routerStats(frStats)).get('psgi.test')!.get(oursAddr)).toMatchObject({ death_mark: 0, modifier1: 5 });
+    expect(
+      pools(await routerStats(frStats))
+        .get('psgi.test')!
+        .get(oursAddr),
+    ).toMatchObject({ death_mark: 0, modifier1: 5 });
   });
 
   it('SIGINT to our node: it unsubscribes and drains; calls running on it finish, and every request meanwhile and after is answered, then by uWSGI only', async () => {
@@ -207,7 +281,8 @@ describe.runIf(requirePeer('uWSGI (fastrouter, python3 plugins) and nginx', have
     const seen: (Answer & { phase: Phase })[] = [];
     const count = (ph: Phase) => seen.filter((a) => a.phase === ph).length;
     const until = async (ok: () => boolean, what: string) => {
-      for (const end = Date.now() + 30_000; !ok(); await sleep(10)) if (Date.now() > end) throw new Error(`not within 30 s: ${what}\n${ours.logText()}`);
+      for (const end = Date.now() + 30_000; !ok(); await sleep(10))
+        if (Date.now() > end) throw new Error(`not within 30 s: ${what}\n${ours.logText()}`);
     };
     /** 4 clients, each sending its next request once answered, until the returned function stops them. */
     const hammer = () => {
@@ -229,24 +304,36 @@ describe.runIf(requirePeer('uWSGI (fastrouter, python3 plugins) and nginx', have
     // three picks in a row from the cycle (ours, uWSGI, ours) give ours two: they are running when the signal lands
     const started = () => ours.logText().split('slow started').length - 1;
     const slowBefore = started();
-    const slow = Array.from({ length: 3 }, () => get(nginx.address, 'rpc.test', '/slow').then((a) => ({ ...a, at: Date.now() })));
+    const slow = Array.from({ length: 3 }, () =>
+      get(nginx.address, 'rpc.test', '/slow').then((a) => ({ ...a, at: Date.now() })),
+    );
     await until(() => started() - slowBefore === 2, 'two slow calls started on our node');
     phase = 'leaving';
     stopHammer = hammer();
     const signalAt = Date.now();
     await ours.stop();
-    expect({ code: ours.child.exitCode, signal: ours.child.signalCode }, ours.logText()).toEqual({ code: 0, signal: null });
+    expect({ code: ours.child.exitCode, signal: ours.child.signalCode }, ours.logText()).toEqual({
+      code: 0,
+      signal: null,
+    });
     phase = 'gone';
     const gone = count('gone');
     await until(() => count('gone') - gone >= 60, '60 requests answered after our node left');
     await stopHammer();
 
     const slowAnswers = await Promise.all(slow);
-    expect(slowAnswers.map((a) => `${a.status} ${a.body}`).sort()).toEqual(['200 js:ours:slow', '200 js:ours:slow', '200 py:uwsgi:slow']);
+    expect(slowAnswers.map((a) => `${a.status} ${a.body}`).sort()).toEqual([
+      '200 js:ours:slow',
+      '200 js:ours:slow',
+      '200 py:uwsgi:slow',
+    ]);
     for (const a of slowAnswers.filter((x) => x.body.startsWith('js:'))) expect(a.at).toBeGreaterThan(signalAt);
     const failed = seen.filter((a) => a.status !== 200);
     expect(failed, ours.logText()).toEqual([]);
-    const by = (ph: Phase) => seen.filter((a) => a.phase === ph).reduce<Record<string, number>>((c, a) => ({ ...c, [a.body]: (c[a.body] ?? 0) + 1 }), {});
+    const by = (ph: Phase) =>
+      seen
+        .filter((a) => a.phase === ph)
+        .reduce<Record<string, number>>((c, a) => ({ ...c, [a.body]: (c[a.body] ?? 0) + 1 }), {});
     expect(Object.keys(by('before')).sort()).toEqual(['js:ours', 'py:uwsgi']);
     expect(count('leaving')).toBeGreaterThan(0);
     expect(by('gone')).toEqual({ 'py:uwsgi': count('gone') });

@@ -18,7 +18,9 @@ const BIN = join(ROOT, 'bin/uwsgi-rpc.js');
 
 const ok = requirePeer(
   'uwsgi with the rawrouter, python3 and rpc plugins',
-  which('uwsgi') !== null && which('openssl') !== null && ['rawrouter', 'python3', 'rpc'].every((p) => existsSync(join(PLUGIN_DIR, `${p}_plugin.so`))),
+  which('uwsgi') !== null &&
+    which('openssl') !== null &&
+    ['rawrouter', 'python3', 'rpc'].every((p) => existsSync(join(PLUGIN_DIR, `${p}_plugin.so`))),
   'apt-get install uwsgi-core uwsgi-plugin-python3 openssl',
 );
 
@@ -29,17 +31,38 @@ async function pools(stats: string): Promise<Map<string, RouterNode[]>> {
 
 /** Live (not death-marked) node names of pool `key`, sorted. */
 async function live(stats: string, key: string): Promise<string[]> {
-  return ((await pools(stats)).get(key) ?? []).filter((n) => n.death_mark === 0).map((n) => n.name).sort();
+  return ((await pools(stats)).get(key) ?? [])
+    .filter((n) => n.death_mark === 0)
+    .map((n) => n.name)
+    .sort();
 }
 
-interface Router { peer: Peer; socket: string; subscription: string; stats: string }
+interface Router {
+  peer: Peer;
+  socket: string;
+  subscription: string;
+  stats: string;
+}
 
 async function startRouter(dir: string, extra: string[] = []): Promise<Router> {
   const [a, b, c] = [await freePort(), await freePort(), await freePort()];
   const r = { socket: `127.0.0.1:${a}`, subscription: `127.0.0.1:${b}`, stats: `127.0.0.1:${c}` };
   // Not a connection to the router's socket while its pool is empty: this uWSGI's rawrouter
   // segfaults on it (its master respawns it). The stats server tells it is up.
-  const peer = await startUwsgi('rawrouter', ['--rawrouter', r.socket, '--rawrouter-subscription-server', r.subscription, '--rawrouter-stats', r.stats, ...extra], [r.stats], dir);
+  const peer = await startUwsgi(
+    'rawrouter',
+    [
+      '--rawrouter',
+      r.socket,
+      '--rawrouter-subscription-server',
+      r.subscription,
+      '--rawrouter-stats',
+      r.stats,
+      ...extra,
+    ],
+    [r.stats],
+    dir,
+  );
   return { peer, ...r };
 }
 
@@ -48,7 +71,12 @@ async function startOurs(dir: string, name: string, args: string[]): Promise<{ p
   const socket = `127.0.0.1:${await freePort()}`;
   const mod = join(dir, `${name}.mjs`);
   writeFileSync(mod, `export default (rpc) => rpc.register('who', () => 'js:${name}');\n`);
-  const peer = startPeer(process.execPath, [BIN, 'serve', '--socket', socket, '--import', mod, ...args], join(dir, `${name}.log`), 'SIGINT');
+  const peer = startPeer(
+    process.execPath,
+    [BIN, 'serve', '--socket', socket, '--import', mod, ...args],
+    join(dir, `${name}.log`),
+    'SIGINT',
+  );
   try {
     await waitListening(socket, peer.child);
   } catch (err) {
@@ -63,20 +91,27 @@ async function startOurs(dir: string, name: string, args: string[]): Promise<{ p
  * connection each (as uWSGI's uwsgi.rpc()), `concurrency` at a time; `answers` counts them
  * by answer as they come.
  */
-async function callMany(router: string, count: number | (() => boolean), concurrency = 4, answers = new Map<string, number>()): Promise<{ answers: Map<string, number>; failed: string[] }> {
+async function callMany(
+  router: string,
+  count: number | (() => boolean),
+  concurrency = 4,
+  answers = new Map<string, number>(),
+): Promise<{ answers: Map<string, number>; failed: string[] }> {
   const client = new RpcClient({ timeout: 5000 });
   const failed: string[] = [];
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (typeof count === 'number' ? next++ < count : !count()) {
-      try {
-        const who = new TextDecoder().decode(await client.rpc(router, 'who'));
-        answers.set(who, (answers.get(who) ?? 0) + 1);
-      } catch (err) {
-        failed.push(String(err));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (typeof count === 'number' ? next++ < count : !count()) {
+        try {
+          const who = new TextDecoder().decode(await client.rpc(router, 'who'));
+          answers.set(who, (answers.get(who) ?? 0) + 1);
+        } catch (err) {
+          failed.push(String(err));
+        }
       }
-    }
-  }));
+    }),
+  );
   client.close();
   return { answers, failed };
 }
@@ -103,9 +138,22 @@ describe.skipIf(!ok)('our nodes in a uWSGI rawrouter pool (loopback)', () => {
     const py = join(dir, 'who.py');
     writeFileSync(py, 'import uwsgi\nuwsgi.register_rpc("who", lambda *a: b"py")\n');
     const pySocket = `127.0.0.1:${await freePort()}`;
-    peers.push(await startUwsgi('python3,rpc', ['--socket', pySocket, '--import', py, '--subscribe-to', `${router.subscription}:${key}`], [pySocket], dir));
-    const ours = track(await startOurs(dir, 'a', ['--processes', '2', '--subscribe-to', `${router.subscription}:${key}`]));
-    await eventually('both nodes in the pool', () => live(router.stats, key), (n) => n.length === 2);
+    peers.push(
+      await startUwsgi(
+        'python3,rpc',
+        ['--socket', pySocket, '--import', py, '--subscribe-to', `${router.subscription}:${key}`],
+        [pySocket],
+        dir,
+      ),
+    );
+    const ours = track(
+      await startOurs(dir, 'a', ['--processes', '2', '--subscribe-to', `${router.subscription}:${key}`]),
+    );
+    await eventually(
+      'both nodes in the pool',
+      () => live(router.stats, key),
+      (n) => n.length === 2,
+    );
     const node = (await pools(router.stats)).get(key)!.find((n) => n.name === ours.socket)!;
     expect(node).toMatchObject({ weight: 2, cores: 2, modifier1: 0 });
 
@@ -120,7 +168,11 @@ describe.skipIf(!ok)('our nodes in a uWSGI rawrouter pool (loopback)', () => {
     let exited = false;
     const flowing = new Map<string, number>();
     const calls = callMany(router.socket, () => exited, 4, flowing);
-    await eventually('calls answered by both nodes', async () => flowing, (m) => m.has('js:a') && m.has('py'));
+    await eventually(
+      'calls answered by both nodes',
+      async () => flowing,
+      (m) => m.has('js:a') && m.has('py'),
+    );
     await ours.peer.stop();
     exited = true;
     const during = await calls;
@@ -133,21 +185,49 @@ describe.skipIf(!ok)('our nodes in a uWSGI rawrouter pool (loopback)', () => {
 
   it('announce again every --subscribe-freq seconds: a restarted router gets the node back', async () => {
     let router = track(await startRouter(dir));
-    const ours = track(await startOurs(dir, 'b', ['--subscribe-freq', '1', '--subscribe-to', `${router.subscription}:${router.socket}`]));
-    await eventually('the node in the pool', () => live(router.stats, router.socket), (n) => n.length === 1);
+    const ours = track(
+      await startOurs(dir, 'b', ['--subscribe-freq', '1', '--subscribe-to', `${router.subscription}:${router.socket}`]),
+    );
+    await eventually(
+      'the node in the pool',
+      () => live(router.stats, router.socket),
+      (n) => n.length === 1,
+    );
     const { subscription, socket, stats } = router;
     await router.peer.stop();
     // nothing listens on the subscription port now: the node says so once, and goes on announcing
-    await eventually('the node to notice', async () => ours.peer.logText(), (t) => /subscription server .*: .*ECONNREFUSED.*; still announcing every 1 s/.test(t));
+    await eventually(
+      'the node to notice',
+      async () => ours.peer.logText(),
+      (t) => /subscription server .*: .*ECONNREFUSED.*; still announcing every 1 s/.test(t),
+    );
     // same addresses, empty pools
-    router = track({ ...router, peer: await startUwsgi('rawrouter', ['--rawrouter', socket, '--rawrouter-subscription-server', subscription, '--rawrouter-stats', stats], [stats], dir) });
-    expect(await eventually('the node back', () => live(stats, socket), (n) => n.length === 1)).toEqual([ours.socket]);
-    await eventually('the node to tell', async () => ours.peer.logText(), (t) => /announces go through again/.test(t));
+    router = track({
+      ...router,
+      peer: await startUwsgi(
+        'rawrouter',
+        ['--rawrouter', socket, '--rawrouter-subscription-server', subscription, '--rawrouter-stats', stats],
+        [stats],
+        dir,
+      ),
+    });
+    expect(
+      await eventually(
+        'the node back',
+        () => live(stats, socket),
+        (n) => n.length === 1,
+      ),
+    ).toEqual([ours.socket]);
+    await eventually(
+      'the node to tell',
+      async () => ours.peer.logText(),
+      (t) => /announces go through again/.test(t),
+    );
     expect(ours.peer.logText().match(/ECONNREFUSED/g)).toHaveLength(1);
     expect((await callMany(socket, 5)).answers.get('js:b')).toBe(5);
   });
 
-  it('signed subscriptions: the router takes the node holding the key\'s private key, not another', async () => {
+  it("signed subscriptions: the router takes the node holding the key's private key, not another", async () => {
     const keys = join(dir, 'keys');
     execFileSync('mkdir', ['-p', keys]);
     const good = join(dir, 'good.pem');
@@ -156,11 +236,40 @@ describe.skipIf(!ok)('our nodes in a uWSGI rawrouter pool (loopback)', () => {
     execFileSync('openssl', ['genrsa', '-out', bad, '2048'], { stdio: 'ignore' });
     // the router looks for DIR/<key>.pem, with characters other than [A-Za-z0-9._-] turned to _
     const router = track(await startRouter(dir, ['--subscriptions-sign-check', `sha256:${keys}`]));
-    execFileSync('openssl', ['rsa', '-in', good, '-pubout', '-out', join(keys, `${router.socket.replace(':', '_')}.pem`)], { stdio: 'ignore' });
-    const signed = track(await startOurs(dir, 'signed', ['--subscribe-freq', '1', '--subscribe-to', `${router.subscription}:${router.socket},0,sha256:${good}`]));
-    const forged = track(await startOurs(dir, 'forged', ['--subscribe-freq', '1', '--subscribe-to', `${router.subscription}:${router.socket},0,sha256:${bad}`]));
-    const unsigned = track(await startOurs(dir, 'unsigned', ['--subscribe-freq', '1', '--subscribe-to', `${router.subscription}:${router.socket}`]));
-    await eventually('the signed node', () => live(router.stats, router.socket), (n) => n.length === 1);
+    execFileSync(
+      'openssl',
+      ['rsa', '-in', good, '-pubout', '-out', join(keys, `${router.socket.replace(':', '_')}.pem`)],
+      { stdio: 'ignore' },
+    );
+    const signed = track(
+      await startOurs(dir, 'signed', [
+        '--subscribe-freq',
+        '1',
+        '--subscribe-to',
+        `${router.subscription}:${router.socket},0,sha256:${good}`,
+      ]),
+    );
+    const forged = track(
+      await startOurs(dir, 'forged', [
+        '--subscribe-freq',
+        '1',
+        '--subscribe-to',
+        `${router.subscription}:${router.socket},0,sha256:${bad}`,
+      ]),
+    );
+    const unsigned = track(
+      await startOurs(dir, 'unsigned', [
+        '--subscribe-freq',
+        '1',
+        '--subscribe-to',
+        `${router.subscription}:${router.socket}`,
+      ]),
+    );
+    await eventually(
+      'the signed node',
+      () => live(router.stats, router.socket),
+      (n) => n.length === 1,
+    );
     // Two more announce rounds of the others: still refused. A sleep, as the behaviour is that
     // nothing happens: the router leaves no trace of a refused announce (no log line, no stats).
     await new Promise((r) => setTimeout(r, 2200));
@@ -176,14 +285,43 @@ describe.skipIf(!ok)('our nodes in a uWSGI rawrouter pool (loopback)', () => {
     const b = track(await startRouter(dir));
     const file = join(dir, 'keys.txt');
     writeFileSync(file, `# pools\n${a.socket}\nnot-a-router.example,173\n`);
-    const ours = track(await startOurs(dir, 'c', ['--subscribe-to', `${a.subscription}:@${file}`, '--subscribe-to', `${b.subscription}:${b.socket}`]));
-    await eventually('pools of a', () => pools(a.stats), (p) => p.size === 2);
+    const ours = track(
+      await startOurs(dir, 'c', [
+        '--subscribe-to',
+        `${a.subscription}:@${file}`,
+        '--subscribe-to',
+        `${b.subscription}:${b.socket}`,
+      ]),
+    );
+    await eventually(
+      'pools of a',
+      () => pools(a.stats),
+      (p) => p.size === 2,
+    );
     const p = await pools(a.stats);
     expect(p.get(a.socket)!.map((n) => n.name)).toEqual([ours.socket]);
     expect(p.get('not-a-router.example')!.map((n) => n.modifier1)).toEqual([173]);
-    expect(await eventually('pool of b', () => live(b.stats, b.socket), (n) => n.length === 1)).toEqual([ours.socket]);
+    expect(
+      await eventually(
+        'pool of b',
+        () => live(b.stats, b.socket),
+        (n) => n.length === 1,
+      ),
+    ).toEqual([ours.socket]);
 
-    const broken = startPeer(process.execPath, [BIN, 'serve', '--socket', '127.0.0.1:0', '--subscribe-to', `${a.subscription}:k,0,sha1:${join(dir, 'missing.pem')}`], join(dir, 'broken.log'), 'SIGINT');
+    const broken = startPeer(
+      process.execPath,
+      [
+        BIN,
+        'serve',
+        '--socket',
+        '127.0.0.1:0',
+        '--subscribe-to',
+        `${a.subscription}:k,0,sha1:${join(dir, 'missing.pem')}`,
+      ],
+      join(dir, 'broken.log'),
+      'SIGINT',
+    );
     const code = await new Promise((r) => broken.child.once('exit', r));
     expect(code).toBe(2);
     expect(broken.logText()).toMatch(/cannot read a private key from .*missing\.pem/);
@@ -194,14 +332,26 @@ describe.skipIf(!ok)('our nodes in a uWSGI rawrouter pool (loopback)', () => {
     const maintenance = join(dir, 'maintenance');
     writeFileSync(maintenance, '');
     const second = `127.0.0.1:${await freePort()}`;
-    const ours = track(await startOurs(dir, 'd', ['--socket', second, '--subscribe-freq', '1',
-      '--subscribe2', `server=${router.subscription},key=${router.socket},socket=1,weight=3,check=${maintenance}`]));
+    const ours = track(
+      await startOurs(dir, 'd', [
+        '--socket',
+        second,
+        '--subscribe-freq',
+        '1',
+        '--subscribe2',
+        `server=${router.subscription},key=${router.socket},socket=1,weight=3,check=${maintenance}`,
+      ]),
+    );
     // Two announce rounds while the file exists: nothing sent. A sleep, as the behaviour is
     // that nothing happens (no announce, so no event to wait for).
     await new Promise((r) => setTimeout(r, 2200));
     expect((await pools(router.stats)).get(router.socket)).toBeUndefined();
     execFileSync('rm', [maintenance]);
-    const [node] = await eventually('the node', () => pools(router.stats).then((p) => p.get(router.socket) ?? []), (n) => n.length === 1);
+    const [node] = await eventually(
+      'the node',
+      () => pools(router.stats).then((p) => p.get(router.socket) ?? []),
+      (n) => n.length === 1,
+    );
     expect(node).toMatchObject({ name: second, weight: 3 });
     expect(ours.socket).not.toBe(second);
     expect((await callMany(router.socket, 4)).answers.get('js:d')).toBe(4);
@@ -214,11 +364,17 @@ describe.skipIf(!ok)('our nodes in a uWSGI rawrouter pool (loopback)', () => {
     server.register('who', () => 'js:api');
     const address = await server.listen('127.0.0.1:0');
     await server.subscribe(`${router.subscription}:${router.socket}`, { weight: 5, unsubscribeGrace: 200 });
-    const [node] = await eventually('the node', () => pools(router.stats).then((p) => p.get(router.socket) ?? []), (n) => n.length === 1);
+    const [node] = await eventually(
+      'the node',
+      () => pools(router.stats).then((p) => p.get(router.socket) ?? []),
+      (n) => n.length === 1,
+    );
     expect(node).toMatchObject({ name: address, weight: 5, cores: 1 });
     expect((await callMany(router.socket, 3)).answers.get('js:api')).toBe(3);
     await server.close();
     expect(await live(router.stats, router.socket)).toEqual([]);
-    expect(logs.join('\n')).toMatch(/announcing to .* -> 127\.0\.0\.1:\d+ \(weight 5, every 10 s\)[\s\S]*unsubscribed from/);
+    expect(logs.join('\n')).toMatch(
+      /announcing to .* -> 127\.0\.0\.1:\d+ \(weight 5, every 10 s\)[\s\S]*unsubscribed from/,
+    );
   });
 });

@@ -72,7 +72,10 @@ async function waitPort(port, child, what, ms = STEP_TIMEOUT_MS) {
     if (child && child.exitCode !== null) fail(`${what} exited early (code ${child.exitCode})`);
     const ok = await new Promise((resolve) => {
       const c = net.connect({ host: '127.0.0.1', port });
-      c.once('connect', () => { c.destroy(); resolve(true); });
+      c.once('connect', () => {
+        c.destroy();
+        resolve(true);
+      });
       c.once('error', () => resolve(false));
     });
     if (ok) return;
@@ -83,13 +86,17 @@ async function waitPort(port, child, what, ms = STEP_TIMEOUT_MS) {
 
 /** Connect, send `data`, collect everything until the peer closes (EOF). */
 function exchange(port, data, what) {
-  return withTimeout(new Promise((resolve, reject) => {
-    const chunks = [];
-    const c = net.connect({ host: '127.0.0.1', port }, () => c.write(data));
-    c.on('data', (d) => chunks.push(d));
-    c.on('error', reject);
-    c.on('close', () => resolve(Buffer.concat(chunks)));
-  }), STEP_TIMEOUT_MS, what);
+  return withTimeout(
+    new Promise((resolve, reject) => {
+      const chunks = [];
+      const c = net.connect({ host: '127.0.0.1', port }, () => c.write(data));
+      c.on('data', (d) => chunks.push(d));
+      c.on('error', reject);
+      c.on('close', () => resolve(Buffer.concat(chunks)));
+    }),
+    STEP_TIMEOUT_MS,
+    what,
+  );
 }
 
 /**
@@ -119,21 +126,31 @@ async function recordingListener(reply) {
     });
     for (const w of waiters.splice(0)) w();
   });
-  await /** @type {Promise<void>} */ (new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  }));
+  await /** @type {Promise<void>} */ (
+    new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', resolve);
+    })
+  );
   return {
     port: /** @type {net.AddressInfo} */ (server.address()).port,
     /** bytes received on connection #i (resolves when that connection closed) */
     async connection(i, what) {
-      return withTimeout((async () => {
-        while (conns.length <= i) await new Promise((r) => waiters.push(r));
-        return conns[i].done;
-      })(), STEP_TIMEOUT_MS, what);
+      return withTimeout(
+        (async () => {
+          while (conns.length <= i) await new Promise((r) => waiters.push(r));
+          return conns[i].done;
+        })(),
+        STEP_TIMEOUT_MS,
+        what,
+      );
     },
     count: () => conns.length,
-    close: () => new Promise((r) => { server.close(() => r()); for (const w of waiters) w(); }),
+    close: () =>
+      new Promise((r) => {
+        server.close(() => r());
+        for (const w of waiters) w();
+      }),
   };
 }
 
@@ -279,21 +296,38 @@ async function main() {
     listener = await recordingListener((_pkt, idx) => rpcResponse(nodeAnswers[idx] ?? Buffer.alloc(0)));
 
     const uwsgiLog = path.join(tmp, 'uwsgi.log');
-    const uwsgi = startChild('uwsgi', [
-      '--plugin', 'python3,rpc',
-      '--socket', `127.0.0.1:${rpcPort}`,
-      '--http-socket', `127.0.0.1:${httpPort}`,
-      '--buffer-size', '65535',
-      '--wsgi-file', APP_PY,
-      '--master', '--processes', '1', '--no-orphans',
-      '--socket-timeout', '10',
-    ], uwsgiLog, 'uwsgi');
+    const uwsgi = startChild(
+      'uwsgi',
+      [
+        '--plugin',
+        'python3,rpc',
+        '--socket',
+        `127.0.0.1:${rpcPort}`,
+        '--http-socket',
+        `127.0.0.1:${httpPort}`,
+        '--buffer-size',
+        '65535',
+        '--wsgi-file',
+        APP_PY,
+        '--master',
+        '--processes',
+        '1',
+        '--no-orphans',
+        '--socket-timeout',
+        '10',
+      ],
+      uwsgiLog,
+      'uwsgi',
+    );
     await waitPort(rpcPort, uwsgi, 'uwsgi --socket');
     await waitPort(httpPort, uwsgi, 'uwsgi --http-socket');
 
     // (1) uWSGI's own client: trigger the WSGI app over HTTP
-    const httpResp = await exchange(httpPort,
-      `GET /?port=${listener.port} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n`, 'uwsgi app HTTP GET');
+    const httpResp = await exchange(
+      httpPort,
+      `GET /?port=${listener.port} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n`,
+      'uwsgi app HTTP GET',
+    );
     const reqHello = await listener.connection(0, 'uwsgi.rpc hello request');
     const reqBig = await listener.connection(1, 'uwsgi.rpc big request');
     const reqEmptyArg = await listener.connection(2, 'uwsgi.rpc echo (empty arg) request');
@@ -303,7 +337,11 @@ async function main() {
     const appOut = JSON.parse(httpText.slice(sep + 4));
     if (appOut.error) fail(`uwsgi.rpc raised in the app: ${appOut.error}`);
     // round trip: uWSGI's client must have decoded our hand-built answers
-    for (const [k, want] of /** @type {[string, Buffer][]} */ ([['hello', nodeAnswers[0]], ['big', nodeAnswers[1]], ['echo', nodeAnswers[2]]])) {
+    for (const [k, want] of /** @type {[string, Buffer][]} */ ([
+      ['hello', nodeAnswers[0]],
+      ['big', nodeAnswers[1]],
+      ['echo', nodeAnswers[2]],
+    ])) {
       if (!appOut[k] || appOut[k].len !== want.length || appOut[k].sha256 !== sha256(want)) {
         fail(`uwsgi.rpc(${k}) returned ${JSON.stringify(appOut[k])}, expected len ${want.length}`);
       }
@@ -313,13 +351,18 @@ async function main() {
       const p = decodePacket(reqHello, 'rpc-request.bin');
       assertEq([p.modifier1, p.modifier2], [173, 0], 'rpc-request.bin modifiers');
       const items = decodeArray(p.body, 'rpc-request.bin');
-      assertEq(items.map(hex), [Buffer.from('hello'), Buffer.from('foo'), Buffer.from('bar\x00\xff', 'latin1')].map(hex), 'rpc-request.bin items');
+      assertEq(
+        items.map(hex),
+        [Buffer.from('hello'), Buffer.from('foo'), Buffer.from('bar\x00\xff', 'latin1')].map(hex),
+        'rpc-request.bin items',
+      );
       files.set('rpc-request.bin', reqHello);
       vectors.push({
         file: 'rpc-request.bin',
         kind: 'request',
         producer: 'uwsgi',
-        description: "RPC request packet sent by uWSGI's own client: uwsgi.rpc('127.0.0.1:PORT', b'hello', b'foo', b'bar\\x00\\xff') (python3 plugin), as received by a TCP listener",
+        description:
+          "RPC request packet sent by uWSGI's own client: uwsgi.rpc('127.0.0.1:PORT', b'hello', b'foo', b'bar\\x00\\xff') (python3 plugin), as received by a TCP listener",
         ...common(reqHello, p),
         name: items[0].toString('utf8'),
         name_hex: hex(items[0]),
@@ -337,7 +380,8 @@ async function main() {
         file: 'rpc-request-noargs.bin',
         kind: 'request',
         producer: 'uwsgi',
-        description: "RPC request packet sent by uWSGI's own client for a call without arguments: uwsgi.rpc('127.0.0.1:PORT', b'big'). uWSGI accepted a 64-bit form answer (modifier2 5 + CONTENT_LENGTH dict + 70000 raw bytes) to it and returned the 70000 bytes to Python",
+        description:
+          "RPC request packet sent by uWSGI's own client for a call without arguments: uwsgi.rpc('127.0.0.1:PORT', b'big'). uWSGI accepted a 64-bit form answer (modifier2 5 + CONTENT_LENGTH dict + 70000 raw bytes) to it and returned the 70000 bytes to Python",
         ...common(reqBig, p),
         name: items[0].toString('utf8'),
         name_hex: hex(items[0]),
@@ -350,13 +394,18 @@ async function main() {
       const p = decodePacket(reqEmptyArg, 'rpc-request-empty-arg.bin');
       assertEq([p.modifier1, p.modifier2], [173, 0], 'rpc-request-empty-arg.bin modifiers');
       const items = decodeArray(p.body, 'rpc-request-empty-arg.bin');
-      assertEq(items.map(hex), ['echo', 'a', '', 'b'].map((x) => hex(Buffer.from(x))), 'rpc-request-empty-arg.bin items');
+      assertEq(
+        items.map(hex),
+        ['echo', 'a', '', 'b'].map((x) => hex(Buffer.from(x))),
+        'rpc-request-empty-arg.bin items',
+      );
       files.set('rpc-request-empty-arg.bin', reqEmptyArg);
       vectors.push({
         file: 'rpc-request-empty-arg.bin',
         kind: 'request',
         producer: 'uwsgi',
-        description: "RPC request packet sent by uWSGI's own client for uwsgi.rpc('127.0.0.1:PORT', b'echo', b'a', b'', b'b'): the client DOES send the empty item (u16 0) although uWSGI's server side drops empty items (see rpc-response-echo-empty-arg.bin)",
+        description:
+          "RPC request packet sent by uWSGI's own client for uwsgi.rpc('127.0.0.1:PORT', b'echo', b'a', b'', b'b'): the client DOES send the empty item (u16 0) although uWSGI's server side drops empty items (see rpc-response-echo-empty-arg.bin)",
         ...common(reqEmptyArg, p),
         name: items[0].toString('utf8'),
         name_hex: hex(items[0]),
@@ -404,14 +453,18 @@ async function main() {
         result_length: p.body.length,
       });
     };
-    await echoVector('rpc-response-echo.bin',
+    await echoVector(
+      'rpc-response-echo.bin',
       [Buffer.from('a'), Buffer.from('b\x00\xff', 'latin1'), Buffer.from('\u00e9\u20ac')],
       Buffer.concat([Buffer.from('a|b\x00\xff|', 'latin1'), Buffer.from('\u00e9\u20ac')]),
-      "uWSGI's answer to 'echo'(b'a', b'b\\x00\\xff', 'é€'.encode()); echo returns b'|'.join(args) -> binary result with NUL, 0xff and UTF-8");
-    await echoVector('rpc-response-echo-empty-arg.bin',
+      "uWSGI's answer to 'echo'(b'a', b'b\\x00\\xff', 'é€'.encode()); echo returns b'|'.join(args) -> binary result with NUL, 0xff and UTF-8",
+    );
+    await echoVector(
+      'rpc-response-echo-empty-arg.bin',
       [Buffer.from('a'), Buffer.alloc(0), Buffer.from('b')],
       Buffer.from('a|b'),
-      "uWSGI's answer to 'echo'(b'a', b'', b'b'): uWSGI's server (uwsgi_parse_array) silently DROPS zero-length items, so the function is called with (b'a', b'b') and answers b'a|b', not b'a||b'");
+      "uWSGI's answer to 'echo'(b'a', b'', b'b'): uWSGI's server (uwsgi_parse_array) silently DROPS zero-length items, so the function is called with (b'a', b'b') and answers b'a|b', not b'a||b'",
+    );
     {
       const resp = await call(['big']);
       const h = decodeHeader(resp, 'rpc-response-64bit.bin');
@@ -429,7 +482,8 @@ async function main() {
         file: 'rpc-response-64bit.bin',
         kind: 'response64',
         producer: 'uwsgi',
-        description: "uWSGI's answer to 'big' (no args), whose result is 70000 bytes > 65535: header (173, dictlen, 5) + vars dict {CONTENT_LENGTH: '70000'} + raw result",
+        description:
+          "uWSGI's answer to 'big' (no args), whose result is 70000 bytes > 65535: header (173, dictlen, 5) + vars dict {CONTENT_LENGTH: '70000'} + raw result",
         size: resp.length,
         sha256: sha256(resp),
         modifier1: h.modifier1,
@@ -454,7 +508,8 @@ async function main() {
         file: 'rpc-response-unknown.bin',
         kind: 'empty',
         producer: 'uwsgi',
-        description: "uWSGI's answer to an RPC call of an unregistered function ('nosuchfunction', b'x'): nothing at all, the connection is just closed (0-byte file)",
+        description:
+          "uWSGI's answer to an RPC call of an unregistered function ('nosuchfunction', b'x'): nothing at all, the connection is just closed (0-byte file)",
         size: 0,
         sha256: sha256(resp),
         request: { name: 'nosuchfunction', args_hex: [hex(Buffer.from('x'))] },
@@ -464,9 +519,12 @@ async function main() {
     // ---------------------------------------------------------- nginx
     const ngxPort = await freePort();
     const upstream = await recordingListener(() =>
-      Buffer.from('HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\nok\n'));
+      Buffer.from('HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\nok\n'),
+    );
     const ngxConf = path.join(tmp, 'nginx.conf');
-    fs.writeFileSync(ngxConf, `
+    fs.writeFileSync(
+      ngxConf,
+      `
 daemon off;
 master_process off;
 worker_processes 1;
@@ -499,21 +557,34 @@ http {
     }
   }
 }
-`);
-    const nginx = startChild('nginx', ['-e', `${tmp}/nginx-error.log`, '-p', tmp, '-c', ngxConf],
-      path.join(tmp, 'nginx.out'), 'nginx');
+`,
+    );
+    const nginx = startChild(
+      'nginx',
+      ['-e', `${tmp}/nginx-error.log`, '-p', tmp, '-c', ngxConf],
+      path.join(tmp, 'nginx.out'),
+      'nginx',
+    );
     await waitPort(ngxPort, nginx, 'nginx');
 
     const query = 'a=1&b=x%20y&empty=';
-    const ngxHttp1 = await exchange(ngxPort,
+    const ngxHttp1 = await exchange(
+      ngxPort,
       `GET /some/path?${query} HTTP/1.1\r\nHost: vectors.test\r\nUser-Agent: uwsgi-rpc-capture/1\r\n` +
-      'X-Custom-Header: v1\r\nAccept: */*\r\nConnection: close\r\n\r\n', 'nginx GET /some/path');
-    if (!/^HTTP\/1\.1 200/.test(ngxHttp1.toString('latin1'))) fail(`nginx answered ${ngxHttp1.toString('latin1').slice(0, 200)}`);
+        'X-Custom-Header: v1\r\nAccept: */*\r\nConnection: close\r\n\r\n',
+      'nginx GET /some/path',
+    );
+    if (!/^HTTP\/1\.1 200/.test(ngxHttp1.toString('latin1')))
+      fail(`nginx answered ${ngxHttp1.toString('latin1').slice(0, 200)}`);
     const ngxVars = await upstream.connection(0, 'nginx vars packet');
 
-    const ngxHttp2 = await exchange(ngxPort,
-      'GET /rpc HTTP/1.1\r\nHost: vectors.test\r\nX-Not-Passed: 1\r\nConnection: close\r\n\r\n', 'nginx GET /rpc');
-    if (!/^HTTP\/1\.1 200/.test(ngxHttp2.toString('latin1'))) fail(`nginx answered ${ngxHttp2.toString('latin1').slice(0, 200)}`);
+    const ngxHttp2 = await exchange(
+      ngxPort,
+      'GET /rpc HTTP/1.1\r\nHost: vectors.test\r\nX-Not-Passed: 1\r\nConnection: close\r\n\r\n',
+      'nginx GET /rpc',
+    );
+    if (!/^HTTP\/1\.1 200/.test(ngxHttp2.toString('latin1')))
+      fail(`nginx answered ${ngxHttp2.toString('latin1').slice(0, 200)}`);
     const ngxRpc = await upstream.connection(1, 'nginx rpc packet');
     await stopChild(nginx, 'SIGQUIT');
 
@@ -548,14 +619,19 @@ http {
       const p = decodePacket(ngxRpc, 'nginx-rpc.bin');
       assertEq([p.modifier1, p.modifier2], [173, 1], 'nginx-rpc.bin modifiers');
       const items = decodeArray(p.body, 'nginx-rpc.bin');
-      assertEq(items.map((b) => b.toString('utf8')), ['hello', 'foo', 'bar', ''], 'nginx-rpc.bin items');
+      assertEq(
+        items.map((b) => b.toString('utf8')),
+        ['hello', 'foo', 'bar', ''],
+        'nginx-rpc.bin items',
+      );
       const pairs = decodeVars(p.body, 'nginx-rpc.bin');
       files.set('nginx-rpc.bin', ngxRpc);
       vectors.push({
         file: 'nginx-rpc.bin',
         kind: 'request',
         producer: 'nginx',
-        description: "RPC packet sent by nginx with 'uwsgi_modifier1 173; uwsgi_modifier2 1; uwsgi_param hello foo; uwsgi_param bar \"\"; uwsgi_pass_request_headers off; uwsgi_pass_request_body off;'. The params are a vars dict, read as an array: name 'hello', args foo, bar and a trailing EMPTY item",
+        description:
+          "RPC packet sent by nginx with 'uwsgi_modifier1 173; uwsgi_modifier2 1; uwsgi_param hello foo; uwsgi_param bar \"\"; uwsgi_pass_request_headers off; uwsgi_pass_request_body off;'. The params are a vars dict, read as an array: name 'hello', args foo, bar and a trailing EMPTY item",
         ...common(ngxRpc, p),
         name: items[0].toString('utf8'),
         name_hex: hex(items[0]),
@@ -576,7 +652,8 @@ http {
         file: 'rpc-response-nginx-replay.bin',
         kind: 'empty',
         producer: 'uwsgi',
-        description: "uWSGI's answer to nginx-rpc.bin replayed byte for byte: NOTHING (0-byte file, connection closed). uwsgi_parse_array rejects an array whose LAST item is empty (it needs ptr + 2 < end before reading a length), logging 'invalid uwsgi array. skip this request.'",
+        description:
+          "uWSGI's answer to nginx-rpc.bin replayed byte for byte: NOTHING (0-byte file, connection closed). uwsgi_parse_array rejects an array whose LAST item is empty (it needs ptr + 2 < end before reading a length), logging 'invalid uwsgi array. skip this request.'",
         size: 0,
         sha256: sha256(resp),
         request: { file: 'nginx-rpc.bin', name: 'hello', args_hex: ['666f6f', '626172', ''] },
@@ -592,7 +669,8 @@ http {
         file: 'rpc-response-raw.bin',
         kind: 'raw',
         producer: 'uwsgi',
-        description: "uWSGI's answer to an RPC request with modifier2 1 (items hello, foo): for modifier2 other than 0 (and 2/3) uWSGI writes the bare result, no uwsgi header, then closes",
+        description:
+          "uWSGI's answer to an RPC request with modifier2 1 (items hello, foo): for modifier2 other than 0 (and 2/3) uWSGI writes the bare result, no uwsgi header, then closes",
         size: resp.length,
         sha256: sha256(resp),
         request: { modifier2: 1, name: 'hello', args_hex: items.slice(1).map((x) => hex(Buffer.from(x))) },
@@ -624,7 +702,8 @@ http {
   } catch (e) {
     for (const f of ['uwsgi.log', 'nginx-error.log', 'nginx.out']) {
       const p = path.join(tmp, f);
-      if (fs.existsSync(p)) console.error(`--- ${p} (tail)\n${fs.readFileSync(p, 'utf8').split('\n').slice(-25).join('\n')}`);
+      if (fs.existsSync(p))
+        console.error(`--- ${p} (tail)\n${fs.readFileSync(p, 'utf8').split('\n').slice(-25).join('\n')}`);
     }
     throw e;
   } finally {

@@ -19,7 +19,12 @@ export function breakAction(args: string): Action {
   return {
     run(ctx) {
       const res = ctx.response;
-      if (args.length >= 3 && res.prepareHeaders(args) && res.addConnectionClose() && res.addContentType('text/plain')) {
+      if (
+        args.length >= 3 &&
+        res.prepareHeaders(args) &&
+        res.addConnectionClose() &&
+        res.addContentType('text/plain')
+      ) {
         res.writeHeaders();
       }
       return 'break';
@@ -34,7 +39,11 @@ export function returnAction(args: string): Action {
       const phrase = args.length >= 3 ? reasonPhrase(args) : undefined;
       if (phrase === undefined) return 'break';
       const res = ctx.response;
-      if (res.prepareHeaders(`${args} ${phrase}`) && res.addContentType('text/plain') && res.addContentLength(phrase.length)) {
+      if (
+        res.prepareHeaders(`${args} ${phrase}`) &&
+        res.addContentType('text/plain') &&
+        res.addContentLength(phrase.length)
+      ) {
         res.writeBody(phrase);
       }
       return 'break';

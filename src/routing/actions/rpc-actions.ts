@@ -90,7 +90,8 @@ export function rpcRetAction(args: string): Action {
       // uWSGI takes the status after "break" plus one separator char.
       if (s.length > 6) {
         const res = ctx.response;
-        if (res.prepareHeaders(s.slice(6)) && res.addConnectionClose() && res.addContentType('text/plain')) res.writeHeaders();
+        if (res.prepareHeaders(s.slice(6)) && res.addConnectionClose() && res.addContentType('text/plain'))
+          res.writeHeaders();
       }
       return 'break';
     }

@@ -1,6 +1,14 @@
 // The routing actions by name, as a rule's `ACTION:ARGS` names them.
 import type { Action } from '../rule.js';
-import { addHeaderAction, addVarAction, breakAction, continueAction, gotoAction, logAction, returnAction } from './flow-actions.js';
+import {
+  addHeaderAction,
+  addVarAction,
+  breakAction,
+  continueAction,
+  gotoAction,
+  logAction,
+  returnAction,
+} from './flow-actions.js';
 import { rpcAction, rpcNextAction, rpcRawAction, rpcRetAction, rpcVarAction } from './rpc-actions.js';
 
 /** Routing actions by name (the part of a rule before the first `:`), built from their args. */

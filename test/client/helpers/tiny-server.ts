@@ -50,10 +50,11 @@ export function tinyServer(handler: Handler, options: { path?: string } = {}): P
     requests: [],
     running: 0,
     maxRunning: 0,
-    close: () => new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
   };
   const server: Server = createServer((socket) => {
     const connection = state.connections++;
@@ -88,7 +89,9 @@ export function tinyServer(handler: Handler, options: { path?: string } = {}): P
         state.requests.push(req);
         state.running++;
         state.maxRunning = Math.max(state.maxRunning, state.running);
-        Promise.resolve(handler(req, socket)).finally(() => { state.running--; });
+        Promise.resolve(handler(req, socket)).finally(() => {
+          state.running--;
+        });
       }
     });
   });
