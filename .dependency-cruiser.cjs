@@ -31,9 +31,9 @@ const ENTRIES = [
 /** Where node:* may be imported: the Node-only folders, the subscription sender. */
 const NODE_PARTS = ['client/', 'server/', 'gateway/', 'cli/', 'subscription/subscriber.ts'];
 
-const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** A regex matching the files of one part (a folder ends in '/', a file does not). */
-const part = (p) => `^src/${escape(p)}${p.endsWith('/') ? '' : '$'}`;
+const part = (p) => `^src/${escapeRegExp(p)}${p.endsWith('/') ? '' : '$'}`;
 const any = (parts) => parts.map(part).join('|');
 
 const layerRules = LAYERS.flatMap((layer, level) =>

@@ -89,7 +89,7 @@ try {
 }
 
 process.stderr.write(`bench browser: Node ${process.version}\n`);
-await import('data:text/javascript;base64,' + Buffer.from(bundle).toString('base64'));
+await import(`data:text/javascript;base64,${Buffer.from(bundle).toString('base64')}`);
 const { rows: nodeRows } = await globalThis.runBench({ ...opts, log: (l) => process.stderr.write(`node${l}\n`) });
 void Bench;
 

@@ -62,5 +62,5 @@ run(bin('esbuild'), [
 ]);
 // For hosts that must be handed a precompiled module (workerd: `import m from './uwsgi-rpc.wasm'`).
 writeFileSync(join(root, 'dist', 'browser', 'uwsgi-rpc.wasm'), wasm);
-writeFileSync(stamp, new Date().toISOString() + '\n');
+writeFileSync(stamp, `${new Date().toISOString()}\n`);
 console.log(`built: wasm ${wasm.length} bytes, dist/, dist/browser/uwsgi-rpc-codec.js`);

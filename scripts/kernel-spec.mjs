@@ -54,7 +54,7 @@ export function generate(spec) {
   host.push('export const CODES = {', ...codes.map(([name, e]) => `  ${name}: ${e.value},`), '} as const;');
   host.push('', 'export const MESSAGES: { readonly [K in keyof typeof CODES]: string } = {');
   host.push(...codes.map(([name, e]) => `  ${name}: ${JSON.stringify(e.message)},`), '};');
-  return { assembly: wasm.join('\n') + '\n', host: host.join('\n') + '\n' };
+  return { assembly: `${wasm.join('\n')}\n`, host: `${host.join('\n')}\n` };
 }
 
 /** Reads the spec under `root` and writes both generated files. */

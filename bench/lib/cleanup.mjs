@@ -13,7 +13,7 @@ import os from 'node:os';
 import { basename, join } from 'node:path';
 
 /** How long a stopped process may take before SIGKILL to its group. */
-export const GRACE_MS = 5_000;
+const GRACE_MS = 5_000;
 /** Exit codes after a signal: 128 + its number, as a shell reports them. */
 const SIGNAL_EXIT = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
 
@@ -119,7 +119,7 @@ export function removeDir(dir) {
 }
 
 /** Stops every registered resource, then removes the folders. */
-export async function stopAll() {
+async function stopAll() {
   await Promise.all(
     [...running].map((r) =>
       Promise.resolve()

@@ -23,7 +23,7 @@ const pkgVersion = (name) => {
 };
 const dpkg = (pkg) => version('dpkg-query', ['-W', '-f', '${Version}', pkg], /\S+/);
 
-export function versions() {
+function versions() {
   return [
     ['Node', process.version],
     [
@@ -42,7 +42,7 @@ export function versions() {
 const r0 = (v) => (Number.isFinite(v) ? `${Math.round(v)}/s` : '-');
 
 /** Targets of issue 6 as [target, measured, holds]. */
-export function targets({ server, peers, client }) {
+function targets({ server, peers, client }) {
   const m = server?.medians ?? {};
   const ours = m['uwsgi-rpc'] ?? {},
     min = m['minimal Node'] ?? {},
@@ -98,7 +98,7 @@ export function targets({ server, peers, client }) {
   return rows;
 }
 
-export function headline({ server, peers }) {
+function headline({ server, peers }) {
   const m = server?.medians ?? {};
   const rows = Object.entries(m).map(([name, c]) => [
     name,

@@ -7,14 +7,14 @@ import { join } from 'node:path';
 import { benchDir } from './procs.mjs';
 
 /** Every value of a repeatable option `--name VALUE`. */
-export function args(name) {
+function args(name) {
   const out = [];
   for (let i = 2; i < process.argv.length - 1; i++) if (process.argv[i] === `--${name}`) out.push(process.argv[i + 1]);
   return out;
 }
 
 /** 'Node 24.22.3' or 'Bun 1.4.5': what the binary says it is. */
-export function runtimeLabel(cmd) {
+function runtimeLabel(cmd) {
   return execFileSync(
     cmd,
     ['-e', "console.log(typeof Bun === 'object' ? `Bun ${Bun.version}` : `Node ${process.versions.node}`)"],

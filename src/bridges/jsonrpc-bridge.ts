@@ -5,7 +5,7 @@ import { answer, reason } from './answer.js';
 import { fromBase64, strictText, toBase64 } from './base64.js';
 
 /** JSON-RPC 2.0 error codes (the spec's, plus -32000 for a function that failed). */
-export const JSONRPC_ERROR = {
+const JSONRPC_ERROR = {
   PARSE_ERROR: -32700,
   INVALID_REQUEST: -32600,
   METHOD_NOT_FOUND: -32601,
@@ -30,8 +30,8 @@ export interface JsonRpcLimits {
   maxBatch?: number;
 }
 
-export const DEFAULT_JSONRPC_MAX_DEPTH = 32;
-export const DEFAULT_JSONRPC_MAX_BATCH = 256;
+const DEFAULT_JSONRPC_MAX_DEPTH = 32;
+const DEFAULT_JSONRPC_MAX_BATCH = 256;
 const MAX_PARAMS = 254;
 const CONTENT_TYPE = 'application/json';
 const encoder = new TextEncoder();

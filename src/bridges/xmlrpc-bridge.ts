@@ -4,11 +4,11 @@ import type { RpcTarget } from '../http/rpc-target.js';
 import { RpcError } from '../rpc-error.js';
 import { answer, reason } from './answer.js';
 import { type XmlLimits, XmlError, parseXml } from './xml-parser.js';
-import { INVALID_PARAMS, XmlRpcInvalid, readMethodCall } from './xmlrpc-request.js';
+import { INVALID_PARAMS, type XmlRpcCall, XmlRpcInvalid, readMethodCall } from './xmlrpc-request.js';
 import { faultResponse, methodResponse, resultValue, stringArray } from './xmlrpc-response.js';
 
 /** Fault codes of the XML-RPC "specification for fault code interoperability". */
-export const XMLRPC_FAULT = {
+const XMLRPC_FAULT = {
   NOT_WELL_FORMED: -32700,
   UNSUPPORTED_ENCODING: -32701,
   INVALID_XMLRPC: -32600,
@@ -38,7 +38,7 @@ export async function xmlRpcBridge(
 ): Promise<void> {
   if (body.length === 0) return internalError(res);
   const fault = (code: number, message: string) => answer(res, CONTENT_TYPE, faultResponse(code, message));
-  let call;
+  let call: XmlRpcCall;
   try {
     call = readMethodCall(parseXml(body, limits));
   } catch (err) {

@@ -19,7 +19,7 @@ export class XmlRpcInvalid extends Error {
 }
 
 /** -32600: not a methodCall as the spec describes it. */
-export const INVALID_XMLRPC = -32600;
+const INVALID_XMLRPC = -32600;
 /** -32602: a param this bridge cannot pass as bytes. */
 export const INVALID_PARAMS = -32602;
 

@@ -1,7 +1,7 @@
 // GNU-style long options for the CLI: --name value, --name=value, repeatable in command-line order, `--` ends them.
 import { UsageError } from './usage.js';
 
-export interface OptionSpec {
+interface OptionSpec {
   /** Takes a value (`--name VALUE` or `--name=VALUE`); otherwise it is a flag. */
   value: boolean;
 }

@@ -2,7 +2,7 @@
 import cluster, { type Worker } from 'node:cluster';
 
 /** What a worker tells the primary once it listens. */
-export interface ReadyMessage {
+interface ReadyMessage {
   /** ownPorts: the worker bound its TCP sockets itself, with SO_REUSEPORT. */
   uwsgiRpcReady: { lines: string[]; addresses: string[]; ownPorts: boolean };
 }

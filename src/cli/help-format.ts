@@ -18,7 +18,7 @@ export function optionTable(rows: readonly HelpRow[]): string {
     else lines.push(first.padEnd(FLAG_COLUMN) + wrapped.shift());
     for (const rest of wrapped) lines.push(' '.repeat(FLAG_COLUMN) + rest);
   }
-  return lines.map((l) => l.trimEnd()).join('\n') + '\n';
+  return `${lines.map((l) => l.trimEnd()).join('\n')}\n`;
 }
 
 function wrap(text: string, width: number): string[] {

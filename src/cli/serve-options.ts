@@ -287,7 +287,7 @@ function checkIni(spec: string, entries: [string, string][], o: ServeOptions): [
   for (const entry of entries) {
     const key = entry[0];
     const known = Object.hasOwn(SERVE_OPTIONS, key) ? SERVE_OPTIONS[key] : undefined;
-    if (known !== undefined && known.value) kept.push(entry);
+    if (known?.value) kept.push(entry);
     else if (UWSGI_ONLY.has(key)) o.ignored.push(`${spec}: ${key}`);
     else throw new UsageError(`--ini ${spec}: unknown option "${key}"`);
   }

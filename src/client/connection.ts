@@ -2,7 +2,6 @@
 import { connect, type Socket } from 'node:net';
 import type { Codec } from '../codec/codec.js';
 import type { FrameDecoder } from '../codec/decoder.js';
-import { CodecError } from '../codec/errors.js';
 import { MODIFIER2, RPC_MODIFIER1 } from '../codec/constants.js';
 import { RpcError } from '../rpc-error.js';
 import { connectError } from './errors.js';
@@ -221,12 +220,10 @@ export class Connection implements CallHolder {
       this.destroy();
       return;
     }
-    let frames;
-    try {
-      frames = this.decoder.push(chunk);
-    } catch (err) {
-      const why = err instanceof CodecError ? err.message : String(err);
-      this.failSent('MALFORMED', `malformed answer: ${why}`, err);
+    const frames = this.decoder.decode(chunk);
+    const bad = this.decoder.error;
+    if (bad !== null) {
+      this.failSent('MALFORMED', `malformed answer: ${bad.message}`, bad);
       return;
     }
     if (frames.length === 0) return;

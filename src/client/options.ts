@@ -11,12 +11,12 @@ import { RpcError } from '../rpc-error.js';
  */
 export const DEFAULT_TIMEOUT = 4_000;
 /** keepAlive: a pooled connection left idle this long is closed. */
-export const DEFAULT_IDLE_TIMEOUT = 5_000;
+const DEFAULT_IDLE_TIMEOUT = 5_000;
 /**
  * keepAlive: how long a connection must stay open after its first answer before the client
  * trusts that node to keep connections (uWSGI closes at once after answering).
  */
-export const DEFAULT_PROBATION = 100;
+const DEFAULT_PROBATION = 100;
 
 export interface ClientOptions {
   /** ms for a whole call; 0 or Infinity: none. Default DEFAULT_TIMEOUT. */

@@ -30,7 +30,7 @@ export type SplitResult =
   | { ok: true; node: string | null; value: Uint8Array; attempts: number }
   | { ok: false; node: string | null; error: RpcError; attempts: number };
 
-export const DEFAULT_SPLIT_CONCURRENCY = 4;
+const DEFAULT_SPLIT_CONCURRENCY = 4;
 
 /** Failures after which a call may have run: retried elsewhere only with retryIdempotent. */
 const IDEMPOTENT_RETRY: ReadonlySet<RpcErrorCode> = new Set<RpcErrorCode>([

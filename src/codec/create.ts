@@ -22,7 +22,7 @@ export interface CodecOptions {
  * WASM. Below it, and for every other operation, the copy into linear memory costs more
  * than WASM saves (bench/codec.bench.mjs: the decode, scan and decoder.push rows).
  */
-export const AUTO_SCAN_THRESHOLD = 512;
+const AUTO_SCAN_THRESHOLD = 512;
 
 // Kernels keep no state between calls, so one of each serves the whole process.
 let ts: TsKernel | undefined;

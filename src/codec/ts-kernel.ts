@@ -318,8 +318,12 @@ export class TsKernel implements Kernel {
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < 2; j++) {
         const it = pairs[i][j];
-        const len =
-          typeof it === 'string' ? writeUtf8(it, buf, pos + 2, at + total) : (buf.set(it, pos + 2), it.length);
+        let len: number;
+        if (typeof it === 'string') len = writeUtf8(it, buf, pos + 2, at + total);
+        else {
+          buf.set(it, pos + 2);
+          len = it.length;
+        }
         buf[pos] = len & 0xff;
         buf[pos + 1] = len >>> 8;
         pos += 2 + len;

@@ -46,10 +46,10 @@ export interface GatewayOptions {
 
 /** A whole RPC request packet: 4-byte header + the u16 body. */
 const MAX_MESSAGE = 4 + MAX_BODY;
-export const DEFAULT_MAX_IN_FLIGHT = 64;
-export const DEFAULT_MAX_CONNECTIONS = 1024;
+const DEFAULT_MAX_IN_FLIGHT = 64;
+const DEFAULT_MAX_CONNECTIONS = 1024;
 /** A live page answers a close frame at once: one that has not within this is gone or stuck. */
-export const DEFAULT_CLOSE_HANDSHAKE_TIMEOUT = 1000;
+const DEFAULT_CLOSE_HANDSHAKE_TIMEOUT = 1000;
 
 /** The gateway's settings with defaults applied and checked (the client and codec are made by the gateway). */
 export interface GatewayConfig {

@@ -1,7 +1,7 @@
 // PATH_INFO from a request target, percent-decoded as uWSGI decodes it.
 import { latin1 } from '../codec/bytes.js';
 
-const enum S {
+enum S {
   Plain,
   Percent1,
   Percent2,

@@ -55,7 +55,7 @@ export function compilePcre(pattern: string): RegExp {
   while (i < pattern.length) {
     const c = pattern[i];
     if (c === '\\') {
-      const [js, next] = escape(pattern, i);
+      const [js, next] = translateEscape(pattern, i);
       out += js;
       i = next;
       quantified = false;
@@ -120,7 +120,7 @@ function leadingOptions(p: string, flags: Flags): number {
 }
 
 /** A backslash escape outside a class. */
-function escape(p: string, i: number): [string, number] {
+function translateEscape(p: string, i: number): [string, number] {
   const e = p[i + 1];
   if (e === undefined) throw new PcreError('pattern ends with a backslash');
   switch (e) {

@@ -205,7 +205,7 @@ export class Connection implements SenderOwner, Watched {
       return this.refuse(`modifier1 ${frame.modifier1} is neither an RPC request (173) nor an HTTP request (0)`);
     }
     if (m2 >= MODIFIER2.PATH_INFO && m2 <= MODIFIER2.JSONRPC) return this.handOff(frame, m2 as Bridge, i);
-    let items = frame.items;
+    const items = frame.items;
     if (items === undefined)
       return this.refuse(`malformed request: ${new CodecError(frame.itemsError ?? 'INVALID_INPUT').message}`);
     if (items.length === 0) return this.refuse('malformed request: no function name');

@@ -142,7 +142,7 @@ function readBody(req: IncomingMessage, max: number, timeoutMs: number): Promise
  * replaced or dropped, with a log line. Nothing written at all closes the connection
  * without an answer, as uWSGI does.
  */
-export function send(answer: HttpResponse, res: ServerResponse, log: LogLine): void {
+function send(answer: HttpResponse, res: ServerResponse, log: LogLine): void {
   const head = answer.head;
   if (!answer.answered) {
     res.destroy();

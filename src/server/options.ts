@@ -68,9 +68,9 @@ export interface HttpOptions {
   json?: JsonRpcLimits;
 }
 
-export const DEFAULT_BODY_TIMEOUT = 10_000;
+const DEFAULT_BODY_TIMEOUT = 10_000;
 /** How long close() lets running calls finish before dropping their connections (uWSGI's --reload-mercy). */
-export const DEFAULT_CLOSE_TIMEOUT = 10_000;
+const DEFAULT_CLOSE_TIMEOUT = 10_000;
 export const DEFAULT_ENGINE: EngineChoice = 'auto';
 /**
  * How long a leaving node keeps accepting after its unsubscribe: a router may have picked it

@@ -8,7 +8,7 @@ import { RpcError, type RpcErrorCode } from '../rpc-error.js';
  * order of the requests): `{"error":"<RpcErrorCode>","message":"..."}`. Results are always
  * BINARY messages (uwsgi response packets), so the two never mix.
  */
-export interface ErrorFrame {
+interface ErrorFrame {
   error: RpcErrorCode;
   message: string;
 }

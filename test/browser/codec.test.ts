@@ -42,7 +42,7 @@ describe.runIf(chromiumAvailable())('the codec in headless Chromium', () => {
     const page = await chrome.browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(site.url + '/');
+    await page.goto(`${site.url}/`);
     await page.waitForFunction(() => 'runConformance' in window);
     const r = await page.evaluate(
       ({ vectors, seed, cases }) => {

@@ -185,7 +185,7 @@ export async function runConformance(
     vectorsChecked = checkVectors(m, [ts, wasm], vectors, fail);
     casesRun = checkEquivalence(ts, wasm, seed, cases, fail);
   } catch (e) {
-    fail(`threw: ${e && e.stack ? e.stack : e}`);
+    fail(`threw: ${e?.stack ? e.stack : e}`);
   }
   return { runtime, engines: [ts.engine, wasm.engine], vectors: vectorsChecked, cases: casesRun, seed, failures };
 }

@@ -73,7 +73,7 @@ describe.runIf(canRun)('a web page calls RPC functions through the gateway (Chro
     [, gatewayUrl, demoUrl] = m;
     chrome = await launchChromium();
     page = await chrome.browser.newPage();
-    await page.goto(site.url + '/');
+    await page.goto(`${site.url}/`);
     await page.waitForFunction(() => 'callAll' in window);
   }, 60_000);
 
@@ -111,7 +111,7 @@ describe.runIf(canRun)('a web page calls RPC functions through the gateway (Chro
   it("calls our own server's functions, many in flight, each answer to its call", async () => {
     const calls = Array.from({ length: 60 }, (_, i) => (i % 2 ? ['jsecho', `n${i}`, 'x'] : ['pyupper', `n${i}`]));
     const out = await callAll(calls);
-    out.forEach((o, i) => expect(o).toEqual({ ok: i % 2 ? `n${i}|x` : `py:N${i}` }));
+    for (const [i, o] of out.entries()) expect(o).toEqual({ ok: i % 2 ? `n${i}|x` : `py:N${i}` });
   });
 
   it("reports failures with their codes: ours, and uWSGI's silence", async () => {
@@ -169,7 +169,7 @@ describe.runIf(canRun)('a web page calls RPC functions through the gateway (Chro
     const other = await serveFiles({ '/': '<!doctype html><title>other</title>' });
     const p = await chrome.browser.newPage();
     try {
-      await p.goto(other.url + '/');
+      await p.goto(`${other.url}/`);
       const closed = await p.evaluate(
         (url) =>
           new Promise<string>((resolve) => {

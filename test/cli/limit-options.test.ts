@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { serveOptions } from '../../src/cli/serve-options.js';
 import { UsageError } from '../../src/cli/usage.js';
-
-const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+import { escapeRegExp } from '../helpers/regex.js';
 
 describe('serve limit options', () => {
   it('flags: seconds become ms, counts stay counts', () => {
@@ -67,7 +66,7 @@ describe('serve limit options', () => {
     ]) {
       // the message names the option and the value at fault
       expect(() => serveOptions(bad), bad.join(' ')).toThrow(UsageError);
-      expect(() => serveOptions(bad), bad.join(' ')).toThrow(new RegExp(`^${escape(bad.join(' '))}: `));
+      expect(() => serveOptions(bad), bad.join(' ')).toThrow(new RegExp(`^${escapeRegExp(bad.join(' '))}: `));
     }
   });
 });

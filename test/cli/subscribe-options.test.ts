@@ -6,8 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { serveOptions } from '../../src/cli/serve-options.js';
 import { UsageError } from '../../src/cli/usage.js';
-
-const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+import { escapeRegExp } from '../helpers/regex.js';
 
 const BIN = join(import.meta.dirname, '../../bin/uwsgi-rpc.js');
 
@@ -83,7 +82,7 @@ describe('serve subscription options', () => {
     ]) {
       // the message names the option and the value at fault
       expect(() => serveOptions(bad), bad.join(' ')).toThrow(UsageError);
-      expect(() => serveOptions(bad), bad.join(' ')).toThrow(new RegExp(`^${escape(bad.join(' '))}: `));
+      expect(() => serveOptions(bad), bad.join(' ')).toThrow(new RegExp(`^${escapeRegExp(bad.join(' '))}: `));
     }
   });
 

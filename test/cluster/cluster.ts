@@ -10,14 +10,14 @@ import type { Lab, LabProcess } from '../helpers/netns.mjs';
 import { which } from '../helpers/peers.js';
 import { startRouter as startSharedRouter } from '../helpers/rawrouter.mjs';
 
-export const FIXTURES = join(import.meta.dirname, 'fixtures');
-export const CALLER = join(FIXTURES, 'caller.mjs');
+const FIXTURES = join(import.meta.dirname, 'fixtures');
+const CALLER = join(FIXTURES, 'caller.mjs');
 export const DIST_ENTRY = join(import.meta.dirname, '../../dist/src/index.js');
 const BIN = join(import.meta.dirname, '../../bin/uwsgi-rpc.js');
 const PLUGIN_DIR = '/usr/lib/uwsgi/plugins';
 
 /** Ports every lab host uses (labs are isolated, so fixed ports cannot collide). */
-export const ROUTER_PORT = 3060;
+const ROUTER_PORT = 3060;
 export const NODE_PORT = 3031;
 
 /** The uWSGI binary and these plugins (Debian ships each as its own .so) are installed. */
@@ -38,7 +38,7 @@ export interface PoolNode {
   ref: number;
 }
 
-export interface RouterStats {
+interface RouterStats {
   pid: number;
   active_sessions: number;
   subscriptions: { key: string; hits: number; nodes: PoolNode[] }[];

@@ -36,6 +36,7 @@ import {
   startRouter,
   startUwsgiNode,
 } from './cluster.js';
+import { escapeRegExp } from '../helpers/regex.js';
 
 const reason = netnsUnavailable();
 const usable =
@@ -50,8 +51,6 @@ const usable =
 const CONCURRENCY = 8;
 const NODES = ['n1', 'n2'] as const;
 type NodeName = (typeof NODES)[number];
-
-const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe.skipIf(!usable)('uWSGI rawrouter with subscribed uWSGI nodes, across network namespaces', () => {
   let lab: Lab;
@@ -127,7 +126,9 @@ describe.skipIf(!usable)('uWSGI rawrouter with subscribed uWSGI nodes, across ne
     console.info(`uWSGI node leaving on SIGINT: ${r.failed} of ${r.calls} calls failed ${JSON.stringify(r.errors)}`);
     // The unsubscribe took it out (cr_common.c's log line, with "pid"), not a failed connect.
     expect(router.proc.logText()).toMatch(
-      new RegExp(`\\[uWSGI rawrouter pid \\d+\\] ${escape(router.key)} => marking ${escape(addr('n2'))} as failed`),
+      new RegExp(
+        `\\[uWSGI rawrouter pid \\d+\\] ${escapeRegExp(router.key)} => marking ${escapeRegExp(addr('n2'))} as failed`,
+      ),
     );
     expect(r.failed, logs()).toBeLessThanOrEqual(CONCURRENCY);
     expect(r.byAnswer.n1).toBeGreaterThanOrEqual(200);
@@ -157,11 +158,11 @@ describe.skipIf(!usable)('uWSGI rawrouter with subscribed uWSGI nodes, across ne
     // count as a failed connect, which the router retries elsewhere.
     expect(log).toMatch(
       new RegExp(
-        `unable to connect\\(\\) to node "${escape(addr('n2'))}" \\(0 retries\\): (Connection refused|Connection reset by peer)`,
+        `unable to connect\\(\\) to node "${escapeRegExp(addr('n2'))}" \\(0 retries\\): (Connection refused|Connection reset by peer)`,
       ),
     );
     expect(log).toMatch(
-      new RegExp(`\\[uwsgi-rawrouter\\] ${escape(router.key)} => marking ${escape(addr('n2'))} as failed`),
+      new RegExp(`\\[uwsgi-rawrouter\\] ${escapeRegExp(router.key)} => marking ${escapeRegExp(addr('n2'))} as failed`),
     );
     expect(r.failed, logs()).toBeLessThanOrEqual(CONCURRENCY);
     const rest = await runCaller(lab, 'client', ['--target', router.address, '--calls', '100', '--concurrency', '4']);

@@ -35,13 +35,12 @@ describe('latin1', () => {
         name[length - 1] = last;
         return name;
       });
-      names.forEach((name, i) => r.register(name, () => String(i)));
+      for (const [i, name] of names.entries()) r.register(name, () => String(i));
       expect(r.size).toBe(names.length);
-      names.forEach((name, i) =>
+      for (const [i, name] of names.entries())
         expect(r.lookup(name.slice())?.(), `${length}-byte name ending 0x${name[length - 1].toString(16)}`).toBe(
           String(i),
-        ),
-      );
+        );
     }
   });
 });

@@ -37,7 +37,7 @@ describe('the universal codec entry', () => {
       format: 'esm',
       logLevel: 'silent',
     });
-    const url = 'data:text/javascript;base64,' + Buffer.from(r.outputFiles[0].text).toString('base64');
+    const url = `data:text/javascript;base64,${Buffer.from(r.outputFiles[0].text).toString('base64')}`;
     const m = await import(/* @vite-ignore */ url);
     for (const engine of ['wasm', 'ts']) {
       const c = await m.createCodec({ engine });

@@ -8,17 +8,29 @@ import { type Codec, utf8 } from '../../src/codec/index.js';
 import { ENGINES, codecFor } from '../helpers/engines.js';
 
 const dir = join(__dirname, '..', 'vectors');
-/** One entry of vectors.json: its fields depend on its kind. */
+/** One entry of vectors.json; which fields are there depends on its kind. */
 interface Vector {
   kind: string;
   file: string;
-  [field: string]: unknown;
+  size: number;
+  sha256: string;
+  producer: string;
+  modifier1: number;
+  modifier2: number;
+  datasize: number;
+  name_hex: string;
+  args_hex: string[];
+  result_hex: string;
+  result_length: number;
+  result_sha256: string;
+  body_offset: number;
+  vars: [string, string][];
 }
 const manifest: { vectors: Vector[] } = JSON.parse(readFileSync(join(dir, 'vectors.json'), 'utf8'));
 const load = (file: string) => new Uint8Array(readFileSync(join(dir, file)));
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const fromHex = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
-const byKind = (kind: string) => manifest.vectors.filter((v: { kind: string }) => v.kind === kind);
+const byKind = (kind: string) => manifest.vectors.filter((v) => v.kind === kind);
 
 describe.each(ENGINES)('golden vectors from uWSGI and nginx, %s engine', (engine) => {
   let c: Codec;
@@ -34,23 +46,23 @@ describe.each(ENGINES)('golden vectors from uWSGI and nginx, %s engine', (engine
     }
   });
 
-  it.each(byKind('request').map((v: { file: string }) => [v.file, v]))('decodes request %s', (_f, v: any) => {
+  it.each(byKind('request').map((v) => [v.file, v] as const))('decodes request %s', (_f, v) => {
     const d = c.decodeRequest(load(v.file));
     expect([d.modifier1, d.modifier2]).toEqual([v.modifier1, v.modifier2]);
     expect(hex(d.name)).toBe(v.name_hex);
     // Zero-length items are skipped on decode, as uWSGI's parser does.
-    expect(d.args.map(hex)).toEqual(v.args_hex.filter((a: string) => a !== ''));
+    expect(d.args.map(hex)).toEqual(v.args_hex.filter((a) => a !== ''));
   });
 
   it.each(
     byKind('request')
-      .filter((v: any) => v.producer === 'uwsgi')
-      .map((v: any) => [v.file, v]),
-  )('re-encodes %s byte for byte', (_f, v: any) => {
+      .filter((v) => v.producer === 'uwsgi')
+      .map((v) => [v.file, v] as const),
+  )('re-encodes %s byte for byte', (_f, v) => {
     expect(hex(c.encodeRequest(fromHex(v.name_hex), v.args_hex.map(fromHex), v.modifier2))).toBe(hex(load(v.file)));
   });
 
-  it.each(byKind('response').map((v: any) => [v.file, v]))('decodes and reproduces response %s', (_f, v: any) => {
+  it.each(byKind('response').map((v) => [v.file, v] as const))('decodes and reproduces response %s', (_f, v) => {
     const wire = load(v.file);
     const d = c.decodeResponse(wire);
     expect([d.modifier1, d.modifier2]).toEqual([v.modifier1, v.modifier2]);
@@ -58,9 +70,9 @@ describe.each(ENGINES)('golden vectors from uWSGI and nginx, %s engine', (engine
     expect(hex(c.encodeResponse(fromHex(v.result_hex)))).toBe(hex(wire));
   });
 
-  it.each(byKind('response64').map((v: any) => [v.file, v]))(
+  it.each(byKind('response64').map((v) => [v.file, v] as const))(
     'decodes and reproduces the 64-bit form %s',
-    (_f, v: any) => {
+    (_f, v) => {
       const wire = load(v.file);
       const d = c.decodeResponse(wire);
       expect(d.modifier2).toBe(5);
@@ -77,7 +89,7 @@ describe.each(ENGINES)('golden vectors from uWSGI and nginx, %s engine', (engine
     },
   );
 
-  it.each(byKind('vars').map((v: any) => [v.file, v]))('decodes the nginx vars packet %s', (_f, v: any) => {
+  it.each(byKind('vars').map((v) => [v.file, v] as const))('decodes the nginx vars packet %s', (_f, v) => {
     const wire = load(v.file);
     const h = c.decodeHeader(wire);
     expect(h).toEqual({ modifier1: v.modifier1, datasize: v.datasize, modifier2: v.modifier2 });
@@ -88,7 +100,6 @@ describe.each(ENGINES)('golden vectors from uWSGI and nginx, %s engine', (engine
   });
 
   it('reproduces the raw (modifier2 1) answer', () => {
-    for (const v of byKind('raw'))
-      expect(hex(c.encodeResponse(fromHex(v.result_hex as string), 1))).toBe(hex(load(v.file)));
+    for (const v of byKind('raw')) expect(hex(c.encodeResponse(fromHex(v.result_hex), 1))).toBe(hex(load(v.file)));
   });
 });

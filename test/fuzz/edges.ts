@@ -28,7 +28,7 @@ const unitArb = fc.constantFrom(...UNITS);
  * An item of exactly `n` UTF-8 bytes: bytes, ASCII, or multi-byte characters padded with
  * ASCII (before or after them: the string paths look at the length in UTF-16 units).
  */
-export function fill(n: number, kind: Kind, [unit, size]: [string, number], v: number): Input {
+function fill(n: number, kind: Kind, [unit, size]: [string, number], v: number): Input {
   if (kind === 'bytes') return new Uint8Array(n).fill(v);
   if (kind === 'ascii') return String.fromCharCode(97 + (v % 26)).repeat(n);
   const k = Math.floor(n / size);
@@ -193,7 +193,7 @@ const CL_FORMS = [
   'tooBig',
   'lowercase',
 ] as const;
-export type ClForm = (typeof CL_FORMS)[number];
+type ClForm = (typeof CL_FORMS)[number];
 
 /**
  * A 64-bit-form answer: header (173, dict size, 5), a vars dict (other keys around
@@ -262,7 +262,7 @@ export const dictAnswerCaseArb: fc.Arbitrary<DictAnswerCase> = fc
   });
 
 /** One frame of a stream: its header fields and body, and the items the body holds (if an array). */
-export interface StreamFrame {
+interface StreamFrame {
   m1: number;
   m2: number;
   body: Uint8Array;
@@ -316,7 +316,7 @@ const dictFrameArb: fc.Arbitrary<StreamFrame> = fc
   .map(({ n, v }) => ({ m1: 173, m2: 5, body: new Uint8Array(n).fill(v), dict: true }));
 
 /** The bytes of a frame on the wire, and where its header (header + dict, for a 64-bit answer) ends. */
-export function frameWire(f: StreamFrame): { bytes: Uint8Array; headerLength: number } {
+function frameWire(f: StreamFrame): { bytes: Uint8Array; headerLength: number } {
   if (!f.dict) return { bytes: packet(f.m1, f.body.length, f.m2, f.body), headerLength: 4 };
   const dict = lengthPrefixed([enc('CONTENT_LENGTH'), enc(String(f.body.length))]);
   const bytes = new Uint8Array(4 + dict.length + f.body.length);
@@ -349,7 +349,7 @@ function wireOf(frames: StreamFrame[]): { wire: Uint8Array; starts: number[]; he
     at += w.bytes.length;
   }
   const wire = new Uint8Array(at);
-  wires.forEach((w, i) => wire.set(w.bytes, starts[i]));
+  for (const [i, w] of wires.entries()) wire.set(w.bytes, starts[i]);
   return { wire, starts, headers: wires.map((w) => w.headerLength) };
 }
 

@@ -11,16 +11,16 @@ export interface Engines {
 /** A comparable picture of a call's result: its value or its error code. Only CodecError may escape a codec call. */
 export function outcome(f: () => unknown): string {
   try {
-    return 'ok ' + show(f());
+    return `ok ${show(f())}`;
   } catch (err) {
-    if (err instanceof CodecError) return 'err ' + err.code;
+    if (err instanceof CodecError) return `err ${err.code}`;
     throw err;
   }
 }
 
 export function show(v: unknown): string {
   if (v instanceof Uint8Array) return v.length <= 256 ? hex(v) : `${v.length}#${digest(v)}`;
-  if (Array.isArray(v)) return '[' + v.map(show).join(',') + ']';
+  if (Array.isArray(v)) return `[${v.map(show).join(',')}]`;
   if (v !== null && typeof v === 'object')
     return (
       '{' +

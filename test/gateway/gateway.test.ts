@@ -117,7 +117,7 @@ describe('the WebSocket gateway', () => {
       i % 3 === 0 ? c.call('slowEcho', `#${i}`, String(i % 7)) : c.call('echo', `#${i}`, 'x'),
     );
     const results = (await Promise.all(calls)).map(text);
-    results.forEach((r, i) => expect(r).toBe(i % 3 === 0 ? `#${i}` : `#${i}|x`));
+    for (const [i, r] of results.entries()) expect(r).toBe(i % 3 === 0 ? `#${i}` : `#${i}|x`);
     expect(c.state).toBe('open');
   });
 

@@ -8,8 +8,8 @@
 // nothing may connect to a socket before waitPools() has seen its nodes, so readiness is
 // read from the stats server (one JSON document on connect), never by probing a socket.
 
-export const SUBSCRIPTION_PORT = 7000;
-export const STATS_PORT = 7001;
+const SUBSCRIPTION_PORT = 7000;
+const STATS_PORT = 7001;
 
 /** Router args: its sockets (IP:PORT each, also their keys), subscription and stats servers. */
 export const routerArgs = (ip, sockets, extra = []) => [

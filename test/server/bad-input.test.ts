@@ -2,7 +2,7 @@
 // and the server goes on answering.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RpcServerOptions } from '../../src/server/options.js';
-import { RpcServer } from '../../src/server/server.js';
+import type { RpcServer } from '../../src/server/server.js';
 import { Wire, answers, req, stillServes as serves } from './wire.js';
 import { startServer } from './start.js';
 

@@ -4,9 +4,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RpcClient } from '../../src/client/client.js';
 import { RpcError } from '../../src/rpc-error.js';
-import { Registry } from '../../src/functions/registry.js';
+import type { Registry } from '../../src/functions/registry.js';
 import type { RpcServerOptions } from '../../src/server/options.js';
-import { RpcServer } from '../../src/server/server.js';
+import type { RpcServer } from '../../src/server/server.js';
 import { Wire, answers, req, stillServes as serves } from './wire.js';
 import { startServer } from './start.js';
 
@@ -114,6 +114,7 @@ describe('faults', () => {
     [
       'returns a thenable that throws in then()',
       () => ({
+        // biome-ignore lint/suspicious/noThenProperty: a misbehaving thenable is what this case sends
         then() {
           throw new Error('bad thenable');
         },
@@ -138,13 +139,14 @@ describe('graceful close()', () => {
     registry.register('slow', async (x) => `${await g.enter()}:${x.text}`);
     const wires = await Promise.all([0, 1, 2, 3].map(() => Wire.open(address)));
     // pipelined calls, all running by the time close() starts
-    wires.forEach((w, i) => w.write(req('slow', [`${i}a`]), req('echo', [`${i}b`]), req('slow', [`${i}c`])));
+    for (const [i, w] of wires.entries())
+      w.write(req('slow', [`${i}a`]), req('echo', [`${i}b`]), req('slow', [`${i}c`]));
     expect(await until(() => g.entered === 8)).toBe(true);
     const closed = server.close();
     await expect(Wire.open(address)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
     g.open('done');
     const got = await Promise.all(wires.map((w) => w.untilClosed()));
-    got.forEach((b, i) => expect(answers(b)).toEqual([`done:${i}a`, `${i}b`, `done:${i}c`]));
+    for (const [i, b] of got.entries()) expect(answers(b)).toEqual([`done:${i}a`, `${i}b`, `done:${i}c`]);
     await closed;
     expect(server.connectionCount).toBe(0);
   });

@@ -7,7 +7,7 @@ import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Codec, createCodecSync } from '../../src/codec/index.js';
 import { Registry } from '../../src/functions/registry.js';
-import { RpcServer } from '../../src/server/server.js';
+import type { RpcServer } from '../../src/server/server.js';
 import { sized } from '../../src/functions/sized.js';
 import { Wire } from './wire.js';
 import { startServer } from './start.js';

@@ -333,7 +333,10 @@ describe.runIf(
     const by = (ph: Phase) =>
       seen
         .filter((a) => a.phase === ph)
-        .reduce<Record<string, number>>((c, a) => ({ ...c, [a.body]: (c[a.body] ?? 0) + 1 }), {});
+        .reduce<Record<string, number>>((c, a) => {
+          c[a.body] = (c[a.body] ?? 0) + 1;
+          return c;
+        }, {});
     expect(Object.keys(by('before')).sort()).toEqual(['js:ours', 'py:uwsgi']);
     expect(count('leaving')).toBeGreaterThan(0);
     expect(by('gone')).toEqual({ 'py:uwsgi': count('gone') });

@@ -695,7 +695,7 @@ http {
       nginx_version: nginxVer,
       vectors,
     };
-    fs.writeFileSync(path.join(OUT_DIR, 'vectors.json'), JSON.stringify(manifest, null, 2) + '\n');
+    fs.writeFileSync(path.join(OUT_DIR, 'vectors.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     console.log(`uWSGI ${uwsgiVersion}, ${nginxVer}`);
     for (const [name, buf] of files) console.log(`wrote ${path.join(OUT_DIR, name)} (${buf.length} bytes)`);
     console.log(`wrote ${path.join(OUT_DIR, 'vectors.json')}`);
@@ -739,7 +739,7 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
 main().then(
   () => process.exit(0),
   (e) => {
-    console.error(e && e.stack ? e.stack : e);
+    console.error(e?.stack ? e.stack : e);
     process.exit(1);
   },
 );

@@ -66,10 +66,8 @@ export function tinyServer(handler: Handler, options: { path?: string } = {}): P
     socket.on('error', () => {});
     const decoder = codec.createDecoder();
     socket.on('data', (chunk) => {
-      let frames;
-      try {
-        frames = decoder.push(chunk);
-      } catch {
+      const frames = decoder.decode(chunk);
+      if (decoder.error !== null) {
         socket.destroy();
         return;
       }
