@@ -6,7 +6,10 @@ export type RpcErrorCode =
   | 'TIMEOUT'
   /** the caller's AbortSignal fired */
   | 'ABORTED'
-  /** the node closed without an answer: unknown function, the function failed, or its result was empty (uWSGI's wire behaviour) */
+  /**
+   * the node closed without an answer: unknown function, the function failed, or its result was empty (uWSGI's wire
+   * behaviour)
+   */
   | 'NO_ANSWER'
   /** the answer is not a valid uwsgi response */
   | 'MALFORMED'

@@ -1,3 +1,4 @@
+// The one way a bridge writes a whole 200 answer (Content-Length, Content-Type, body).
 import type { HttpResponse } from '../http/response.js';
 
 /** A whole 200 answer: Content-Length, Content-Type, body (each step stops once something went out). */

@@ -1,3 +1,4 @@
+// Base64 for the bridges' binary values (XML-RPC <base64>, JSON-RPC {"base64": ...}), on atob/btoa: any runtime.
 import { latin1 } from '../codec/bytes.js';
 import { binaryToBytes } from '../http/binary.js';
 

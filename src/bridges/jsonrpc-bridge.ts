@@ -1,3 +1,5 @@
+// Request modifier2 4: JSON-RPC 2.0 over HTTP (named in uWSGI's source, never written there): batches,
+// notifications, the spec's errors, binary as {"base64": ...}, bounded depth and batch size.
 import type { HttpResponse } from '../http/response.js';
 import type { RpcTarget } from '../http/rpc-target.js';
 import { RpcError } from '../rpc-error.js';

@@ -1,3 +1,4 @@
+// Request modifier2 2: PATH_INFO `/func/arg/...` calls a function, answered exactly as uWSGI's rpc plugin does.
 import { binaryToBytes, binaryToText } from '../http/binary.js';
 import { internalError, notFound } from '../http/error-pages.js';
 import type { HttpResponse } from '../http/response.js';

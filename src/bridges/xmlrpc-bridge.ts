@@ -1,3 +1,5 @@
+// Request modifier2 3: XML-RPC over HTTP — methodCall in, methodResponse or a <fault> out (Debian's uWSGI
+// answers 500 to every call; this one works).
 import { internalError } from '../http/error-pages.js';
 import type { HttpResponse } from '../http/response.js';
 import type { RpcTarget } from '../http/rpc-target.js';

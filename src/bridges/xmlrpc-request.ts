@@ -1,3 +1,4 @@
+// An XML-RPC methodCall, from the parsed XML tree to a method name and its params as bytes.
 import { fromBase64 } from './base64.js';
 import type { XmlElement } from './xml-parser.js';
 

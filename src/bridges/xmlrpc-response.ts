@@ -1,3 +1,4 @@
+// XML-RPC answers: a methodResponse with one value (a string, or <base64> for bytes XML cannot carry), or a fault.
 import { isXmlChar } from './xml-parser.js';
 import { strictText, toBase64 } from './base64.js';
 

@@ -34,7 +34,10 @@ export function reportReady(lines: string[], addresses: string[], ownPorts: bool
   process.send?.(m);
 }
 
-/** A worker that dies this soon after it was started, before listening, means the setup is broken: stop instead of respawning. */
+/**
+ * A worker that dies this soon after it was started, before listening, means the setup is broken: stop instead of
+ * respawning.
+ */
 const STARTUP_FAILURE = 'exited before it was ready';
 
 /**

@@ -18,7 +18,8 @@ const SOCKETS: HelpRow[] = [
   ['--http-socket-modifier2 N', 'the bridge: 2 PATH_INFO (/func/arg/...), 3 XML-RPC, 4 JSON-RPC 2.0'],
   [
     '--ws-socket HOST:PORT',
-    'a WebSocket gateway for web pages (binary messages: uwsgi request packets in, answers out, in order) and a demo page at http://HOST:PORT/; repeatable',
+    'a WebSocket gateway for web pages (binary messages: uwsgi request packets in, answers out, in order) and a ' +
+      'demo page at http://HOST:PORT/; repeatable',
   ],
   [
     '--ws-forward NODE',
@@ -35,25 +36,30 @@ const SOCKETS: HelpRow[] = [
 const FUNCTIONS: HelpRow[] = [
   [
     '--import FILE.mjs',
-    "a module that registers functions, as examples/functions.mjs does: its default export is called with the server, (rpc) => rpc.register(NAME, FN), or it imports register from 'uwsgi-rpc'; repeatable",
+    'a module that registers functions, as examples/functions.mjs does: its default export is called with the ' +
+      "server, (rpc) => rpc.register(NAME, FN), or it imports register from 'uwsgi-rpc'; repeatable",
   ],
   ['--engine auto|wasm|ts', `the codec engine (default ${DEFAULT_ENGINE})`],
   [
     '--ini FILE[:SECTION]',
-    'options from a uWSGI-style ini section (default [uwsgi]): socket = ..., import = ...; uWSGI-only keys are skipped with a warning; repeatable',
+    'options from a uWSGI-style ini section (default [uwsgi]): socket = ..., import = ...; uWSGI-only keys are ' +
+      'skipped with a warning; repeatable',
   ],
 ];
 
 const ROUTES: HelpRow[] = [
   [
     "--route 'REGEX ACTION:ARGS'",
-    'a uWSGI route on PATH_INFO, for --http-socket and nginx requests (modifier1 0); the same on other subjects: --route-uri, --route-qs, --route-host, --route-remote-addr, --route-user-agent, --route-referer, --route-remote-user',
+    'a uWSGI route on PATH_INFO, for --http-socket and nginx requests (modifier1 0); the same on other subjects: ' +
+      '--route-uri, --route-qs, --route-host, --route-remote-addr, --route-user-agent, --route-referer, ' +
+      '--route-remote-user',
   ],
   ['--route-label NAME', 'a place for goto'],
   ['--route-run ACTION:ARGS', 'an action for every request'],
   [
     '',
-    'actions: rpc/call, rpcnext/rpcblob, rpcret, rpcraw, rpcvar, continue/last, break, return, goto, log, addheader, addvar',
+    'actions: rpc/call, rpcnext/rpcblob, rpcret, rpcraw, rpcvar, continue/last, break, return, goto, log, ' +
+      'addheader, addvar',
   ],
 ];
 
@@ -76,18 +82,27 @@ const LIMITS: HelpRow[] = [
     '--processes N',
     `worker processes sharing the sockets (node:cluster); a worker that dies is restarted (default ${DEFAULT_PROCESSES})`,
   ],
+  [
+    '--reuse-port',
+    'each process binds its TCP sockets itself (SO_REUSEPORT, Node 22.12+): the kernel spreads connections over the ' +
+      'workers instead of the primary handing each over (faster per connection), and another serve may share the port; ' +
+      'a worker killed hard also loses the connections waiting in its accept queue (default: off, as uWSGI)',
+  ],
 ];
 
 const SUBSCRIPTIONS: HelpRow[] = [
   ['--subscribe-to [ADDRESS=]SERVER:PORT:KEY[,MODIFIER1[,DIGEST:KEYFILE]]', ''],
   [
     '',
-    "announces the first --socket (or ADDRESS) to a uWSGI router's subscription server under KEY (a rawrouter's key is its own socket name, a fastrouter's a host name; SERVER:PORT:@FILE reads KEY[,MODIFIER1] lines); DIGEST:KEYFILE signs the announcements; aliases --st, --subscribe; repeatable",
+    "announces the first --socket (or ADDRESS) to a uWSGI router's subscription server under KEY (a rawrouter's key" +
+      " is its own socket name, a fastrouter's a host name; SERVER:PORT:@FILE reads KEY[,MODIFIER1] lines); " +
+      'DIGEST:KEYFILE signs the announcements; aliases --st, --subscribe; repeatable',
   ],
   ['--subscribe2 server=SERVER:PORT,key=KEY[,...]', ''],
   [
     '',
-    "the same in uWSGI's key=value form; also addr=ADDRESS, socket=N (the Nth --socket), weight=N, modifier1=N, modifier2=N, sign=DIGEST:KEYFILE, check=FILE (silent while FILE exists), sni_key/sni_crt/sni_ca; repeatable",
+    "the same in uWSGI's key=value form; also addr=ADDRESS, socket=N (the Nth --socket), weight=N, modifier1=N, " +
+      'modifier2=N, sign=DIGEST:KEYFILE, check=FILE (silent while FILE exists), sni_key/sni_crt/sni_ca; repeatable',
   ],
   ['--subscribe-freq S', `announces again every S seconds (default ${DEFAULT_SUBSCRIBE_FREQ})`],
   ['--weight N', "this node's share of the router's calls (default: --processes)"],

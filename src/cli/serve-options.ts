@@ -30,7 +30,12 @@ export interface ServeOptions {
   allow?: string[];
   /** uWSGI's --processes: worker processes sharing the sockets (node:cluster). */
   processes: number;
-  /** uWSGI's --subscribe-to (alias --st, --subscribe) and --subscribe2: routers' subscription servers to announce this node to. */
+  /** uWSGI's --reuse-port: each process binds its TCP sockets itself, with SO_REUSEPORT. */
+  reusePort: boolean;
+  /**
+   * uWSGI's --subscribe-to (alias --st, --subscribe) and --subscribe2: routers' subscription servers to announce this
+   * node to.
+   */
   subscribeTo: SubscribeTarget[];
   /** --subscribe-freq seconds, --weight, --subscribe-with-modifier1, --unsubscribe-grace (seconds, as ms). */
   subscribeFreq?: number;
@@ -120,6 +125,7 @@ export const SERVE_OPTIONS: OptionSpecs = {
   ini: value,
   engine: value,
   processes: value,
+  'reuse-port': { value: false },
   'chmod-socket': value,
   allow: value,
   'http-socket': value,
@@ -164,6 +170,7 @@ export function serveOptions(argv: readonly string[]): ServeOptions {
     engine: DEFAULT_ENGINE,
     limits: {},
     processes: DEFAULT_PROCESSES,
+    reusePort: false,
     subscribeTo: [],
     ignored: [],
   };
@@ -246,6 +253,9 @@ function apply(entries: readonly [string, string][], o: ServeOptions, depth: num
       case 'processes':
         o.processes = integer(name, v, 1, 1024);
         break;
+      case 'reuse-port':
+        o.reusePort = boolean(name, v);
+        break;
       case 'ini':
         if (depth >= MAX_INI_DEPTH)
           throw new UsageError(`--ini ${v}: ini files nested more than ${MAX_INI_DEPTH} deep`);
@@ -267,6 +277,14 @@ function limitValue(name: string, v: string, seconds: boolean): number {
   }
   if (!/^\d+$/.test(t) || n < 1 || !Number.isSafeInteger(n)) throw new UsageError(`--${name} ${v}: an integer >= 1`);
   return n;
+}
+
+/** A flag (given: 'true'), or an ini value as uWSGI reads one. */
+function boolean(name: string, v: string): boolean {
+  const t = v.trim().toLowerCase();
+  if (t === 'true' || t === '1' || t === 'yes' || t === 'on') return true;
+  if (t === 'false' || t === '0' || t === 'no' || t === 'off') return false;
+  throw new UsageError(`--${name} ${v}: true or false`);
 }
 
 function integer(name: string, v: string, min: number, max: number): number {

@@ -73,6 +73,11 @@ async function serveHere(argv: readonly string[]): Promise<number> {
     cores: options.processes,
     unsubscribeGrace: options.unsubscribeGrace,
   };
+  if (options.reusePort && !isWorker && !(await runtimeFeatures()).reusePort) {
+    throw new UsageError(
+      `--reuse-port: this runtime (Node ${process.versions.node}) cannot share a port between processes (Node 22.12+ can)`,
+    );
+  }
   if (options.processes > 1 && !isWorker) {
     return runPrimary(
       options.processes,
@@ -121,12 +126,12 @@ async function serveHere(argv: readonly string[]): Promise<number> {
           ? 'uwsgi-rpc: no functions registered (load some with --import FILE.mjs)\n'
           : `uwsgi-rpc: ${names.length} function${names.length === 1 ? '' : 's'}: ${names.join(', ')}\n`,
       );
-    // --processes on a runtime with SO_REUSEPORT: each worker binds its own socket and the
-    // kernel spreads connections, instead of the primary accepting and handing each over.
-    // Port 0 stays shared: workers binding their own would each get a different port.
-    const canReuse = isWorker && (await runtimeFeatures()).reusePort;
+    // --reuse-port: this process binds its TCP sockets itself with SO_REUSEPORT, so the kernel
+    // spreads connections over the --processes workers (instead of the primary accepting and
+    // handing each over) and another serve can share the port. Port 0 stays as it is: each
+    // process would get a port of its own.
     const reusable = (socket: string) => {
-      if (!canReuse) return false;
+      if (!options.reusePort) return false;
       const a = parseAddress(socket);
       const own = a.kind === 'tcp' && a.port !== 0;
       if (own) ownPorts = true;

@@ -60,7 +60,10 @@ export class Connection implements CallHolder {
   lastAnswerAt = 0;
   /** It closed with no call in flight (the server closed an idle connection). */
   closedIdle = false;
-  /** Calls given to this connection, oldest first: written ones, then `unwritten` ones. Settled written ones stay until their answer is skipped. */
+  /**
+   * Calls given to this connection, oldest first: written ones, then `unwritten` ones. Settled written ones stay until
+   * their answer is skipped.
+   */
   private readonly queue: PendingCall[] = [];
   private unwritten: PendingCall[] = [];
   private flushing = false;

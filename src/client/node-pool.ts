@@ -1,4 +1,5 @@
-// The connections to one node: what it does with them (keeps or closes), keep-alive reuse, and calls waiting for a socket.
+// The connections to one node: what it does with them (keeps or closes), keep-alive reuse, and calls waiting for a
+// socket.
 import type { Codec } from '../codec/codec.js';
 import { Connection, type ConnectionOwner } from './connection.js';
 import type { NodeAddress } from '../address/address.js';

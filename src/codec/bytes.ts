@@ -1,3 +1,5 @@
+// Bytes and text: the codec's one buffer type, UTF-8 in and out, byte-exact latin1, and the slab answers are
+// encoded into.
 import { CodecError } from './errors.js';
 
 /** Bytes in, bytes out: the codec's only buffer type (no Buffer, so it runs anywhere). */

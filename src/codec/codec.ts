@@ -1,3 +1,5 @@
+// The Codec: the public encode/decode surface over a kernel (WASM or TS), views over the caller's bytes, and
+// CodecErrors worded with the caller's numbers.
 import { type Bytes, type Input, checkInput, checkInputs, toBytes } from './bytes.js';
 import { HEADER_SIZE, MAX_BODY } from './constants.js';
 import { type DecoderOptions, FrameDecoder, type ViewClass } from './decoder.js';

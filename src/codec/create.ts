@@ -1,3 +1,5 @@
+// Picking and loading an engine: createCodec({ engine: 'auto' | 'wasm' | 'ts' }), the WASM module instantiated once
+// per process, and what 'auto' sends to which kernel.
 import { Codec, type EnginePlan } from './codec.js';
 import { CodecError } from './errors.js';
 import type { Kernel } from './kernel.js';

@@ -1,3 +1,4 @@
+// The interface both engines implement (kernels fill the offset table; the Codec builds views from it).
 import type { Input } from './bytes.js';
 
 /**

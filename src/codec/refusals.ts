@@ -1,3 +1,4 @@
+// Why the codec refused an input, as one sentence with the caller's numbers (both engines say the same).
 import { type Input, utf8Length } from './bytes.js';
 import { type CodecErrorCode, CODES, MESSAGES, codeName } from './codes.js';
 import { MAX_ARGS, MAX_BODY, MAX_NAME } from './constants.js';

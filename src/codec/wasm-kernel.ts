@@ -1,3 +1,5 @@
+// The WASM kernel: the AssemblyScript module's fixed memory regions seen from JS — copy a chunk in, call one
+// export, read the offset table back; no object crosses the boundary.
 import { type Input, Slab, toBytes, utf8Length } from './bytes.js';
 import { MAX_BODY, RPC_MODIFIER1 } from './constants.js';
 import { fail } from './errors.js';

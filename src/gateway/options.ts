@@ -22,7 +22,9 @@ export interface GatewayOptions {
   origins?: readonly string[];
   /** Largest WebSocket message accepted; larger closes the connection with 1009. Default MAX_MESSAGE. */
   maxMessage?: number;
-  /** Calls one connection may have running; further requests wait (the socket is paused). Default DEFAULT_MAX_IN_FLIGHT. */
+  /**
+   * Calls one connection may have running; further requests wait (the socket is paused). Default DEFAULT_MAX_IN_FLIGHT.
+   */
   maxInFlight?: number;
   /** Most WebSocket connections at once; more are refused at the handshake (503). Default DEFAULT_MAX_CONNECTIONS. */
   maxConnections?: number;

@@ -1,4 +1,5 @@
-// HttpResponse: the answer routes and bridges write, as raw bytes for the uwsgi socket or a head and body for node:http.
+// HttpResponse: the answer routes and bridges write, as raw bytes for the uwsgi socket or a head and body for
+// node:http.
 import { binaryToBytes } from './binary.js';
 import { statusText } from './status.js';
 

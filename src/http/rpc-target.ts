@@ -1,4 +1,5 @@
-// RpcTarget: how routes and bridges call a function, here or on another node (function names and args cross it as bytes).
+// RpcTarget: how routes and bridges call a function, here or on another node (function names and args cross it as
+// bytes).
 
 /** Function names and args cross this boundary as bytes; results come back as bytes. */
 export interface RpcTarget {

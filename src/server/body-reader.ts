@@ -1,3 +1,5 @@
+// The body that follows an HTTP request's vars packet on a uwsgi connection (nginx sends it right after), read
+// for the XML-RPC and JSON-RPC bridges.
 import type { Socket } from 'node:net';
 
 /**

@@ -99,7 +99,9 @@ async function handle(
 
 const TIMED_OUT = Symbol('timed out');
 
-/** The whole request body; null as soon as it passes `max` bytes; TIMED_OUT if it is not all there within `timeoutMs`. */
+/**
+ * The whole request body; null as soon as it passes `max` bytes; TIMED_OUT if it is not all there within `timeoutMs`.
+ */
 function readBody(req: IncomingMessage, max: number, timeoutMs: number): Promise<Uint8Array | null | typeof TIMED_OUT> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > max) {

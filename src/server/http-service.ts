@@ -1,4 +1,5 @@
-// HttpService: the routes, bridges and remote-call client HTTP requests need, for both fronts (--http-socket and nginx's uwsgi_pass).
+// HttpService: the routes, bridges and remote-call client HTTP requests need, for both fronts (--http-socket and
+// nginx's uwsgi_pass).
 import { CodecError } from '../codec/errors.js';
 import type { Codec } from '../codec/codec.js';
 import { RpcClient } from '../client/client.js';

@@ -19,7 +19,10 @@ import { type LogLine, stderrLog } from './log.js';
  * (the CLI takes seconds, as uWSGI does).
  */
 export interface ServerLimits {
-  /** Listen queue length (uWSGI --listen). 511 as Node's own default: uWSGI's 100 drops connections in a burst of a few hundred. */
+  /**
+   * Listen queue length (uWSGI --listen). 511 as Node's own default: uWSGI's 100 drops connections in a burst of a few
+   * hundred.
+   */
   backlog: number;
   /** Open connections at most, over all sockets; newer ones are closed at once (--max-conns). */
   maxConns: number;
@@ -60,9 +63,14 @@ export const DEFAULT_LIMITS: Readonly<ServerLimits> = Object.freeze({
 
 /** The limits of the HTTP side: request bodies of the XML-RPC and JSON-RPC bridges. */
 export interface HttpOptions {
-  /** Most request body the XML-RPC and JSON-RPC bridges read (bytes; more gets 413). Default DEFAULT_MAX_BODY (1 MiB). */
+  /**
+   * Most request body the XML-RPC and JSON-RPC bridges read (bytes; more gets 413). Default DEFAULT_MAX_BODY (1 MiB).
+   */
   maxBody?: number;
-  /** How long a request may take to send its body (ms); one that does not is closed without an answer. Default DEFAULT_BODY_TIMEOUT. */
+  /**
+   * How long a request may take to send its body (ms); one that does not is closed without an answer. Default
+   * DEFAULT_BODY_TIMEOUT.
+   */
   bodyTimeout?: number;
   xml?: XmlLimits;
   json?: JsonRpcLimits;
@@ -86,7 +94,9 @@ export interface RpcServerOptions extends Partial<ServerLimits> {
   engine?: EngineChoice;
   /** One line per failed request or other event. Default: a line on stderr. */
   log?: LogLine;
-  /** How long close() lets in-flight calls run before dropping their connections (ms). Default DEFAULT_CLOSE_TIMEOUT. */
+  /**
+   * How long close() lets in-flight calls run before dropping their connections (ms). Default DEFAULT_CLOSE_TIMEOUT.
+   */
   closeTimeout?: number;
   /**
    * uWSGI routing rules for HTTP requests (from listenHttp(), and modifier1-0 packets from
@@ -98,7 +108,10 @@ export interface RpcServerOptions extends Partial<ServerLimits> {
   http?: HttpOptions;
   /** File mode given to unix sockets listened on (uWSGI --chmod-socket), e.g. 0o660. Default: the umask's. */
   chmodSocket?: number;
-  /** Client networks allowed on TCP sockets (`10.0.0.0/8`, `::1/128`, `127.0.0.1`); others are closed at once. Unix sockets: always allowed. Default: everyone. */
+  /**
+   * Client networks allowed on TCP sockets (`10.0.0.0/8`, `::1/128`, `127.0.0.1`); others are closed at once. Unix
+   * sockets: always allowed. Default: everyone.
+   */
   allow?: readonly string[];
 }
 

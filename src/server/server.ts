@@ -203,7 +203,8 @@ export class RpcServer {
   }
 
   /**
-   * Unsubscribes (see subscribe()), then stops accepting, closes idle connections at once, lets in-flight calls finish and
+   * Unsubscribes (see subscribe()), then stops accepting, closes idle connections at once, lets in-flight calls finish
+   * and
    * their answers go out (at most `closeTimeout` ms, then drops what is left), and resolves
    * when every socket is closed.
    */

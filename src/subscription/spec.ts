@@ -15,7 +15,10 @@ export interface SubscribeTarget {
   address?: string;
   /** --subscribe2 only: announce the node's Nth socket (`socket=N`, from 0). */
   socket?: number;
-  /** --subscribe2 only: modifier2, weight, a file that pauses announcing while it exists (`check`), SNI files for SSL routers. */
+  /**
+   * --subscribe2 only: modifier2, weight, a file that pauses announcing while it exists (`check`), SNI files for SSL
+   * routers.
+   */
   modifier2?: number;
   weight?: number;
   check?: string;
@@ -150,7 +153,9 @@ export function parseSubscribe2(text: string): SubscribeTarget {
   };
 }
 
-/** `KEY[,MODIFIER1]` lines of a `SERVER:@FILE` key file; `#` lines and blank lines skipped, bad lines returned apart. */
+/**
+ * `KEY[,MODIFIER1]` lines of a `SERVER:@FILE` key file; `#` lines and blank lines skipped, bad lines returned apart.
+ */
 export function parseKeyFile(text: string): { keys: { key: string; modifier1: number }[]; bad: string[] } {
   const keys: { key: string; modifier1: number }[] = [];
   const bad: string[] = [];

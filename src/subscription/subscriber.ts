@@ -1,4 +1,5 @@
-// The Node side of subscriptions: announces a node to uWSGI routers over UDP (signed where asked), repeats, and unsubscribes.
+// The Node side of subscriptions: announces a node to uWSGI routers over UDP (signed where asked), repeats, and
+// unsubscribes.
 import { type KeyObject, createPrivateKey, sign as rsaSign } from 'node:crypto';
 import dgram from 'node:dgram';
 import { existsSync, readFileSync } from 'node:fs';
@@ -13,7 +14,10 @@ export const DEFAULT_SUBSCRIBE_FREQ = 10;
 export interface SubscriberOptions {
   /** `--subscribe-to` values (`SERVER:PORT:KEY[,MODIFIER1[,DIGEST:KEYFILE]]`) or parsed targets. */
   subscribeTo: readonly (string | SubscribeTarget)[];
-  /** The node's uwsgi socket, as routers should connect to it. A wildcard host (0.0.0.0, ::) is replaced by the address that reaches each server. */
+  /**
+   * The node's uwsgi socket, as routers should connect to it. A wildcard host (0.0.0.0, ::) is replaced by the address
+   * that reaches each server.
+   */
   address: string;
   /** Worker processes (uWSGI: processes x cores). Default 1. */
   cores?: number;
@@ -95,7 +99,10 @@ export class Subscriber {
     });
   }
 
-  /** Announces now, then every `freq` seconds until stop(). Resolves once the first datagrams are sent (or failed: that is logged and retried). */
+  /**
+   * Announces now, then every `freq` seconds until stop(). Resolves once the first datagrams are sent (or failed: that
+   * is logged and retried).
+   */
   start(): Promise<void> {
     if (this.timer === null && !this.stopped) {
       this.timer = setInterval(() => void this.announce(), this.freq * 1000);

@@ -132,40 +132,67 @@ describe('--processes', () => {
     expect(existsSync(sock)).toBe(false);
   });
 
-  it(`TCP sockets: ${nodeHasReusePort() ? 'each worker binds its own with SO_REUSEPORT and the kernel spreads connections' : 'the primary holds the socket and hands connections out'} (Node ${process.versions.node})`, async () => {
+  /** serve --processes 2 on a fixed port; resolves once the primary says its workers are ready. */
+  async function twoWorkers(extra: string[]) {
     const port = await freePort();
     const child = spawn(
       process.execPath,
-      [BIN, 'serve', '--socket', `127.0.0.1:${port}`, '--processes', '2', '--import', join(dir, 'pid.mjs')],
+      [BIN, 'serve', '--socket', `127.0.0.1:${port}`, '--processes', '2', '--import', join(dir, 'pid.mjs'), ...extra],
       { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
     );
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     let err = '';
-    try {
-      await new Promise<void>((resolve, reject) => {
-        child.stderr!.on('data', (c: Buffer) => {
-          err += c.toString();
-          if (/workers ready/.test(err)) resolve();
-        });
-        child.once('exit', (code) => reject(new Error(`serve exited (${code}): ${err}`)));
+    const ready = new Promise<boolean>((resolve) => {
+      child.stderr!.on('data', (c: Buffer) => {
+        err += c.toString();
+        if (/workers ready/.test(err)) resolve(true);
       });
-      const client = new RpcClient({ engine: 'ts' });
-      const workers = new Set<number>();
-      for (let i = 0; i < 200 && workers.size < 2; i++)
-        workers.add(Number(Buffer.from(await client.call(`127.0.0.1:${port}`, 'pid')).toString()));
-      await client.close();
-      expect(workers.size).toBe(2);
+      child.once('exit', () => resolve(false));
+    });
+    return { port, child, exited, ready, err: () => err };
+  }
+
+  /** The pids of the workers that answer calls on the port. */
+  async function workerPids(port: number): Promise<number[]> {
+    const client = new RpcClient({ engine: 'ts' });
+    const workers = new Set<number>();
+    for (let i = 0; i < 200 && workers.size < 2; i++)
+      workers.add(Number(Buffer.from(await client.call(`127.0.0.1:${port}`, 'pid')).toString()));
+    await client.close();
+    return [...workers].sort((a, b) => a - b);
+  }
+
+  it('TCP sockets by default: the primary holds the socket and hands connections out', async () => {
+    const s = await twoWorkers([]);
+    try {
+      expect(await s.ready, s.err()).toBe(true);
+      expect(await workerPids(s.port)).toHaveLength(2);
+      expect(listeningOwners(s.port)).toEqual([s.child.pid]);
+      expect(s.err()).toContain('connections handed out by the primary');
+    } finally {
+      s.child.kill('SIGINT');
+    }
+    expect(await s.exited).toBe(0);
+  });
+
+  it(`--reuse-port: ${nodeHasReusePort() ? 'each worker binds its own socket (SO_REUSEPORT) and the kernel spreads connections' : 'refused with the reason on this runtime'} (Node ${process.versions.node})`, async () => {
+    const s = await twoWorkers(['--reuse-port']);
+    try {
       if (nodeHasReusePort()) {
-        expect(listeningOwners(port)).toEqual([...workers].sort((a, b) => a - b));
-        expect(err).toContain('TCP connections spread by the kernel (SO_REUSEPORT)');
+        expect(await s.ready, s.err()).toBe(true);
+        const workers = await workerPids(s.port);
+        expect(workers).toHaveLength(2);
+        expect(listeningOwners(s.port)).toEqual(workers);
+        expect(s.err()).toContain('TCP connections spread by the kernel (SO_REUSEPORT)');
       } else {
-        expect(listeningOwners(port)).toEqual([child.pid]);
-        expect(err).toContain('connections handed out by the primary');
+        expect(await s.ready).toBe(false);
+        expect(await s.exited).toBe(2);
+        expect(s.err()).toMatch(/--reuse-port: this runtime \(Node [\d.]+\) cannot share a port between processes/);
       }
     } finally {
-      child.kill('SIGINT');
+      s.child.kill('SIGINT');
     }
-    expect(await exited).toBe(0);
+    if (nodeHasReusePort()) expect(await s.exited).toBe(0);
   });
 
   it('a worker that cannot start (bad import) stops the primary with exit 1 instead of respawning forever', async () => {
