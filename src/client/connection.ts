@@ -4,7 +4,7 @@ import type { Codec } from '../codec/codec.js';
 import type { FrameDecoder } from '../codec/decoder.js';
 import { MODIFIER2, RPC_MODIFIER1 } from '../codec/constants.js';
 import { RpcError } from '../rpc-error.js';
-import { connectError } from './errors.js';
+import { NO_ANSWER_MESSAGE, connectError } from './errors.js';
 import type { NodeAddress } from '../address/address.js';
 import type { CallHolder, PendingCall } from './pending-call.js';
 
@@ -35,8 +35,6 @@ function owned(body: Uint8Array): Uint8Array {
   }
   return new Uint8Array(body);
 }
-
-const NO_ANSWER = 'closed without an answer (unknown function, the function failed or returned nothing)';
 
 /**
  * One socket to a node and the calls written on it, answered in order. In per-call mode
@@ -307,7 +305,7 @@ export class Connection implements CallHolder {
     if (!this.sawEnd || this.lastError !== null) {
       call.reject(this.noAnswer(call, true));
     } else if (this.rawSize === 0) {
-      call.reject(new RpcError('NO_ANSWER', `${this.key}: ${NO_ANSWER}`, call.node));
+      call.reject(new RpcError('NO_ANSWER', `${this.key}: ${NO_ANSWER_MESSAGE}`, call.node));
     } else {
       const out = this.rawChunks.length === 1 ? owned(this.rawChunks[0]) : concat(this.rawChunks, this.rawSize);
       call.resolve(out);
@@ -323,7 +321,7 @@ export class Connection implements CallHolder {
     else if (this.raw && this.rawSize > 0) what = `the raw answer was cut off after ${this.rawSize} bytes`;
     else if (this.decoder !== null && this.decoder.buffered > 0)
       what = `closed in the middle of the answer (${this.decoder.buffered} bytes read)`;
-    else what = NO_ANSWER;
+    else what = NO_ANSWER_MESSAGE;
     return new RpcError('NO_ANSWER', `${this.key}: ${what}${how}`, call.node, { cause: this.lastError ?? undefined });
   }
 }

@@ -18,6 +18,15 @@ export function wasNeverSent(err: unknown): boolean {
   return err instanceof RpcError && unsent.has(err);
 }
 
+/**
+ * What NO_ANSWER says: the node closed without a byte of answer, which is all uWSGI tells of an
+ * unknown function, a failed one or an empty result — and of a uWSGI node started without its
+ * rpc plugin (`unavailable modifier requested: 173` in its log).
+ */
+export const NO_ANSWER_MESSAGE =
+  'closed without an answer (unknown function, the function failed or returned nothing; ' +
+  'a uWSGI node without its rpc plugin also answers so)';
+
 /** A codec refusal of a request: over a limit → TOO_LARGE, a bad input type → INVALID. */
 export function requestError(err: unknown, node: string): RpcError {
   if (err instanceof RpcError) return err;

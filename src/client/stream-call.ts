@@ -4,7 +4,7 @@ import { latin1 } from '../codec/bytes.js';
 import type { Codec } from '../codec/codec.js';
 import { MODIFIER2, RPC_MODIFIER1 } from '../codec/constants.js';
 import { RpcError } from '../rpc-error.js';
-import { connectError, neverSent } from './errors.js';
+import { NO_ANSWER_MESSAGE, connectError, neverSent } from './errors.js';
 import type { NodeAddress } from '../address/address.js';
 
 const CONTENT_LENGTH = 'CONTENT_LENGTH';
@@ -93,11 +93,7 @@ export async function* streamCall(
       const c = held ?? (await next());
       held = null;
       if (c === null) {
-        throw cut(
-          received + have === 0
-            ? 'closed without an answer (unknown function, the function failed or returned nothing)'
-            : `closed in the middle of the ${what}`,
-        );
+        throw cut(received + have === 0 ? NO_ANSWER_MESSAGE : `closed in the middle of the ${what}`);
       }
       const use = Math.min(n - have, c.length);
       parts.push(c.subarray(0, use));
@@ -116,8 +112,7 @@ export async function* streamCall(
         received += c.length;
         yield c;
       }
-      if (received === 0)
-        throw cut('closed without an answer (unknown function, the function failed or returned nothing)');
+      if (received === 0) throw cut(NO_ANSWER_MESSAGE);
       return;
     }
     const head = await take(4, 'header');

@@ -226,3 +226,31 @@ describe.skipIf(!available(LANGUAGES[1]))('uWSGI lua plugin limit', () => {
     expect(err.code).toBe('NO_ANSWER');
   });
 });
+
+describe.skipIf(!available(LANGUAGES[0]))('a uWSGI node started without its rpc plugin', () => {
+  let peer: Peer;
+  let dir: string;
+  let tcp: string;
+
+  beforeAll(async () => {
+    dir = tempDir();
+    tcp = `127.0.0.1:${await freePort()}`;
+    // Debian's uWSGI keeps RPC in a plugin of its own: `--plugins python3` alone does not load it.
+    peer = await startUwsgi('python3', ['--socket', tcp, ...LANGUAGES[0].args(FIXTURES)], [tcp], dir);
+  });
+
+  afterAll(async () => {
+    await peer?.stop();
+    removeDir(dir);
+  });
+
+  it('closes without an answer; NO_ANSWER says that a missing rpc plugin looks so, and uWSGI logs why', async () => {
+    const client = new RpcClient({ timeout: 5_000 });
+    await expect(client.call(tcp, 'hello', [])).rejects.toMatchObject({
+      code: 'NO_ANSWER',
+      message: expect.stringMatching(/a uWSGI node without its rpc plugin also answers so/),
+    });
+    await client.close();
+    expect(peer.logText()).toContain('unavailable modifier requested: 173');
+  });
+});
