@@ -70,6 +70,11 @@ const LIMITS: HelpRow[] = [
     '--socket-timeout S',
     `closes a peer that sends nothing, leaves a packet half sent, or reads none of its answer (default ${seconds(L.socketTimeout)})`,
   ],
+  [
+    '--request-timeout S',
+    `closes a peer whose request (a uwsgi packet, an HTTP request's head) is not whole this long after its first ` +
+      `byte, however slowly it drips (default ${seconds(L.requestTimeout)}; 0: none)`,
+  ],
   ['--keepalive-timeout S', `closes a connection idle between requests (default ${seconds(L.keepaliveTimeout)})`],
   ['--harakiri S', `abandons a call running longer, closing its connection (default ${seconds(L.harakiri)}: none)`],
   ['--buffer-size BYTES', `largest request: a uwsgi packet's body, an HTTP request's head (default ${L.bufferSize})`],

@@ -106,6 +106,7 @@ export const LIMIT_OPTIONS: Readonly<Record<string, { key: keyof ServerLimits; s
   listen: { key: 'backlog', seconds: false },
   'max-conns': { key: 'maxConns', seconds: false },
   'socket-timeout': { key: 'socketTimeout', seconds: true },
+  'request-timeout': { key: 'requestTimeout', seconds: true },
   'keepalive-timeout': { key: 'keepaliveTimeout', seconds: true },
   harakiri: { key: 'harakiri', seconds: true },
   'buffer-size': { key: 'bufferSize', seconds: false },

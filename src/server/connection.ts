@@ -137,7 +137,7 @@ export class Connection implements SenderOwner, Watched {
   }
 
   private onData(chunk: Buffer): void {
-    this.timeouts.read(this.host.now);
+    if (!this.accepting || this.stalled) this.timeouts.read(this.host.now, false, this.decoder.buffered > 0);
     if (!this.accepting) return;
     if (this.stalled) {
       // Node emits no data while the socket is paused; should a chunk come anyway, it is
@@ -146,7 +146,9 @@ export class Connection implements SenderOwner, Watched {
       this.socket.unshift(chunk);
       return;
     }
-    this.frames = this.decoder.decode(chunk);
+    const frames = this.decoder.decode(chunk);
+    this.timeouts.read(this.host.now, frames.length > 0, this.decoder.buffered > 0);
+    this.frames = frames;
     this.bad = this.decoder.error;
     this.chunk = chunk;
     this.next = 0;

@@ -22,9 +22,26 @@ import type { LogLine } from './log.js';
  * `bufferSize` bounds the request line and headers, as uWSGI's --buffer-size bounds its
  * --http-socket request head (instead of node's own 16 KB); more gets 431.
  */
-export function createHttpFront(service: HttpService, bridge: Bridge, log: LogLine, bufferSize: number): Server {
+export function createHttpFront(
+  service: HttpService,
+  bridge: Bridge,
+  log: LogLine,
+  bufferSize: number,
+  requestTimeout: number,
+): Server {
   const serverName = hostname();
-  const server = createServer({ maxHeaderSize: bufferSize }, (req, res) => {
+  // --request-timeout bounds the head (node counts from its first byte, as the uwsgi socket
+  // does); bodies keep the bridges' bodyTimeout, so node's whole-request timeout is off.
+  // Node checks every connectionsCheckingInterval (30 s by default): a quarter of the limit.
+  const heads =
+    requestTimeout > 0
+      ? {
+          headersTimeout: requestTimeout,
+          requestTimeout: 0,
+          connectionsCheckingInterval: Math.min(1000, Math.max(5, Math.floor(requestTimeout / 4))),
+        }
+      : { headersTimeout: 0, requestTimeout: 0 };
+  const server = createServer({ maxHeaderSize: bufferSize, ...heads }, (req, res) => {
     handle(service, bridge, serverName, req, res, log).catch((err) => {
       log(`HTTP ${req.method} ${req.url}: ${err instanceof Error ? err.message : String(err)}`);
       if (!res.headersSent) {
@@ -35,7 +52,9 @@ export function createHttpFront(service: HttpService, bridge: Bridge, log: LogLi
       }
     });
   });
-  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => clientError(err, socket, bufferSize, log));
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) =>
+    clientError(err, socket, bufferSize, requestTimeout, log),
+  );
   return server;
 }
 
@@ -49,13 +68,24 @@ const BAD_REQUEST = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n';
 
 /**
  * node:http's own answer to a request it cannot parse, plus the one log line a limit
- * reached gets: a head over --buffer-size (uWSGI closes without an answer there).
+ * reached gets: a head over --buffer-size (uWSGI closes without an answer there), or not
+ * whole within --request-timeout.
  */
-function clientError(err: NodeJS.ErrnoException, socket: Duplex, bufferSize: number, log: LogLine): void {
+function clientError(
+  err: NodeJS.ErrnoException,
+  socket: Duplex,
+  bufferSize: number,
+  requestTimeout: number,
+  log: LogLine,
+): void {
+  const peer = socket as Duplex & { remoteAddress?: string; remotePort?: number };
   if (err.code === 'HPE_HEADER_OVERFLOW') {
-    const peer = socket as Duplex & { remoteAddress?: string; remotePort?: number };
     log(
       `${peer.remoteAddress}:${peer.remotePort}: buffer-size: an HTTP request head larger than ${bufferSize} bytes: 431`,
+    );
+  } else if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    log(
+      `${peer.remoteAddress}:${peer.remotePort}: request-timeout: an HTTP request head not whole ${requestTimeout} ms after its first byte: 408`,
     );
   }
   const s = socket as Duplex & { bytesWritten?: number };

@@ -32,6 +32,13 @@ export interface ServerLimits {
    */
   socketTimeout: number;
   /**
+   * A request packet (header, vars and args; an HTTP request's head on an HTTP socket) must
+   * arrive whole within this long of its first byte, however slowly it drips: socket-timeout
+   * restarts at every byte, so alone it lets a peer hold a connection for hours. 0: no limit.
+   * uWSGI has no such option.
+   */
+  requestTimeout: number;
+  /**
    * A kept-open connection idle between requests is closed (quietly, with a FIN) after
    * this long. Longer than any keep-alive client keeps an idle connection (ours: 5 s), so
    * a client never sends a call on a connection the server is closing.
@@ -54,6 +61,7 @@ export const DEFAULT_LIMITS: Readonly<ServerLimits> = Object.freeze({
   backlog: 511,
   maxConns: 10_000,
   socketTimeout: 4_000,
+  requestTimeout: 5_000,
   keepaliveTimeout: 15_000,
   harakiri: 0,
   bufferSize: MAX_BODY,
@@ -197,7 +205,8 @@ function resolveLimits(given: Partial<ServerLimits>): ServerLimits {
   for (const key of Object.keys(DEFAULT_LIMITS) as (keyof ServerLimits)[]) {
     const v = given[key];
     if (v === undefined) continue;
-    const time = key === 'socketTimeout' || key === 'keepaliveTimeout' || key === 'harakiri';
+    const time =
+      key === 'socketTimeout' || key === 'requestTimeout' || key === 'keepaliveTimeout' || key === 'harakiri';
     const min = time ? 0 : 1;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
       throw new RpcError(

@@ -151,7 +151,7 @@ export class RpcServer {
     const bridge = resolveHttpListen(options);
     const where = parseAddress(address);
     const reusePort = await checkReusePort(where, options);
-    const server = createHttpFront(this.http, bridge, this.log, this.limits.bufferSize);
+    const server = createHttpFront(this.http, bridge, this.log, this.limits.bufferSize, this.limits.requestTimeout);
     server.maxConnections = this.limits.maxConns;
     const port = await bind(server, where, { backlog: this.limits.backlog, reusePort });
     const bound = formatAddress(where.kind === 'tcp' ? { ...where, port } : where);
@@ -319,7 +319,7 @@ async function checkReusePort(where: SocketAddress, options: ListenOptions): Pro
 
 /** How often the server looks for timed-out connections: a quarter of the shortest timeout, 5 ms..1 s. */
 function sweepInterval(l: ServerLimits): number {
-  const times = [l.socketTimeout, l.keepaliveTimeout, l.harakiri].filter((t) => t > 0);
+  const times = [l.socketTimeout, l.requestTimeout, l.keepaliveTimeout, l.harakiri].filter((t) => t > 0);
   if (times.length === 0) return 0;
   return Math.min(1000, Math.max(5, Math.floor(Math.min(...times) / 4)));
 }

@@ -1,5 +1,5 @@
-// A connection's clocks: socket-timeout, keepalive-timeout, harakiri (calls and stalled
-// streamed answers), checked on the server's sweep, and the linger after our FIN.
+// A connection's clocks: socket-timeout, request-timeout, keepalive-timeout, harakiri (calls and
+// stalled streamed answers), checked on the server's sweep, and the linger after our FIN.
 import type { Socket } from 'node:net';
 import type { ServerLimits } from './options.js';
 import type { Sender } from './sender.js';
@@ -34,6 +34,11 @@ function writeQueueSize(s: Socket): number {
 export class Timeouts {
   /** When bytes last came in. */
   private lastRead: number;
+  /**
+   * When the packet not complete yet began to come (-1: none), for request-timeout. While we
+   * are not reading (calls run, answers wait) the peer cannot finish it: that time is not its.
+   */
+  private packetStart = -1;
   /** How many answer bytes had not left when they last moved, and when that was. */
   private sentMark = 0;
   private queuedMark = 0;
@@ -48,16 +53,22 @@ export class Timeouts {
     this.lastRead = this.lastSent = now;
   }
 
-  /** Bytes came in at `now`. */
-  read(now: number): void {
+  /**
+   * Bytes came in at `now`; `completed`: a packet ended in them, `partial`: one is left
+   * unfinished. One timestamp per packet, not per byte: a drip does not move packetStart.
+   */
+  read(now: number, completed: boolean, partial: boolean): void {
     this.lastRead = now;
+    if (!partial) this.packetStart = -1;
+    else if (completed || this.packetStart < 0) this.packetStart = now;
   }
 
   /**
    * Called by the server's sweep: why the connection must close now (one log line), IDLE,
    * or null. A peer that reads none of its answers for socketTimeout; a call running (or a
-   * streamed answer producing nothing) longer than harakiri; with nothing running, a peer
-   * silent (or mid-packet) for socketTimeout, or idle between requests for keepaliveTimeout
+   * streamed answer producing nothing) longer than harakiri; with nothing running, a packet
+   * begun requestTimeout ago and still not whole, a peer silent (or mid-packet) for
+   * socketTimeout, or idle between requests for keepaliveTimeout
    * (IDLE: that is housekeeping, not a fault).
    */
   check(now: number): string | typeof IDLE | null {
@@ -84,12 +95,19 @@ export class Timeouts {
         return `harakiri: a streamed answer produced nothing for ${l.harakiri} ms`;
     }
     if (out.queued > 0) {
+      if (this.packetStart >= 0) this.packetStart = now;
       const started = l.harakiri > 0 ? out.runningSince() : -1;
       if (started >= 0 && now - started >= l.harakiri) return `harakiri: a call ran longer than ${l.harakiri} ms`;
       return null;
     }
-    if (pending > 0 || c.waiting) return null;
+    if (pending > 0 || c.waiting) {
+      if (this.packetStart >= 0) this.packetStart = now;
+      return null;
+    }
     const partial = c.buffered;
+    if (partial > 0 && l.requestTimeout > 0 && this.packetStart >= 0 && now - this.packetStart >= l.requestTimeout) {
+      return `request-timeout: a packet not whole (${partial} bytes) ${l.requestTimeout} ms after its first byte`;
+    }
     if (!out.answered || partial > 0) {
       if (l.socketTimeout > 0 && now - this.lastRead >= l.socketTimeout) {
         return `socket-timeout: ${partial > 0 ? `a partial packet (${partial} bytes)` : 'no request'} for ${l.socketTimeout} ms`;

@@ -20,7 +20,7 @@ describe('slowloris', () => {
   beforeAll(async () => {
     const registry = new Registry();
     registry.register('echo', (x) => x);
-    server = new RpcServer({ registry, engine: 'ts', socketTimeout: 30_000, log: () => {} });
+    server = new RpcServer({ registry, engine: 'ts', socketTimeout: 30_000, requestTimeout: 30_000, log: () => {} });
     address = await server.listen('127.0.0.1:0');
     const port = Number(address.slice(address.lastIndexOf(':') + 1));
     for (let i = 0; i < IDLE; i++) {
