@@ -65,7 +65,11 @@ const ROUTES: HelpRow[] = [
 
 const LIMITS: HelpRow[] = [
   ['--listen N', `listen queue (default ${L.backlog})`],
-  ['--max-conns N', `open connections; more are closed at once (default ${L.maxConns})`],
+  [
+    '--max-conns N',
+    'open connections; at the limit a new one takes the place of an idle one or of a request not whole yet, ' +
+      `or is closed at once if a call runs on every one (default ${L.maxConns})`,
+  ],
   [
     '--socket-timeout S',
     `closes a peer that sends nothing, leaves a packet half sent, or reads none of its answer (default ${seconds(L.socketTimeout)})`,

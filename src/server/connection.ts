@@ -15,6 +15,7 @@ import { type LogLine, showError, showName } from './log.js';
 import type { Registry, RpcFunction } from '../functions/registry.js';
 import { Sender, type SenderOwner } from './sender.js';
 import { IDLE, Timeouts, type Watched } from './timeouts.js';
+import * as room from './eviction.js';
 
 /** What a connection needs from its server. */
 export interface ConnectionHost {
@@ -42,7 +43,7 @@ const NO_FRAMES: Frame<TextBytes>[] = [];
  * answers with silence (unknown function, failure, empty result, a bad frame) ends the
  * connection without a byte for that request, after the answers of the requests before it.
  */
-export class Connection implements SenderOwner, Watched {
+export class Connection implements SenderOwner, Watched, room.Occupant {
   readonly sender: Sender;
   private readonly timeouts: Timeouts;
   private readonly decoder: FrameDecoder<TextBytes>;
@@ -104,6 +105,25 @@ export class Connection implements SenderOwner, Watched {
 
   get finishing(): boolean {
     return this.draining && (!this.stalled || !this.accepting);
+  }
+
+  /** What closing it to make room under max-conns would cost (see eviction.ts). */
+  get occupancy(): room.Occupancy {
+    if (this.isEnded) return room.ENDING;
+    // not accepting: an HTTP request handed off, or a refusal after queued answers
+    if (!this.accepting || this.stalled || this.sender.queued > 0 || this.socket.writableLength > 0) return room.BUSY;
+    if (this.decoder.buffered > 0 || !this.sender.answered) return room.UNFINISHED;
+    return room.IDLE;
+  }
+
+  get occupiedSince(): number {
+    return this.decoder.buffered > 0 ? this.timeouts.packetSince : this.timeouts.lastReadAt;
+  }
+
+  /** Closed to make room under max-conns (counted and logged by the server, not per connection). */
+  evict(): void {
+    if (this.occupancy === room.IDLE) this.end();
+    else this.socket.destroy();
   }
 
   /** close(): run no new requests, write the pending answers, then end. */

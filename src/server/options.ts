@@ -24,7 +24,10 @@ export interface ServerLimits {
    * hundred.
    */
   backlog: number;
-  /** Open connections at most, over all sockets; newer ones are closed at once (--max-conns). */
+  /**
+   * Open uwsgi connections at most, over all sockets (--max-conns). At the limit a new one
+   * takes the place of an idle or half-sent one (see eviction.ts), or is closed at once.
+   */
   maxConns: number;
   /**
    * A connection that sends nothing, leaves a packet half sent, or reads none of its

@@ -13,6 +13,7 @@ import { type SubscribeTarget, parseSubscribeTo } from '../subscription/spec.js'
 import { Subscriber } from '../subscription/subscriber.js';
 import type { AllowList } from './allow.js';
 import { Connection, type ConnectionHost } from './connection.js';
+import { Eviction } from './eviction.js';
 import { createHttpFront } from './http-front.js';
 import { HttpService } from './http-service.js';
 import { bind } from './listen.js';
@@ -54,8 +55,11 @@ export class RpcServer {
   /** The coarse clock connections read (see ConnectionHost.now), moved on by the sweep. */
   private clock = performance.now();
   private sweeper: NodeJS.Timeout | null = null;
-  /** Connections refused by maxConns since the limit was last logged. */
-  private refusedConns = 0;
+  /** At maxConns: what to close for a new connection; the table full since a line was logged. */
+  private readonly eviction = new Eviction(this.connections);
+  private full: { loggedAt: number; refused: number } | null = null;
+  private evictedTotal = 0;
+  private refusedTotal = 0;
   private readonly allowed: AllowList | null;
   private readonly chmodSocket: number | undefined;
   private subscriber: { subscriber: Subscriber; grace: number } | null = null;
@@ -96,6 +100,16 @@ export class RpcServer {
     return this.connections.size;
   }
 
+  /** Connections closed to make room at maxConns (idle or with a request not whole), since listen(). */
+  get evictedConnections(): number {
+    return this.evictedTotal;
+  }
+
+  /** New connections closed at once at maxConns because every open one was busy, since listen(). */
+  get refusedConnections(): number {
+    return this.refusedTotal;
+  }
+
   /** The codec engine serving requests, once listen() has resolved. */
   get engine(): 'wasm' | 'ts' | undefined {
     return this.host?.codec.engine;
@@ -124,8 +138,8 @@ export class RpcServer {
         socket.on('error', () => {});
         socket.destroy();
         this.log(`${socket.remoteAddress}:${socket.remotePort}: not in the allow list of ${bound}: connection closed`);
-      } else if (this.connections.size >= this.limits.maxConns) this.refuseConnection(socket, bound);
-      else this.connections.add(new Connection(socket, host, bound));
+      } else if (this.connections.size < this.limits.maxConns || this.makeRoom(socket, bound))
+        this.connections.add(new Connection(socket, host, bound));
     });
     const port = await bind(server, where, { backlog: this.limits.backlog, reusePort });
     bound = formatAddress(where.kind === 'tcp' ? { ...where, port } : where);
@@ -219,14 +233,53 @@ export class RpcServer {
   }
 
   /**
-   * Over maxConns: closed at once. One line when the limit is first hit; the count of
-   * refused ones is told when a connection is taken again, so a flood writes two lines.
+   * At maxConns: closes the open connection that costs least to lose (see eviction.ts) and
+   * takes the new one, or refuses the new one when every open one is busy. One line when the
+   * table fills; the sweep then sums up at most every FULL_LOG_EVERY_MS, so a flood writes few.
    */
-  private refuseConnection(socket: Socket, listener: string): void {
+  private makeRoom(socket: Socket, listener: string): boolean {
+    const now = performance.now();
+    if (this.full === null) {
+      this.full = { loggedAt: now, refused: 0 };
+      this.log(
+        `${listener}: max-conns: ${this.limits.maxConns} connections open: closing idle ones and requests not whole ` +
+          'to make room; new ones refused while every one is busy',
+      );
+    }
+    const victim = this.eviction.makeRoom(now);
+    if (victim !== null) {
+      // its close event comes later: the slot is the new one's now
+      this.connections.delete(victim);
+      this.evictedTotal++;
+      return true;
+    }
     socket.on('error', () => {});
     socket.destroy();
-    if (this.refusedConns++ === 0) {
-      this.log(`${listener}: max-conns: ${this.limits.maxConns} connections open: closing new ones until some end`);
+    this.full.refused++;
+    this.refusedTotal++;
+    return false;
+  }
+
+  /** The sweep's line on a full table: what it cost since the last one. */
+  private logFullTable(now: number): void {
+    const full = this.full;
+    if (full === null) return;
+    const below = this.connections.size < this.limits.maxConns;
+    if (!below && now - full.loggedAt < FULL_LOG_EVERY_MS) return;
+    const { ending, idle, unfinished } = this.eviction.take();
+    const closed = ending + idle + unfinished;
+    if (closed > 0 || full.refused > 0 || below) {
+      const s = (n: number) => (n === 1 ? '' : 's');
+      this.log(
+        `max-conns: in ${((now - full.loggedAt) / 1000).toFixed(1)} s, ${closed} connection${s(closed)} closed to make room ` +
+          `(${ending} ending, ${idle} idle, ${unfinished} with a request not whole), ${full.refused} refused ` +
+          `(every one busy)${below ? '; below the limit again' : ''}`,
+      );
+    }
+    if (below) this.full = null;
+    else {
+      full.loggedAt = now;
+      full.refused = 0;
     }
   }
 
@@ -239,12 +292,7 @@ export class RpcServer {
       // The clock a connection read was up to one interval old: look back that much more.
       const now = this.clock - every;
       for (const c of this.connections) c.check(now);
-      if (this.refusedConns > 0 && this.connections.size < this.limits.maxConns) {
-        this.log(
-          `max-conns: ${this.refusedConns} connection${this.refusedConns === 1 ? '' : 's'} refused while full; taking new ones again`,
-        );
-        this.refusedConns = 0;
-      }
+      this.logFullTable(this.clock);
     }, every);
     this.sweeper.unref();
   }
@@ -304,6 +352,9 @@ export class RpcServer {
     return this.host;
   }
 }
+
+/** While the connection table stays full, a line on what it cost at most this often (ms). */
+const FULL_LOG_EVERY_MS = 10_000;
 
 /** options.reusePort, refused where it cannot be had. */
 async function checkReusePort(where: SocketAddress, options: ListenOptions): Promise<boolean> {

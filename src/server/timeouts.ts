@@ -53,6 +53,16 @@ export class Timeouts {
     this.lastRead = this.lastSent = now;
   }
 
+  /** When bytes last came in (for an idle connection: since when it has been idle). */
+  get lastReadAt(): number {
+    return this.lastRead;
+  }
+
+  /** When the packet not whole yet began, or (none) when bytes last came in. */
+  get packetSince(): number {
+    return this.packetStart >= 0 ? this.packetStart : this.lastRead;
+  }
+
   /**
    * Bytes came in at `now`; `completed`: a packet ended in them, `partial`: one is left
    * unfinished. One timestamp per packet, not per byte: a drip does not move packetStart.

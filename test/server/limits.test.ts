@@ -128,22 +128,37 @@ describe('server limits', () => {
     await goodCall();
   });
 
-  it('max-conns: connections past it are closed at once; one line when full, one when it takes new ones again', async () => {
+  it('max-conns: with every connection busy, connections past it are closed at once; one line when full, one when below again', async () => {
     await start({ maxConns: 3, socketTimeout: 100 });
+    let release = () => {};
+    const released = new Promise<void>((r) => {
+      release = r;
+    });
+    let running = 0;
+    registry.register('hold', async () => {
+      running++;
+      await released;
+      return 'held';
+    });
     const held = await Promise.all([0, 1, 2].map(() => Wire.open(address)));
-    expect(await until(() => server.connectionCount === 3)).toBe(true);
+    for (const h of held) h.write(req('hold'));
+    // a call runs on each: nothing to make room with (test/faults/max-conns.test.ts: when there is)
+    expect(await until(() => running === 3)).toBe(true);
     const extra = await Promise.all([0, 1, 2].map(() => Wire.open(address)));
     for (const e of extra) expect((await e.untilClosed()).length).toBe(0);
     // the held ones are still served
-    held[0].write(req('hello'));
-    expect(answers(await held[0].bytes(15))).toEqual(['Hello World']);
+    release();
+    for (const h of held) expect(answers(await h.bytes(8))).toEqual(['held']);
     for (const h of held) h.end();
     // the server's sweep notices room again and says so
     expect(await until(() => logs.length === 2)).toBe(true);
     await goodCall();
+    expect(server.refusedConnections).toBe(3);
     expect(logs).toEqual([
-      expect.stringMatching(/max-conns: 3 connections open: closing new ones/),
-      expect.stringMatching(/max-conns: 3 connections refused while full; taking new ones again/),
+      expect.stringMatching(/max-conns: 3 connections open: closing idle ones and requests not whole to make room/),
+      expect.stringMatching(
+        /max-conns: in [\d.]+ s, 0 connections closed to make room .*, 3 refused \(every one busy\); below the limit again/,
+      ),
     ]);
   });
 
