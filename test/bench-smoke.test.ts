@@ -132,6 +132,27 @@ describe('benchmarks (smoke)', () => {
     120_000,
   );
 
+  it('faults suite: drips, a full table and a worker killed, each with its figures', () => {
+    const text = node(
+      'faults.mjs',
+      '--quick',
+      '--drips',
+      '200',
+      '--node',
+      process.execPath,
+      '--modes',
+      'primary,shared-accept',
+    );
+    expect(text).toMatch(
+      /Drips: 200 connections, .* held after 1 s \d+, after 7 s 0; good calls meanwhile p50 [\d.]+ ms, p99 [\d.]+ ms/,
+    );
+    expect(text).toMatch(
+      /Full table: --max-conns 200, full \(the server said so\) .* p99 [\d.]+ ms, max [\d.]+ ms, 0 of 50 failed/,
+    );
+    const kills = tableRows(text, /^\| Node [\d.]+ \| (primary|shared-accept) \| \d+ \| \d+ \|/);
+    expect(kills.map((r) => r.split('|')[2].trim())).toEqual(['primary', 'shared-accept']);
+  }, 120_000);
+
   it('xml suite: the XML-RPC parser and the same parser on fast-xml-parser refuse the same documents, and both are timed', () => {
     const text = node('xml.bench.mjs', '--quick');
     const same = /### Same outcome on (\d+) of (\d+) documents/.exec(text);

@@ -51,7 +51,13 @@ export function runPrimary(
   processes: number,
   write: (text: string) => Promise<void>,
   hooks: PrimaryHooks = {},
+  sharedAccept = false,
 ): Promise<number> {
+  // Before the first fork. SCHED_NONE: the workers accept on the shared socket themselves, so
+  // a connection waiting in its queue is not lost with a worker killed (the others take it),
+  // and none is stuck in the primary on its way to a dead worker (with round-robin hand-off
+  // the primary keeps such a connection open, unanswered, until the caller's timeout).
+  if (sharedAccept) cluster.schedulingPolicy = cluster.SCHED_NONE;
   return new Promise((resolve) => {
     const ready = new Set<Worker>();
     let printed = false;
@@ -69,7 +75,9 @@ export function runPrimary(
           const { lines, addresses, ownPorts } = m.uwsgiRpcReady;
           const spread = ownPorts
             ? 'TCP connections spread by the kernel (SO_REUSEPORT)'
-            : 'connections handed out by the primary';
+            : sharedAccept
+              ? 'every worker accepting on the shared sockets (SCHED_NONE)'
+              : 'connections handed out by the primary';
           void write(lines.join(''))
             .then(() =>
               log(`${processes} workers ready (pids ${[...ready].map((x) => x.process.pid).join(', ')}; ${spread})`),

@@ -92,6 +92,12 @@ const LIMITS: HelpRow[] = [
     `worker processes sharing the sockets (node:cluster); a worker that dies is restarted (default ${DEFAULT_PROCESSES})`,
   ],
   [
+    '--shared-accept',
+    'with --processes, every worker accepts on the shared sockets itself (node:cluster SCHED_NONE, as uWSGI workers ' +
+      'do) instead of the primary handing each connection over: a worker killed hard loses only the connections it ' +
+      'had accepted; the kernel may spread connections unevenly (default: off)',
+  ],
+  [
     '--reuse-port',
     'each process binds its TCP sockets itself (SO_REUSEPORT, Node 22.12+): the kernel spreads connections over the ' +
       'workers instead of the primary handing each over (faster per connection), and another serve may share the port; ' +

@@ -32,6 +32,8 @@ export interface ServeOptions {
   processes: number;
   /** uWSGI's --reuse-port: each process binds its TCP sockets itself, with SO_REUSEPORT. */
   reusePort: boolean;
+  /** --shared-accept: every worker accepts on the shared sockets itself (node:cluster SCHED_NONE, uWSGI's model). */
+  sharedAccept: boolean;
   /**
    * uWSGI's --subscribe-to (alias --st, --subscribe) and --subscribe2: routers' subscription servers to announce this
    * node to.
@@ -127,6 +129,7 @@ export const SERVE_OPTIONS: OptionSpecs = {
   engine: value,
   processes: value,
   'reuse-port': { value: false },
+  'shared-accept': { value: false },
   'chmod-socket': value,
   allow: value,
   'http-socket': value,
@@ -172,6 +175,7 @@ export function serveOptions(argv: readonly string[]): ServeOptions {
     limits: {},
     processes: DEFAULT_PROCESSES,
     reusePort: false,
+    sharedAccept: false,
     subscribeTo: [],
     ignored: [],
   };
@@ -256,6 +260,9 @@ function apply(entries: readonly [string, string][], o: ServeOptions, depth: num
         break;
       case 'reuse-port':
         o.reusePort = boolean(name, v);
+        break;
+      case 'shared-accept':
+        o.sharedAccept = boolean(name, v);
         break;
       case 'ini':
         if (depth >= MAX_INI_DEPTH)

@@ -83,6 +83,7 @@ async function serveHere(argv: readonly string[]): Promise<number> {
       options.processes,
       (text) => write(process.stdout, text),
       subscribing ? primarySubscriber(options.subscribeTo, subscription) : {},
+      options.sharedAccept,
     );
   }
   // A worker prints its listening lines through the primary, which prints them once.
