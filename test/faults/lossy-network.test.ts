@@ -95,10 +95,11 @@ describe.skipIf(!usable)(`calls over a link losing ${LOSS}% of packets each way 
     for (const [id, n] of ranCount) expect(n, `call ${id} ran`).toBe(1);
     for (const code of Object.values(result.failed)) expect(['TIMEOUT', 'NO_ANSWER', 'CONNECTION']).toContain(code);
     const lost = dropped() - before;
+    const byCode: Record<string, number> = {};
+    for (const code of Object.values(result.failed)) byCode[code] = (byCode[code] ?? 0) + 1;
     console.info(
-      `lossy link, ${args.join(' ')}: ${result.calls} calls, ${result.answered.length} answered, failed ${JSON.stringify(
-        Object.values(result.failed).reduce<Record<string, number>>((t, c) => ({ ...t, [c]: (t[c] ?? 0) + 1 }), {}),
-      )}; ${lost} packets dropped on the node's link`,
+      `lossy link, ${args.join(' ')}: ${result.calls} calls, ${result.answered.length} answered, ` +
+        `failed ${JSON.stringify(byCode)}; ${lost} packets dropped on the node's link`,
     );
     // the link did lose packets meanwhile
     expect(lost).toBeGreaterThan(0);
