@@ -28,6 +28,7 @@ interface CallerResult {
   answered: string[];
   failed: Record<string, string>;
   untyped: number;
+  movedOn: number;
 }
 
 describe.skipIf(!usable)(`calls over a link losing ${LOSS}% of packets each way (nftables)`, () => {
@@ -49,7 +50,7 @@ describe.skipIf(!usable)(`calls over a link losing ${LOSS}% of packets each way 
     dir = tempDir('faults-lossy-');
     ranDir = join(dir, 'ran');
     execFileSync('mkdir', [ranDir]);
-    lab = createLab(['node', 'client']);
+    lab = createLab(['node', 'other', 'client']);
     nft(
       ['-f', '-'],
       `table inet lossy {
@@ -66,6 +67,15 @@ describe.skipIf(!usable)(`calls over a link losing ${LOSS}% of packets each way 
       { log: join(dir, 'node.log'), stopSignal: 'SIGINT', env: { ...process.env, FAULTS_RAN_DIR: ranDir } },
     );
     await lab.waitListening('node', address, { child: node.child });
+    // a second node on a clean link, for the splitter (the same folder: ids are unique)
+    const second = `${lab.ip('other')}:${PORT}`;
+    const other = lab.spawn(
+      'other',
+      process.execPath,
+      [BIN, 'serve', '--socket', second, '--import', join(FIXTURES, 'ran.mjs')],
+      { log: join(dir, 'other.log'), stopSignal: 'SIGINT', env: { ...process.env, FAULTS_RAN_DIR: ranDir } },
+    );
+    await lab.waitListening('other', second, { child: other.child });
   });
 
   afterAll(async () => {
@@ -99,7 +109,7 @@ describe.skipIf(!usable)(`calls over a link losing ${LOSS}% of packets each way 
     for (const code of Object.values(result.failed)) byCode[code] = (byCode[code] ?? 0) + 1;
     console.info(
       `lossy link, ${args.join(' ')}: ${result.calls} calls, ${result.answered.length} answered, ` +
-        `failed ${JSON.stringify(byCode)}; ${lost} packets dropped on the node's link`,
+        `failed ${JSON.stringify(byCode)}, ${result.movedOn} moved to another node; ${lost} packets dropped on the node's link`,
     );
     // the link did lose packets meanwhile
     expect(lost).toBeGreaterThan(0);
@@ -109,6 +119,23 @@ describe.skipIf(!usable)(`calls over a link losing ${LOSS}% of packets each way 
   it('a connection per call: every call answered once or failed typed, none ran twice', async () => {
     const r = await calls(['--calls', '300', '--concurrency', '8', '--prefix', 'per-call-']);
     expect(r.answered.length).toBeGreaterThan(0);
+  });
+
+  it('the splitter moves on only calls that never left: each call ran once, over the lossy node, a clean one and a refusing one', async () => {
+    // nothing listens on the client's own port 3999: connections there are refused (never left)
+    const r = await calls([
+      '--calls',
+      '300',
+      '--concurrency',
+      '4',
+      '--split',
+      `${lab.ip('other')}:${PORT},${lab.ip('client')}:3999`,
+      '--prefix',
+      'split-',
+    ]);
+    expect(r.answered.length).toBeGreaterThan(0);
+    // calls given to the refusing address went on to another node, and ran there once
+    expect(r.movedOn).toBeGreaterThan(0);
   });
 
   it('keep-alive with pipelining survives: every call answered once or failed typed, none ran twice', async () => {
