@@ -31,16 +31,17 @@ export function createHttpFront(
 ): Server {
   const serverName = hostname();
   // --request-timeout bounds the head (node counts from its first byte, as the uwsgi socket
-  // does); bodies keep the bridges' bodyTimeout, so node's whole-request timeout is off.
-  // Node checks every connectionsCheckingInterval (30 s by default): a quarter of the limit.
+  // does); bodies keep the bridges' bodyTimeout and node's own whole-request bound (which may
+  // not be shorter than the head's). Node checks every connectionsCheckingInterval (30 s by
+  // default): a quarter of the limit.
   const heads =
     requestTimeout > 0
       ? {
           headersTimeout: requestTimeout,
-          requestTimeout: 0,
+          requestTimeout: Math.max(NODE_REQUEST_TIMEOUT, requestTimeout),
           connectionsCheckingInterval: Math.min(1000, Math.max(5, Math.floor(requestTimeout / 4))),
         }
-      : { headersTimeout: 0, requestTimeout: 0 };
+      : { headersTimeout: 0 };
   const server = createServer({ maxHeaderSize: bufferSize, ...heads }, (req, res) => {
     handle(service, bridge, serverName, req, res, log).catch((err) => {
       log(`HTTP ${req.method} ${req.url}: ${err instanceof Error ? err.message : String(err)}`);
@@ -57,6 +58,9 @@ export function createHttpFront(
   );
   return server;
 }
+
+/** node:http's own default bound on a whole request, head and body (ms). */
+const NODE_REQUEST_TIMEOUT = 300_000;
 
 /** What node:http answers a request it cannot parse (its own texts), by error code. */
 const CLIENT_ERROR_ANSWERS: Readonly<Record<string, string>> = {
