@@ -35,8 +35,9 @@ export class Timeouts {
   /** When bytes last came in. */
   private lastRead: number;
   /**
-   * When the packet not complete yet began to come (-1: none), for request-timeout. While we
-   * are not reading (calls run, answers wait) the peer cannot finish it: that time is not its.
+   * When the packet not complete yet began to come (-1: none), for request-timeout. While
+   * reading is paused (calls or answers over their limits) the peer cannot finish it: that
+   * time is not charged to it.
    */
   private packetStart = -1;
   /** How many answer bytes had not left when they last moved, and when that was. */
@@ -86,6 +87,7 @@ export class Timeouts {
     const s = c.socket;
     const l = this.limits;
     if (s.destroyed) return null;
+    if (this.packetStart >= 0 && s.isPaused()) this.packetStart = now;
     const pending = s.writableLength;
     // The kernel takes a big chunk bit by bit: libuv's queue size moves when the chunk does not.
     const queued = writeQueueSize(s);
@@ -105,15 +107,11 @@ export class Timeouts {
         return `harakiri: a streamed answer produced nothing for ${l.harakiri} ms`;
     }
     if (out.queued > 0) {
-      if (this.packetStart >= 0) this.packetStart = now;
       const started = l.harakiri > 0 ? out.runningSince() : -1;
       if (started >= 0 && now - started >= l.harakiri) return `harakiri: a call ran longer than ${l.harakiri} ms`;
       return null;
     }
-    if (pending > 0 || c.waiting) {
-      if (this.packetStart >= 0) this.packetStart = now;
-      return null;
-    }
+    if (pending > 0 || c.waiting) return null;
     const partial = c.buffered;
     if (partial > 0 && l.requestTimeout > 0 && this.packetStart >= 0 && now - this.packetStart >= l.requestTimeout) {
       return `request-timeout: a packet not whole (${partial} bytes) ${l.requestTimeout} ms after its first byte`;
