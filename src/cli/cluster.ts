@@ -15,6 +15,14 @@ export interface PrimaryHooks {
   stopping?(): Promise<void>;
 }
 
+/** The workers alive now, by slot (uWSGI's worker ids 1..N: a respawned worker takes its predecessor's). */
+const slots = new Map<number, { worker: Worker; id: number; spawns: number; spawnedAt: number }>();
+
+/** The workers alive now, each with its slot, how many processes have held the slot, and when this one started. */
+export function workerSlots(): { worker: Worker; id: number; spawns: number; spawnedAt: number }[] {
+  return [...slots.values()].filter((s) => !s.worker.isDead());
+}
+
 /** True in a worker process started by runPrimary(). */
 export const isWorker = cluster.isWorker;
 
@@ -59,8 +67,9 @@ export function runPrimary(
     let failed = false;
 
     const log = (line: string) => process.stderr.write(`uwsgi-rpc: ${line}\n`);
-    const fork = () => {
+    const fork = (id: number) => {
       const w = cluster.fork();
+      slots.set(id, { worker: w, id, spawns: (slots.get(id)?.spawns ?? 0) + 1, spawnedAt: Date.now() });
       w.on('message', (m: Partial<ReadyMessage>) => {
         if (m?.uwsgiRpcReady === undefined) return;
         ready.add(w);
@@ -95,7 +104,7 @@ export function runPrimary(
         return;
       }
       log(`worker ${w.process.pid} died (${how}): starting another`);
-      fork();
+      fork([...slots.values()].find((s) => s.worker === w)?.id ?? slots.size + 1);
     });
 
     const stop = (signal: NodeJS.Signals) => {
@@ -114,6 +123,6 @@ export function runPrimary(
         });
     };
     process.on('SIGINT', stop).on('SIGTERM', stop);
-    for (let i = 0; i < processes; i++) fork();
+    for (let i = 1; i <= processes; i++) fork(i);
   });
 }

@@ -113,6 +113,21 @@ const SUBSCRIPTIONS: HelpRow[] = [
   ],
 ];
 
+const OBSERVING: HelpRow[] = [
+  [
+    '--stats ADDRESS',
+    "uWSGI's stats server: each connection gets the JSON document uWSGI 2.0.21 writes (uwsgitop, netdata, " +
+      'Telegraf, Datadog read it), then is closed; with --processes, one worker entry per process',
+  ],
+  ['--stats-http', 'the stats document as an HTTP/1.0 answer'],
+  ['--stats-minified', 'the stats document without whitespace'],
+  [
+    '--metrics HOST:PORT',
+    'Prometheus metrics at http://HOST:PORT/metrics (per function calls, failures by reason, latency; ' +
+      'connections, bytes; Node process metrics), added up over --processes workers',
+  ],
+];
+
 /** `uwsgi-rpc serve --help`. */
 export const SERVE_HELP = `usage: uwsgi-rpc serve OPTION...
 
@@ -136,6 +151,8 @@ limits:
 ${optionTable(LIMITS)}
 joining a uWSGI router's pool:
 ${optionTable(SUBSCRIPTIONS)}
+watching the node:
+${optionTable(OBSERVING)}
 ${optionTable([['--help, -h', 'this help']])}
 Exit codes: 0 stopped by a signal, 1 failure (a broken --import, a busy port), 2 usage error.
 `;

@@ -7,6 +7,7 @@ import { type OptionSpecs, parseArgs } from './args.js';
 import { readIni } from './ini.js';
 import { type SubscribeTarget, parseSubscribe2, parseSubscribeTo } from '../subscription/spec.js';
 import { UsageError } from './usage.js';
+import { parseAddress } from '../address/address.js';
 
 export interface ServeOptions {
   sockets: string[];
@@ -42,6 +43,11 @@ export interface ServeOptions {
   weight?: number;
   subscribeModifier1?: number;
   unsubscribeGrace?: number;
+  /** uWSGI's --stats ADDRESS, --stats-http, --stats-minified; --metrics HOST:PORT (Prometheus, dashboard). */
+  stats?: string;
+  statsHttp: boolean;
+  statsMinified: boolean;
+  metrics?: string;
   /** uWSGI-only ini keys skipped (see UWSGI_ONLY), as `FILE: key`, for one warning line. */
   ignored: string[];
 }
@@ -75,7 +81,6 @@ const UWSGI_ONLY = new Set([
   'pidfile',
   'daemonize',
   'memory-report',
-  'stats',
   'chdir',
   'home',
   'virtualenv',
@@ -142,6 +147,10 @@ export const SERVE_OPTIONS: OptionSpecs = {
   weight: value,
   'subscribe-with-modifier1': value,
   'unsubscribe-grace': value,
+  stats: value,
+  'stats-http': { value: false },
+  'stats-minified': { value: false },
+  metrics: value,
   ...Object.fromEntries(Object.keys(LIMIT_OPTIONS).map((name) => [name, value])),
   ...Object.fromEntries(ROUTE_OPTIONS.map((name) => [name, value])),
   help: { value: false },
@@ -171,6 +180,8 @@ export function serveOptions(argv: readonly string[]): ServeOptions {
     limits: {},
     processes: DEFAULT_PROCESSES,
     reusePort: false,
+    statsHttp: false,
+    statsMinified: false,
     subscribeTo: [],
     ignored: [],
   };
@@ -236,6 +247,20 @@ function apply(entries: readonly [string, string][], o: ServeOptions, depth: num
       case 'unsubscribe-grace':
         o.unsubscribeGrace = limitValue(name, v, true);
         break;
+      case 'stats':
+        o.stats = address(name, v);
+        break;
+      case 'stats-http':
+        o.statsHttp = boolean(name, v);
+        break;
+      case 'stats-minified':
+        o.statsMinified = boolean(name, v);
+        break;
+      case 'metrics':
+        o.metrics = address(name, v);
+        if (o.metrics.includes('/') || o.metrics.startsWith('@'))
+          throw new UsageError(`--metrics ${v}: HOST:PORT (an HTTP server for Prometheus and the dashboard)`);
+        break;
       case 'help':
         break; // answered before parsing (wantsHelp)
       case 'engine':
@@ -285,6 +310,17 @@ function boolean(name: string, v: string): boolean {
   if (t === 'true' || t === '1' || t === 'yes' || t === 'on') return true;
   if (t === 'false' || t === '0' || t === 'no' || t === 'off') return false;
   throw new UsageError(`--${name} ${v}: true or false`);
+}
+
+/** An address as --socket takes it (HOST:PORT, :PORT, a unix socket path). */
+function address(name: string, v: string): string {
+  const t = v.trim();
+  try {
+    parseAddress(t);
+  } catch (err) {
+    throw new UsageError(`--${name} ${v}: ${(err as Error).message}`);
+  }
+  return t;
 }
 
 function integer(name: string, v: string, min: number, max: number): number {
