@@ -1,5 +1,5 @@
-// --metrics HOST:PORT: GET /metrics in the Prometheus text format (and GET /stats.json, the
-// stats document, which the dashboard reads).
+// --metrics HOST:PORT: GET /metrics in the Prometheus text format, GET / the dashboard, and
+// GET /stats.json the stats document the dashboard reads.
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import { formatAddress, parseAddress } from '../address/address.js';
 import { bind } from '../server/listen.js';

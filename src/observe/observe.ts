@@ -4,6 +4,7 @@ import { AggregatorRegistry, Registry, collectDefaultMetrics } from 'prom-client
 import type { RpcServer } from '../server/server.js';
 import { type MetricsJson, type WorkerSlot, answerCollects, collect } from './collect.js';
 import { listenQueues, maxListenQueue } from './listen-queue.js';
+import { DASHBOARD_HTML } from './dashboard-page.js';
 import { startMetricsServer } from './metrics-server.js';
 import { localReport, type WorkerReport } from './report.js';
 import { type NodeInfo, StatsDocument } from './stats-document.js';
@@ -103,10 +104,11 @@ export async function startObservers(
       const m = await startMetricsServer(options.metrics, {
         metrics: source.metrics,
         stats: async () => own.build(await source.reports(), listenQueues(), maxListenQueue()),
+        pages: { '/': { type: 'text/html; charset=utf-8', body: DASHBOARD_HTML } },
         log,
       });
       closers.push(m.close);
-      lines.push(`uwsgi-rpc: metrics on http://${m.address}/metrics`);
+      lines.push(`uwsgi-rpc: metrics on http://${m.address}/metrics, dashboard on http://${m.address}/`);
     }
   } catch (err) {
     await close();

@@ -105,7 +105,7 @@ describe('serve --metrics', () => {
     const metrics = `127.0.0.1:${await freePort()}`;
     const s = await serveCli(['--import', FUNCTIONS, '--socket', socket, '--metrics', metrics, ...args], 2);
     served.push(s);
-    expect(s.lines).toContain(`uwsgi-rpc: metrics on http://${metrics}/metrics`);
+    expect(s.lines).toContain(`uwsgi-rpc: metrics on http://${metrics}/metrics, dashboard on http://${metrics}/`);
     return { s, socket, metrics };
   }
 
