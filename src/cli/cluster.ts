@@ -1,5 +1,6 @@
 // `serve --processes N`: the primary that forks, watches and stops workers (node:cluster), and what a worker tells it.
 import cluster, { type Worker } from 'node:cluster';
+import { cliLog } from './log-format.js';
 
 /** What a worker tells the primary once it listens. */
 interface ReadyMessage {
@@ -66,7 +67,7 @@ export function runPrimary(
     let stopping = false;
     let failed = false;
 
-    const log = (line: string) => process.stderr.write(`uwsgi-rpc: ${line}\n`);
+    const log = (line: string) => cliLog(line, { event: 'workers' });
     const fork = (id: number) => {
       const w = cluster.fork();
       slots.set(id, { worker: w, id, spawns: (slots.get(id)?.spawns ?? 0) + 1, spawnedAt: Date.now() });

@@ -3,6 +3,7 @@ import { DEFAULT_ENGINE, DEFAULT_LIMITS, DEFAULT_UNSUBSCRIBE_GRACE } from '../se
 import { DEFAULT_SUBSCRIBE_FREQ } from '../subscription/subscriber.js';
 import { type HelpRow, optionTable } from './help-format.js';
 import { DEFAULT_PROCESSES } from './serve-options.js';
+import { DEFAULT_LOG_FORMAT } from './log-format.js';
 
 // Defaults come from the constants the server uses, so this text cannot drift from them.
 const L = DEFAULT_LIMITS;
@@ -124,7 +125,12 @@ const OBSERVING: HelpRow[] = [
   [
     '--metrics HOST:PORT',
     'Prometheus metrics at http://HOST:PORT/metrics (per function calls, failures by reason, latency; ' +
-      'connections, bytes; Node process metrics), added up over --processes workers',
+      'connections, bytes; Node process metrics), added up over --processes workers; a live dashboard at ' +
+      'http://HOST:PORT/',
+  ],
+  [
+    '--log-format text|json',
+    `stderr lines as text, or one JSON object per line: time, level, event, peer, function, message (default ${DEFAULT_LOG_FORMAT})`,
   ],
 ];
 

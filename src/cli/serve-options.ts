@@ -8,6 +8,9 @@ import { readIni } from './ini.js';
 import { type SubscribeTarget, parseSubscribe2, parseSubscribeTo } from '../subscription/spec.js';
 import { UsageError } from './usage.js';
 import { parseAddress } from '../address/address.js';
+import { DEFAULT_LOG_FORMAT, LOG_FORMATS, type LogFormat } from './log-format.js';
+
+const isLogFormat = (v: string): v is LogFormat => (LOG_FORMATS as readonly string[]).includes(v);
 
 export interface ServeOptions {
   sockets: string[];
@@ -48,6 +51,8 @@ export interface ServeOptions {
   statsHttp: boolean;
   statsMinified: boolean;
   metrics?: string;
+  /** --log-format text|json: how lines are written on stderr. */
+  logFormat: LogFormat;
   /** uWSGI-only ini keys skipped (see UWSGI_ONLY), as `FILE: key`, for one warning line. */
   ignored: string[];
 }
@@ -77,7 +82,6 @@ const UWSGI_ONLY = new Set([
   'thunder-lock',
   'disable-logging',
   'logto',
-  'log-format',
   'pidfile',
   'daemonize',
   'memory-report',
@@ -151,6 +155,7 @@ export const SERVE_OPTIONS: OptionSpecs = {
   'stats-http': { value: false },
   'stats-minified': { value: false },
   metrics: value,
+  'log-format': value,
   ...Object.fromEntries(Object.keys(LIMIT_OPTIONS).map((name) => [name, value])),
   ...Object.fromEntries(ROUTE_OPTIONS.map((name) => [name, value])),
   help: { value: false },
@@ -182,6 +187,7 @@ export function serveOptions(argv: readonly string[]): ServeOptions {
     reusePort: false,
     statsHttp: false,
     statsMinified: false,
+    logFormat: DEFAULT_LOG_FORMAT,
     subscribeTo: [],
     ignored: [],
   };
@@ -260,6 +266,10 @@ function apply(entries: readonly [string, string][], o: ServeOptions, depth: num
         o.metrics = address(name, v);
         if (o.metrics.includes('/') || o.metrics.startsWith('@'))
           throw new UsageError(`--metrics ${v}: HOST:PORT (an HTTP server for Prometheus and the dashboard)`);
+        break;
+      case 'log-format':
+        if (!isLogFormat(v.trim())) throw new UsageError(`--log-format ${v}: ${LOG_FORMATS.join(' or ')}`);
+        o.logFormat = v.trim() as LogFormat;
         break;
       case 'help':
         break; // answered before parsing (wantsHelp)
@@ -341,7 +351,9 @@ function checkIni(spec: string, entries: [string, string][], o: ServeOptions): [
   for (const entry of entries) {
     const key = entry[0];
     const known = Object.hasOwn(SERVE_OPTIONS, key) ? SERVE_OPTIONS[key] : undefined;
-    if (known?.value) kept.push(entry);
+    // uWSGI's own log-format is a request-line template: an ini shared with a uWSGI node may hold one
+    if (key === 'log-format' && !isLogFormat(entry[1].trim())) o.ignored.push(`${spec}: ${key}`);
+    else if (known?.value) kept.push(entry);
     else if (UWSGI_ONLY.has(key)) o.ignored.push(`${spec}: ${key}`);
     else throw new UsageError(`--ini ${spec}: unknown option "${key}"`);
   }

@@ -18,6 +18,7 @@ import { collect } from '../observe/collect.js';
 import { type Observers, answerPrimary, clusterSource, localSource, startObservers } from '../observe/observe.js';
 import type { NodeInfo } from '../observe/stats-document.js';
 import { packageVersion } from './version.js';
+import { cliLog, logLine, setLogFormat } from './log-format.js';
 import { type SubscribeOptions, resolveHttpListen, resolveUnsubscribeGrace } from '../server/options.js';
 import { Subscriber, checkSubscribeTargets } from '../subscription/subscriber.js';
 import type { SubscribeTarget } from '../subscription/spec.js';
@@ -49,6 +50,7 @@ async function serveHere(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const options = serveOptions(argv);
+  setLogFormat(options.logFormat);
   if (options.sockets.length === 0 && options.httpSockets.length === 0 && options.wsSockets.length === 0) {
     throw new UsageError('serve needs at least one --socket, --http-socket or --ws-socket');
   }
@@ -93,7 +95,7 @@ async function serveHere(argv: readonly string[]): Promise<number> {
   const observing = options.stats !== undefined || options.metrics !== undefined;
   if (options.processes > 1 && !isWorker) {
     const observers = observing
-      ? await startObservers(options, clusterSource(workerSlots), nodeInfo(), logLine).catch(asUsageError)
+      ? await startObservers(options, clusterSource(workerSlots), nodeInfo(), observeLog).catch(asUsageError)
       : null;
     if (observers !== null) await write(process.stdout, observers.lines.map((l) => `${l}\n`).join(''));
     try {
@@ -121,6 +123,7 @@ async function serveHere(argv: readonly string[]): Promise<number> {
       ...options.limits,
       chmodSocket: options.chmodSocket,
       allow: options.allow,
+      log: logLine(),
     });
   } catch (err) {
     if (err instanceof RouteError) throw new UsageError(err.message);
@@ -140,15 +143,14 @@ async function serveHere(argv: readonly string[]): Promise<number> {
     await importModules(options.imports, server);
     const names = server.registry.names();
     if (options.ignored.length > 0 && (!isWorker || isFirstWorker())) {
-      process.stderr.write(
-        `uwsgi-rpc: ignoring uWSGI-only ini options (no effect here): ${options.ignored.join(', ')}\n`,
-      );
+      cliLog(`ignoring uWSGI-only ini options (no effect here): ${options.ignored.join(', ')}`, { event: 'options' });
     }
     if (!isWorker || isFirstWorker())
-      process.stderr.write(
+      cliLog(
         names.length === 0
-          ? 'uwsgi-rpc: no functions registered (load some with --import FILE.mjs)\n'
-          : `uwsgi-rpc: ${names.length} function${names.length === 1 ? '' : 's'}: ${names.join(', ')}\n`,
+          ? 'no functions registered (load some with --import FILE.mjs)'
+          : `${names.length} function${names.length === 1 ? '' : 's'}: ${names.join(', ')}`,
+        { event: 'functions' },
       );
     // --reuse-port: this process binds its TCP sockets itself with SO_REUSEPORT, so the kernel
     // spreads connections over the --processes workers (instead of the primary accepting and
@@ -177,12 +179,10 @@ async function serveHere(argv: readonly string[]): Promise<number> {
       await say(`uwsgi-rpc: http socket on ${address}\n`);
     }
     const ws = { sockets: options.wsSockets, forward: options.wsForward, origins: options.wsOrigins };
-    gateways = await startGateways(server, ws, (line) => process.stderr.write(`uwsgi-rpc: ${line}\n`)).catch(
-      asUsageError,
-    );
+    gateways = await startGateways(server, ws, (line) => cliLog(line, { event: 'gateway' })).catch(asUsageError);
     for (const line of gateways.lines) await say(`${line}\n`);
     if (observing && !isWorker) {
-      observers = await startObservers(options, localSource(server), nodeInfo(), logLine).catch(asUsageError);
+      observers = await startObservers(options, localSource(server), nodeInfo(), observeLog).catch(asUsageError);
       for (const line of observers.lines) await say(`${line}\n`);
     }
     if (subscribing && !isWorker) {
@@ -197,16 +197,16 @@ async function serveHere(argv: readonly string[]): Promise<number> {
   if (isWorker) reportReady(lines, server.addresses, ownPorts);
   else if (process.env.npm_lifecycle_event === 'start') await write(process.stdout, tryLines(server));
   const signal = await stop.signal;
-  process.stderr.write(
-    `uwsgi-rpc: ${isWorker ? `worker ${process.pid}: ` : ''}${signal}: closing (running calls may finish)\n`,
-  );
+  cliLog(`${isWorker ? `worker ${process.pid}: ` : ''}${signal}: closing (running calls may finish)`, {
+    event: 'closing',
+  });
   await Promise.all([server.close(), gateways?.close(), observers?.close()]);
   stopAnswering?.();
   stop.cancel();
   return 0;
 }
 
-const logLine = (line: string) => process.stderr.write(`uwsgi-rpc: ${line}\n`);
+const observeLog = (line: string) => cliLog(line, { event: 'observe' });
 
 /** What the stats document says of this process. */
 function nodeInfo(): NodeInfo {

@@ -290,7 +290,7 @@ export class Connection implements SenderOwner, Watched {
     const s = this.socket;
     const peer =
       s.remoteAddress === undefined ? `${this.listenerCounters.address} peer` : `${s.remoteAddress}:${s.remotePort}`;
-    this.host.log(`${peer}: ${text}`);
+    this.host.log(`${peer}: ${text}`, { peer, message: text });
   }
 
   private logClose(reason: string): void {

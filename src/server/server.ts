@@ -188,9 +188,9 @@ export class RpcServer {
         socket.on('error', () => {});
         socket.destroy();
         counters.denied++;
-        this.log(
-          `${socket.remoteAddress}:${socket.remotePort}: not in the allow list of ${counters.address}: connection closed`,
-        );
+        const peer = `${socket.remoteAddress}:${socket.remotePort}`;
+        const message = `not in the allow list of ${counters.address}: connection closed`;
+        this.log(`${peer}: ${message}`, { peer, message });
       } else if (this.connections.size >= this.limits.maxConns) {
         counters.refused++;
         this.refuseConnection(socket, counters.address);
