@@ -13,7 +13,7 @@ const LAYERS = [
   ['dispatch/'], // routes, then the bridge
   ['client/'], // RpcClient over node sockets
   ['server/'], // RpcServer, connections, the HTTP front
-  ['gateway/'], // the WebSocket gateway
+  ['gateway/', 'observe/'], // the WebSocket gateway; the stats and metrics servers
   ['cli/'], // the command line
 ];
 
@@ -29,7 +29,7 @@ const ENTRIES = [
 ];
 
 /** Where node:* may be imported: the Node-only folders, the subscription sender. */
-const NODE_PARTS = ['client/', 'server/', 'gateway/', 'cli/', 'subscription/subscriber.ts'];
+const NODE_PARTS = ['client/', 'server/', 'gateway/', 'observe/', 'cli/', 'subscription/subscriber.ts'];
 
 const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** A regex matching the files of one part (a folder ends in '/', a file does not). */

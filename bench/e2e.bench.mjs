@@ -87,6 +87,14 @@ const specs = [
     cmd: node,
     args: (p) => ['--expose-gc', join(benchDir, 'baselines', 'minimal-server.mjs'), String(p)],
   },
+  {
+    // the first row's server with every call timed and counted for stats and metrics, scraped each second
+    name: 'uwsgi-rpc, stats+metrics on',
+    node: true,
+    gcOnSignal: true,
+    cmd: node,
+    args: (p) => ['--expose-gc', join(servers, 'ours.mjs'), String(p), 'auto', 'observe'],
+  },
 ];
 // The other runtimes: the same three servers (no RSS-after-GC: Bun has no --expose-gc).
 const [here, ...others] = runtimes();
@@ -195,9 +203,10 @@ const rows = cases.map(([label]) => [
   label,
   ...names.map((n) => cell(med(n, label))),
   ratio(med('uwsgi-rpc', label), med('minimal Node', label)),
+  ratio(med('uwsgi-rpc, stats+metrics on', label), med('uwsgi-rpc', label)),
   String(names.reduce((k, n) => k + errs(n, label), 0)),
 ]);
-const md = table(['case', ...names, 'ours / minimal', 'errors'], rows);
+const md = table(['case', ...names, 'ours / minimal', 'stats+metrics on / off', 'errors'], rows);
 const memMd = table(
   ['server', 'RSS idle (MB)', 'RSS under load (MB)', 'RSS after each round (MB)', 'growth round 1 -> last (MB)'],
   running.filter(main).map((s) => {

@@ -17,7 +17,9 @@ export type {
   ListenOptions,
   SubscribeOptions,
 } from './server/options.js';
-export type { LogLine } from './server/log.js';
+export type { LogLine, LogFields } from './server/log.js';
+export type { ServerSnapshot, ListenerSnapshot } from './server/snapshot.js';
+export type { FunctionCounts, FailureReason } from './functions/function-stats.js';
 export { Subscriber, type SubscriberOptions } from './subscription/subscriber.js';
 export type { SubscribeTarget } from './subscription/spec.js';
 

@@ -1,4 +1,6 @@
-// Our server with the bench's functions. node servers/ours.mjs PORT [engine]
+// Our server with the bench's functions. node servers/ours.mjs PORT [engine] [observe]
+// observe: every call timed and counted for stats and metrics (what serve --stats/--metrics
+// turn on), and the metrics read once a second, as a scraper would (more often than most).
 import { RpcServer } from '../../dist/src/index.js';
 import functions from './functions.mjs';
 
@@ -8,6 +10,10 @@ const server = new RpcServer({
   log: () => {},
 });
 functions(server);
+if (process.argv[4] === 'observe') {
+  const metrics = server.metrics;
+  setInterval(() => void metrics.metrics(), 1000).unref();
+}
 await server.listen(`127.0.0.1:${port}`);
 console.log(`uwsgi-rpc on 127.0.0.1:${port}`);
 process.on('SIGINT', () => server.close().then(() => process.exit(0)));

@@ -1,5 +1,6 @@
 // `serve --processes N`: the primary that forks, watches and stops workers (node:cluster), and what a worker tells it.
 import cluster, { type Worker } from 'node:cluster';
+import { cliLog } from './log-format.js';
 
 /** What a worker tells the primary once it listens. */
 interface ReadyMessage {
@@ -13,6 +14,14 @@ export interface PrimaryHooks {
   ready?(addresses: string[]): Promise<void>;
   /** Before the workers are asked to close. */
   stopping?(): Promise<void>;
+}
+
+/** The workers alive now, by slot (uWSGI's worker ids 1..N: a respawned worker takes its predecessor's). */
+const slots = new Map<number, { worker: Worker; id: number; spawns: number; spawnedAt: number }>();
+
+/** The workers alive now, each with its slot, how many processes have held the slot, and when this one started. */
+export function workerSlots(): { worker: Worker; id: number; spawns: number; spawnedAt: number }[] {
+  return [...slots.values()].filter((s) => !s.worker.isDead());
 }
 
 /** True in a worker process started by runPrimary(). */
@@ -64,9 +73,10 @@ export function runPrimary(
     let stopping = false;
     let failed = false;
 
-    const log = (line: string) => process.stderr.write(`uwsgi-rpc: ${line}\n`);
-    const fork = () => {
+    const log = (line: string) => cliLog(line, { event: 'workers' });
+    const fork = (id: number) => {
       const w = cluster.fork();
+      slots.set(id, { worker: w, id, spawns: (slots.get(id)?.spawns ?? 0) + 1, spawnedAt: Date.now() });
       w.on('message', (m: Partial<ReadyMessage>) => {
         if (m?.uwsgiRpcReady === undefined) return;
         ready.add(w);
@@ -103,7 +113,7 @@ export function runPrimary(
         return;
       }
       log(`worker ${w.process.pid} died (${how}): starting another`);
-      fork();
+      fork([...slots.values()].find((s) => s.worker === w)?.id ?? slots.size + 1);
     });
 
     const stop = (signal: NodeJS.Signals) => {
@@ -122,6 +132,6 @@ export function runPrimary(
         });
     };
     process.on('SIGINT', stop).on('SIGTERM', stop);
-    for (let i = 0; i < processes; i++) fork();
+    for (let i = 1; i <= processes; i++) fork(i);
   });
 }

@@ -3,6 +3,7 @@ import { DEFAULT_ENGINE, DEFAULT_LIMITS, DEFAULT_UNSUBSCRIBE_GRACE } from '../se
 import { DEFAULT_SUBSCRIBE_FREQ } from '../subscription/subscriber.js';
 import { type HelpRow, optionTable } from './help-format.js';
 import { DEFAULT_PROCESSES } from './serve-options.js';
+import { DEFAULT_LOG_FORMAT } from './log-format.js';
 
 // Defaults come from the constants the server uses, so this text cannot drift from them.
 const L = DEFAULT_LIMITS;
@@ -128,6 +129,26 @@ const SUBSCRIPTIONS: HelpRow[] = [
   ],
 ];
 
+const OBSERVING: HelpRow[] = [
+  [
+    '--stats ADDRESS',
+    "uWSGI's stats server: each connection gets the JSON document uWSGI 2.0.21 writes (uwsgitop, netdata, " +
+      'Telegraf, Datadog read it), then is closed; with --processes, one worker entry per process',
+  ],
+  ['--stats-http', 'the stats document as an HTTP/1.0 answer'],
+  ['--stats-minified', 'the stats document without whitespace'],
+  [
+    '--metrics HOST:PORT',
+    'Prometheus metrics at http://HOST:PORT/metrics (per function calls, failures by reason, latency; ' +
+      'connections, bytes; Node process metrics), added up over --processes workers; a live dashboard at ' +
+      'http://HOST:PORT/',
+  ],
+  [
+    '--log-format text|json',
+    `stderr lines as text, or one JSON object per line: time, level, event, peer, function, message (default ${DEFAULT_LOG_FORMAT})`,
+  ],
+];
+
 /** `uwsgi-rpc serve --help`. */
 export const SERVE_HELP = `usage: uwsgi-rpc serve OPTION...
 
@@ -151,6 +172,8 @@ limits:
 ${optionTable(LIMITS)}
 joining a uWSGI router's pool:
 ${optionTable(SUBSCRIPTIONS)}
+watching the node:
+${optionTable(OBSERVING)}
 ${optionTable([['--help, -h', 'this help']])}
 Exit codes: 0 stopped by a signal, 1 failure (a broken --import, a busy port), 2 usage error.
 `;

@@ -7,6 +7,10 @@ import { type OptionSpecs, parseArgs } from './args.js';
 import { readIni } from './ini.js';
 import { type SubscribeTarget, parseSubscribe2, parseSubscribeTo } from '../subscription/spec.js';
 import { UsageError } from './usage.js';
+import { parseAddress } from '../address/address.js';
+import { DEFAULT_LOG_FORMAT, LOG_FORMATS, type LogFormat } from './log-format.js';
+
+const isLogFormat = (v: string): v is LogFormat => (LOG_FORMATS as readonly string[]).includes(v);
 
 export interface ServeOptions {
   sockets: string[];
@@ -44,6 +48,13 @@ export interface ServeOptions {
   weight?: number;
   subscribeModifier1?: number;
   unsubscribeGrace?: number;
+  /** uWSGI's --stats ADDRESS, --stats-http, --stats-minified; --metrics HOST:PORT (Prometheus, dashboard). */
+  stats?: string;
+  statsHttp: boolean;
+  statsMinified: boolean;
+  metrics?: string;
+  /** --log-format text|json: how lines are written on stderr. */
+  logFormat: LogFormat;
   /** uWSGI-only ini keys skipped (see UWSGI_ONLY), as `FILE: key`, for one warning line. */
   ignored: string[];
 }
@@ -73,11 +84,9 @@ const UWSGI_ONLY = new Set([
   'thunder-lock',
   'disable-logging',
   'logto',
-  'log-format',
   'pidfile',
   'daemonize',
   'memory-report',
-  'stats',
   'chdir',
   'home',
   'virtualenv',
@@ -146,6 +155,11 @@ export const SERVE_OPTIONS: OptionSpecs = {
   weight: value,
   'subscribe-with-modifier1': value,
   'unsubscribe-grace': value,
+  stats: value,
+  'stats-http': { value: false },
+  'stats-minified': { value: false },
+  metrics: value,
+  'log-format': value,
   ...Object.fromEntries(Object.keys(LIMIT_OPTIONS).map((name) => [name, value])),
   ...Object.fromEntries(ROUTE_OPTIONS.map((name) => [name, value])),
   help: { value: false },
@@ -176,6 +190,9 @@ export function serveOptions(argv: readonly string[]): ServeOptions {
     processes: DEFAULT_PROCESSES,
     reusePort: false,
     sharedAccept: false,
+    statsHttp: false,
+    statsMinified: false,
+    logFormat: DEFAULT_LOG_FORMAT,
     subscribeTo: [],
     ignored: [],
   };
@@ -241,6 +258,24 @@ function apply(entries: readonly [string, string][], o: ServeOptions, depth: num
       case 'unsubscribe-grace':
         o.unsubscribeGrace = limitValue(name, v, true);
         break;
+      case 'stats':
+        o.stats = address(name, v);
+        break;
+      case 'stats-http':
+        o.statsHttp = boolean(name, v);
+        break;
+      case 'stats-minified':
+        o.statsMinified = boolean(name, v);
+        break;
+      case 'metrics':
+        o.metrics = address(name, v);
+        if (o.metrics.includes('/') || o.metrics.startsWith('@'))
+          throw new UsageError(`--metrics ${v}: HOST:PORT (an HTTP server for Prometheus and the dashboard)`);
+        break;
+      case 'log-format':
+        if (!isLogFormat(v.trim())) throw new UsageError(`--log-format ${v}: ${LOG_FORMATS.join(' or ')}`);
+        o.logFormat = v.trim() as LogFormat;
+        break;
       case 'help':
         break; // answered before parsing (wantsHelp)
       case 'engine':
@@ -295,6 +330,17 @@ function boolean(name: string, v: string): boolean {
   throw new UsageError(`--${name} ${v}: true or false`);
 }
 
+/** An address as --socket takes it (HOST:PORT, :PORT, a unix socket path). */
+function address(name: string, v: string): string {
+  const t = v.trim();
+  try {
+    parseAddress(t);
+  } catch (err) {
+    throw new UsageError(`--${name} ${v}: ${(err as Error).message}`);
+  }
+  return t;
+}
+
 function integer(name: string, v: string, min: number, max: number): number {
   const n = Number(v.trim());
   if (!/^\d+$/.test(v.trim()) || n < min || n > max) throw new UsageError(`--${name} ${v}: an integer ${min}..${max}`);
@@ -313,7 +359,9 @@ function checkIni(spec: string, entries: [string, string][], o: ServeOptions): [
   for (const entry of entries) {
     const key = entry[0];
     const known = Object.hasOwn(SERVE_OPTIONS, key) ? SERVE_OPTIONS[key] : undefined;
-    if (known?.value) kept.push(entry);
+    // uWSGI's own log-format is a request-line template: an ini shared with a uWSGI node may hold one
+    if (key === 'log-format' && !isLogFormat(entry[1].trim())) o.ignored.push(`${spec}: ${key}`);
+    else if (known?.value) kept.push(entry);
     else if (UWSGI_ONLY.has(key)) o.ignored.push(`${spec}: ${key}`);
     else throw new UsageError(`--ini ${spec}: unknown option "${key}"`);
   }

@@ -5,7 +5,20 @@ import { startGateways } from '../gateway/serve.js';
 import { RpcServer } from '../server/server.js';
 import { parseAddress } from '../address/address.js';
 import { runtimeFeatures } from '../server/runtime.js';
-import { type PrimaryHooks, isFirstWorker, isWorker, leaveCluster, reportReady, runPrimary } from './cluster.js';
+import {
+  type PrimaryHooks,
+  isFirstWorker,
+  isWorker,
+  leaveCluster,
+  reportReady,
+  runPrimary,
+  workerSlots,
+} from './cluster.js';
+import { collect } from '../observe/collect.js';
+import { type Observers, answerPrimary, clusterSource, localSource, startObservers } from '../observe/observe.js';
+import type { NodeInfo } from '../observe/stats-document.js';
+import { packageVersion } from './version.js';
+import { cliLog, logLine, setLogFormat } from './log-format.js';
 import { type SubscribeOptions, resolveHttpListen, resolveUnsubscribeGrace } from '../server/options.js';
 import { Subscriber, checkSubscribeTargets } from '../subscription/subscriber.js';
 import type { SubscribeTarget } from '../subscription/spec.js';
@@ -37,6 +50,7 @@ async function serveHere(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const options = serveOptions(argv);
+  setLogFormat(options.logFormat);
   if (options.sockets.length === 0 && options.httpSockets.length === 0 && options.wsSockets.length === 0) {
     throw new UsageError('serve needs at least one --socket, --http-socket or --ws-socket');
   }
@@ -78,13 +92,22 @@ async function serveHere(argv: readonly string[]): Promise<number> {
       `--reuse-port: this runtime (Node ${process.versions.node}) cannot share a port between processes (Node 22.12+ can)`,
     );
   }
+  const observing = options.stats !== undefined || options.metrics !== undefined;
   if (options.processes > 1 && !isWorker) {
-    return runPrimary(
-      options.processes,
-      (text) => write(process.stdout, text),
-      subscribing ? primarySubscriber(options.subscribeTo, subscription) : {},
-      options.sharedAccept,
-    );
+    const observers = observing
+      ? await startObservers(options, clusterSource(workerSlots), nodeInfo(), observeLog).catch(asUsageError)
+      : null;
+    if (observers !== null) await write(process.stdout, observers.lines.map((l) => `${l}\n`).join(''));
+    try {
+      return await runPrimary(
+        options.processes,
+        (text) => write(process.stdout, text),
+        subscribing ? primarySubscriber(options.subscribeTo, subscription) : {},
+        options.sharedAccept,
+      );
+    } finally {
+      await observers?.close();
+    }
   }
   // A worker prints its listening lines through the primary, which prints them once.
   const lines: string[] = [];
@@ -101,6 +124,7 @@ async function serveHere(argv: readonly string[]): Promise<number> {
       ...options.limits,
       chmodSocket: options.chmodSocket,
       allow: options.allow,
+      log: logLine(),
     });
   } catch (err) {
     if (err instanceof RouteError) throw new UsageError(err.message);
@@ -111,21 +135,23 @@ async function serveHere(argv: readonly string[]): Promise<number> {
   // stops the workers: a terminal's ^C reaching the workers too must not close them first.
   const stop = onSignals(isWorker && subscribing ? ['SIGTERM'] : ['SIGINT', 'SIGTERM']);
   let gateways: Awaited<ReturnType<typeof startGateways>> | null = null;
+  let observers: Observers | null = null;
+  // with --processes the primary asks each worker for its numbers (stats, metrics, the subscription's load)
+  const stopAnswering = isWorker ? answerPrimary(server, observing) : null;
   /** Some TCP socket of this worker was bound with SO_REUSEPORT (told to the primary). */
   let ownPorts = false;
   try {
     await importModules(options.imports, server);
     const names = server.registry.names();
     if (options.ignored.length > 0 && (!isWorker || isFirstWorker())) {
-      process.stderr.write(
-        `uwsgi-rpc: ignoring uWSGI-only ini options (no effect here): ${options.ignored.join(', ')}\n`,
-      );
+      cliLog(`ignoring uWSGI-only ini options (no effect here): ${options.ignored.join(', ')}`, { event: 'options' });
     }
     if (!isWorker || isFirstWorker())
-      process.stderr.write(
+      cliLog(
         names.length === 0
-          ? 'uwsgi-rpc: no functions registered (load some with --import FILE.mjs)\n'
-          : `uwsgi-rpc: ${names.length} function${names.length === 1 ? '' : 's'}: ${names.join(', ')}\n`,
+          ? 'no functions registered (load some with --import FILE.mjs)'
+          : `${names.length} function${names.length === 1 ? '' : 's'}: ${names.join(', ')}`,
+        { event: 'functions' },
       );
     // --reuse-port: this process binds its TCP sockets itself with SO_REUSEPORT, so the kernel
     // spreads connections over the --processes workers (instead of the primary accepting and
@@ -154,27 +180,44 @@ async function serveHere(argv: readonly string[]): Promise<number> {
       await say(`uwsgi-rpc: http socket on ${address}\n`);
     }
     const ws = { sockets: options.wsSockets, forward: options.wsForward, origins: options.wsOrigins };
-    gateways = await startGateways(server, ws, (line) => process.stderr.write(`uwsgi-rpc: ${line}\n`)).catch(
-      asUsageError,
-    );
+    gateways = await startGateways(server, ws, (line) => cliLog(line, { event: 'gateway' })).catch(asUsageError);
     for (const line of gateways.lines) await say(`${line}\n`);
+    if (observing && !isWorker) {
+      observers = await startObservers(options, localSource(server), nodeInfo(), observeLog).catch(asUsageError);
+      for (const line of observers.lines) await say(`${line}\n`);
+    }
     if (subscribing && !isWorker) {
       await server.subscribe(bySocketNumber(options.subscribeTo, server.addresses), subscription).catch(asUsageError);
     }
   } catch (err) {
     stop.cancel();
-    await server.close();
+    stopAnswering?.();
+    await Promise.all([server.close(), observers?.close()]);
     throw err;
   }
   if (isWorker) reportReady(lines, server.addresses, ownPorts);
   else if (process.env.npm_lifecycle_event === 'start') await write(process.stdout, tryLines(server));
   const signal = await stop.signal;
-  process.stderr.write(
-    `uwsgi-rpc: ${isWorker ? `worker ${process.pid}: ` : ''}${signal}: closing (running calls may finish)\n`,
-  );
-  await Promise.all([server.close(), gateways?.close()]);
+  cliLog(`${isWorker ? `worker ${process.pid}: ` : ''}${signal}: closing (running calls may finish)`, {
+    event: 'closing',
+  });
+  await Promise.all([server.close(), gateways?.close(), observers?.close()]);
+  stopAnswering?.();
   stop.cancel();
   return 0;
+}
+
+const observeLog = (line: string) => cliLog(line, { event: 'observe' });
+
+/** What the stats document says of this process. */
+function nodeInfo(): NodeInfo {
+  return {
+    version: `uwsgi-rpc ${packageVersion()}`,
+    pid: process.pid,
+    uid: process.getuid?.() ?? 0,
+    gid: process.getgid?.() ?? 0,
+    cwd: process.cwd(),
+  };
 }
 
 /**
@@ -217,18 +260,37 @@ function bySocketNumber(targets: SubscribeTarget[], addresses: string[]): Subscr
 /** --processes N: the primary announces the node (once its workers listen) and unsubscribes before stopping them. */
 function primarySubscriber(targets: SubscribeTarget[], options: SubscribeOptions): PrimaryHooks {
   let subscriber: Subscriber | null = null;
+  // the load announced: the workers' open connections, as each last told
+  let load = 0;
+  let polling: NodeJS.Timeout | null = null;
+  const poll = () =>
+    collect(workerSlots(), false).then(({ reports }) => {
+      load = reports.reduce((n, r) => n + r.server.connections, 0);
+    });
   return {
     async ready(addresses) {
+      await poll();
+      polling = setInterval(() => void poll(), LOAD_POLL);
+      polling.unref();
       // workers listen on the --socket values first: [0] is the first uwsgi socket, when there is one
       const address = addresses[0] ?? targets[0].address!;
-      subscriber = new Subscriber({ ...options, subscribeTo: bySocketNumber(targets, addresses), address });
+      subscriber = new Subscriber({
+        ...options,
+        subscribeTo: bySocketNumber(targets, addresses),
+        address,
+        load: () => load,
+      });
       await subscriber.start();
     },
     async stopping() {
+      if (polling !== null) clearInterval(polling);
       await subscriber?.stop(resolveUnsubscribeGrace(options));
     },
   };
 }
+
+/** How often the primary asks its workers for their connection count (the subscription's load). */
+const LOAD_POLL = 1000;
 
 /** Under `npm start`: how to call what is served, with the CLI. */
 function tryLines(server: RpcServer): string {

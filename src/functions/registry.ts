@@ -5,11 +5,19 @@ import { resultBytes } from './results.js';
 import { TextBytes } from './text-bytes.js';
 import { RpcError } from '../rpc-error.js';
 import { gather, isSized, type SizedStream } from './sized.js';
+import { type FunctionCounts, FunctionStats } from './function-stats.js';
 
 /** A function's result: text (sent as UTF-8), bytes, or a SizedStream for results too big to hold. */
 export type RpcResult = string | Uint8Array | SizedStream;
 /** An RPC function: binary-string args in (as TextBytes), one binary string out. */
 export type RpcFunction = (...args: TextBytes[]) => RpcResult | Promise<RpcResult>;
+
+/** A registered function, its name as registered, and its counters. */
+export interface RegistryEntry {
+  readonly fn: RpcFunction;
+  readonly name: string;
+  readonly stats: FunctionStats;
+}
 
 /**
  * Functions by name (1..255 bytes, any bytes: `__proto__` is a name like any other).
@@ -17,8 +25,7 @@ export type RpcFunction = (...args: TextBytes[]) => RpcResult | Promise<RpcResul
  */
 export class Registry {
   /** Keyed by the name's bytes as latin1 text: every byte kept, and a Map has no prototype names. */
-  private readonly fns = new Map<string, RpcFunction>();
-  private readonly display = new Map<string, string>();
+  private readonly fns = new Map<string, RegistryEntry>();
 
   register(name: Input, fn: RpcFunction): this {
     if (typeof fn !== 'function') throw new RpcError('INVALID', `register(${String(name)}): fn is not a function`);
@@ -29,20 +36,31 @@ export class Registry {
       throw new RpcError('INVALID', `register: the name must be 1..${MAX_NAME} bytes, got ${b.length}`);
     }
     const key = latin1(b);
-    this.fns.set(key, fn);
-    this.display.set(key, typeof name === 'string' ? name : new TextDecoder().decode(b));
+    // a function replaced under its name keeps the name's counters
+    const stats = this.fns.get(key)?.stats ?? new FunctionStats();
+    this.fns.set(key, { fn, name: typeof name === 'string' ? name : new TextDecoder().decode(b), stats });
     return this;
   }
 
   unregister(name: Input): boolean {
-    const key = latin1(toBytes(name));
-    this.display.delete(key);
-    return this.fns.delete(key);
+    return this.fns.delete(latin1(toBytes(name)));
   }
 
   /** The function for a name's bytes, or undefined. */
   lookup(name: Uint8Array): RpcFunction | undefined {
+    return this.fns.get(latin1(name))?.fn;
+  }
+
+  /** The entry (function and counters) for a name's bytes, or undefined. */
+  entry(name: Uint8Array): RegistryEntry | undefined {
     return this.fns.get(latin1(name));
+  }
+
+  /** Each function's counters by name (as registered), as plain numbers. */
+  counts(): Record<string, FunctionCounts> {
+    const out: Record<string, FunctionCounts> = {};
+    for (const e of this.fns.values()) out[e.name] = { ...e.stats, latency: [...e.stats.latency] };
+    return out;
   }
 
   has(name: Input): boolean {
@@ -51,7 +69,7 @@ export class Registry {
 
   /** Registered names (as registered). */
   names(): string[] {
-    return [...this.display.values()];
+    return [...this.fns.values()].map((e) => e.name);
   }
 
   get size(): number {

@@ -13,8 +13,9 @@ import type { HttpService } from './http-service.js';
 import type { ServerLimits } from './options.js';
 import { type LogLine, showError, showName } from './log.js';
 import type { Registry, RpcFunction } from '../functions/registry.js';
+import { type ListenerCounters, type ServerCounters, thrownReason } from './counters.js';
 import { Sender, type SenderOwner } from './sender.js';
-import { IDLE, Timeouts, type Watched } from './timeouts.js';
+import { HARAKIRI, IDLE, Timeouts, type Watched } from './timeouts.js';
 import * as room from './eviction.js';
 
 /** What a connection needs from its server. */
@@ -27,6 +28,8 @@ export interface ConnectionHost {
   readonly limits: ServerLimits;
   /** A coarse clock (ms), moved on by the server's sweep: cheap to read per chunk. */
   readonly now: number;
+  /** What stats and metrics read. */
+  readonly counters: ServerCounters;
   /** The socket has closed: forget the connection. */
   closed(connection: Connection): void;
 }
@@ -63,9 +66,12 @@ export class Connection implements SenderOwner, Watched, room.Occupant {
   constructor(
     readonly socket: Socket,
     private readonly host: ConnectionHost,
-    /** The listening address, named in log lines for unix-socket peers (they have none). */
-    private readonly listener: string,
+    /** The listening socket's counters; its address is named in log lines for unix-socket peers (they have none). */
+    readonly listenerCounters: ListenerCounters,
   ) {
+    const listener = listenerCounters;
+    listener.accepted++;
+    listener.open++;
     // Items are parsed in the scan itself (WASM for big pipelined chunks, auto engine).
     this.decoder = host.codec.createDecoder({ items: true, itemClass: TextBytes, maxFrame: host.limits.bufferSize });
     this.sender = new Sender(socket, host, this);
@@ -85,6 +91,9 @@ export class Connection implements SenderOwner, Watched, room.Occupant {
     // then shuts its side still gets every answer.
     socket.on('end', () => this.peerEnded());
     socket.on('close', () => {
+      listener.open--;
+      listener.closedRx += socket.bytesRead;
+      listener.closedTx += socket.bytesWritten;
       this.sender.closed();
       this.timeouts.closed();
       host.closed(this);
@@ -142,7 +151,10 @@ export class Connection implements SenderOwner, Watched, room.Occupant {
   check(now: number): void {
     const verdict = this.timeouts.check(now);
     if (verdict === IDLE) this.end();
-    else if (verdict !== null) this.abandon(verdict);
+    else if (verdict !== null) {
+      if (verdict.startsWith(HARAKIRI)) this.sender.harakiri();
+      this.abandon(verdict);
+    }
   }
 
   /** The peer sent FIN: answer what it sent, then end. A packet left half sent is logged. */
@@ -234,17 +246,26 @@ export class Connection implements SenderOwner, Watched, room.Occupant {
     // uWSGI reads at most the function and 254 args and ignores the rest.
     if (items.length > MAX_ITEMS) items.length = MAX_ITEMS;
     const name = items[0];
-    const fn = this.host.registry.lookup(name);
-    if (fn === undefined) return this.refuse(`unknown function ${showName(name)}`);
+    const entry = this.host.registry.entry(name);
+    const counters = this.host.counters;
+    counters.requests++;
+    if (entry === undefined) {
+      counters.unknown++;
+      return this.refuse(`unknown function ${showName(name)}`);
+    }
+    const stats = entry.stats;
+    stats.calls++;
     // uWSGI writes the bare result for every modifier2 but 0 (and the bridges 2..4), then closes.
     if (m2 !== MODIFIER2.UWSGI) this.accepting = false;
+    const t0 = counters.timing ? performance.now() : 0;
     let result: unknown;
     try {
-      result = invoke(fn, items);
+      result = invoke(entry.fn, items);
     } catch (err) {
+      counters.failed(stats, thrownReason(err), t0);
       return this.refuse(`function ${showName(name)} failed: ${showError(err)}`);
     }
-    this.sender.answer(result, name, m2);
+    this.sender.answer(result, name, m2, stats, t0);
   }
 
   /** The HTTP request in frame `i`: the bytes read past it are the start of its body. */
@@ -289,8 +310,9 @@ export class Connection implements SenderOwner, Watched, room.Occupant {
 
   log(text: string): void {
     const s = this.socket;
-    const peer = s.remoteAddress === undefined ? `${this.listener} peer` : `${s.remoteAddress}:${s.remotePort}`;
-    this.host.log(`${peer}: ${text}`);
+    const peer =
+      s.remoteAddress === undefined ? `${this.listenerCounters.address} peer` : `${s.remoteAddress}:${s.remotePort}`;
+    this.host.log(`${peer}: ${text}`, { peer, message: text });
   }
 
   private logClose(reason: string): void {

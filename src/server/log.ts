@@ -1,9 +1,17 @@
 // The server's log lines: where they go by default, and how names and errors are shown in them.
+import { type LogFields, jsonLine } from './log-json.js';
+
+export type { LogFields };
 /** Receives one line (no trailing newline) per event worth telling an operator. */
-export type LogLine = (line: string) => void;
+export type LogLine = (line: string, fields?: LogFields) => void;
 
 export const stderrLog: LogLine = (line) => {
   process.stderr.write(`uwsgi-rpc: ${line}\n`);
+};
+
+/** --log-format json: one JSON object per line on stderr. */
+export const stderrJsonLog: LogLine = (line, fields) => {
+  process.stderr.write(`${jsonLine(line, fields)}\n`);
 };
 
 const utf8 = new TextDecoder();

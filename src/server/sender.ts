@@ -10,6 +10,8 @@ import { isSized, refuseSized, type SizedStream } from '../functions/sized.js';
 import { writeAnswer, writeStream } from './answer.js';
 import type { ServerLimits } from './options.js';
 import { showError, showName } from './log.js';
+import type { FailureReason, FunctionStats } from '../functions/function-stats.js';
+import { type ServerCounters, thrownReason } from './counters.js';
 
 /** What a Sender uses of its server. */
 export interface SenderHost {
@@ -17,6 +19,7 @@ export interface SenderHost {
   readonly limits: ServerLimits;
   /** A coarse clock (ms), moved on by the server's sweep. */
   readonly now: number;
+  readonly counters: ServerCounters;
 }
 
 /** What a Sender asks of the connection it writes for. */
@@ -48,6 +51,9 @@ export interface Slot {
   failure: string | null;
   /** When it started running (host.now), for harakiri. */
   started: number;
+  /** The function's counters (null: a slot that only closes the connection), and its precise start (0: not timed). */
+  fn: FunctionStats | null;
+  t0: number;
 }
 
 /**
@@ -128,44 +134,73 @@ export class Sender {
    * The result of function `name` for a request of modifier2 `m2`: a value, a SizedStream
    * or a promise of either. One that cannot be an answer refuses the request.
    */
-  answer(result: unknown, name: TextBytes, m2: number): void {
+  answer(result: unknown, name: TextBytes, m2: number, fn: FunctionStats, t0: number): void {
     if (
       typeof result === 'object' &&
       result !== null &&
       !(result instanceof Uint8Array) &&
       typeof (result as PromiseLike<unknown>).then === 'function'
     ) {
-      return this.await(result as PromiseLike<unknown>, name, m2);
+      return this.await(result as PromiseLike<unknown>, name, m2, fn, t0);
     }
+    const counters = this.host.counters;
     if (isSized(result)) {
       const bad = refuseSized(result);
-      if (bad !== null) return this.owner.refuse(`function ${showName(name)} ${bad}`);
-      this.queue.push({ modifier2: m2, done: true, answer: result, failure: null, started: 0 });
+      if (bad !== null) {
+        counters.failed(fn, 'empty', t0);
+        return this.owner.refuse(`function ${showName(name)} ${bad}`);
+      }
+      counters.answered(fn, t0);
+      this.queue.push({ modifier2: m2, done: true, answer: result, failure: null, started: 0, fn: null, t0: 0 });
       if (this.queue.length === 1) this.flush();
       return;
     }
     const why = refuseResult(result);
-    if (why !== null) return this.owner.refuse(`function ${showName(name)} ${why}`);
+    if (why !== null) {
+      counters.failed(fn, 'empty', t0);
+      return this.owner.refuse(`function ${showName(name)} ${why}`);
+    }
+    counters.answered(fn, t0);
     if (this.queue.length === 0) {
       writeAnswer(this.socket, this.codec, m2, result as Answer);
       this.wrote = true;
       if (m2 !== MODIFIER2.UWSGI) this.owner.end();
     } else {
-      this.queue.push({ modifier2: m2, done: true, answer: result as Answer, failure: null, started: 0 });
+      this.queue.push({
+        modifier2: m2,
+        done: true,
+        answer: result as Answer,
+        failure: null,
+        started: 0,
+        fn: null,
+        t0: 0,
+      });
     }
   }
 
-  /** A place in the queue for an answer that comes later (see settle()); its time runs from now. */
-  expect(modifier2: number): Slot {
-    const slot: Slot = { modifier2, done: false, answer: null, failure: null, started: this.host.now };
+  /**
+   * A place in the queue for an answer that comes later (see settle()); its time runs from now.
+   * `fn`: the counters of the function it waits for (counted by settle()).
+   */
+  expect(modifier2: number, fn: FunctionStats | null = null, t0 = 0): Slot {
+    const slot: Slot = { modifier2, done: false, answer: null, failure: null, started: this.host.now, fn, t0 };
     this.queue.push(slot);
     return slot;
   }
 
   /** `slot` has its answer, or (`failure` set, logged here) will close the connection instead. */
-  settle(slot: Slot, answer: Answer | SizedStream | null, failure: string | null): void {
+  settle(
+    slot: Slot,
+    answer: Answer | SizedStream | null,
+    failure: string | null,
+    reason: FailureReason = 'threw',
+  ): void {
     // the peer left, or harakiri gave up on it: nobody is waiting
     if (this.gone) return;
+    if (slot.fn !== null) {
+      if (failure === null) this.host.counters.answered(slot.fn, slot.t0);
+      else this.host.counters.failed(slot.fn, reason, slot.t0);
+    }
     slot.done = true;
     if (failure === null) {
       slot.answer = answer;
@@ -178,17 +213,33 @@ export class Sender {
 
   /** Closes the connection once the answers queued now are written; `reason` is already logged. */
   failAfterQueued(reason: string): void {
-    this.queue.push({ modifier2: 0, done: true, answer: null, failure: reason, started: 0 });
+    this.queue.push({ modifier2: 0, done: true, answer: null, failure: reason, started: 0, fn: null, t0: 0 });
   }
 
-  private await(pending: PromiseLike<unknown>, name: TextBytes, modifier2: number): void {
-    const slot = this.expect(modifier2);
+  /** Harakiri gave up on the call running (or the answer streaming) at the head: count it against its function. */
+  harakiri(): void {
+    const slot = this.queue.find((s) => !s.done) ?? this.queue[0];
+    if (slot?.fn == null) return;
+    this.host.counters.failed(slot.fn, 'harakiri', slot.t0);
+    // settle() after the socket closed counts nothing more
+    slot.fn = null;
+  }
+
+  private await(
+    pending: PromiseLike<unknown>,
+    name: TextBytes,
+    modifier2: number,
+    fn: FunctionStats,
+    t0: number,
+  ): void {
+    const slot = this.expect(modifier2, fn, t0);
     const settled = (value: unknown, err: unknown, failed: boolean) => {
       const why = failed ? `failed: ${showError(err)}` : isSized(value) ? refuseSized(value) : refuseResult(value);
       this.settle(
         slot,
         why === null ? (value as Answer | SizedStream) : null,
         why === null ? null : `function ${showName(name)} ${why}`,
+        failed ? thrownReason(err) : 'empty',
       );
     };
     try {

@@ -29,11 +29,16 @@ import {
   resolveUnsubscribeGrace,
 } from './options.js';
 import { runtimeFeatures } from './runtime.js';
+import { ListenerCounters, ServerCounters } from './counters.js';
+import { createMetrics } from './metrics.js';
+import type { Registry as MetricsRegistry } from 'prom-client';
+import type { ServerSnapshot } from './snapshot.js';
 
 interface Listener {
   server: Server;
   address: string;
   http: boolean;
+  counters: ListenerCounters;
 }
 
 /**
@@ -65,6 +70,8 @@ export class RpcServer {
   private subscriber: { subscriber: Subscriber; grace: number } | null = null;
   /** Set once close() stops accepting (after unsubscribing: connections keep coming until then). */
   private draining = false;
+  private readonly counters = new ServerCounters();
+  private metricsRegistry: MetricsRegistry | null = null;
 
   constructor(options: RpcServerOptions = {}) {
     const config = resolveServerOptions(options);
@@ -110,6 +117,63 @@ export class RpcServer {
     return this.refusedTotal;
   }
 
+  /**
+   * The counters as plain numbers: calls, failures, bytes and connections per socket, and each
+   * registered function's calls, failures by reason and latency (see RpcServer.metrics).
+   */
+  snapshot(): ServerSnapshot {
+    const c = this.counters;
+    let running = 0;
+    for (const conn of this.connections) running += conn.sender.queued;
+    const live = new Map<ListenerCounters, { rx: number; tx: number }>();
+    for (const conn of this.connections) {
+      const l = live.get(conn.listenerCounters) ?? { rx: 0, tx: 0 };
+      l.rx += conn.socket.bytesRead;
+      l.tx += conn.socket.bytesWritten;
+      live.set(conn.listenerCounters, l);
+    }
+    const listeners = this.listeners.map(({ counters: l }) => ({
+      address: l.address,
+      proto: l.proto,
+      backlog: l.backlog,
+      accepted: l.accepted,
+      refused: l.refused,
+      denied: l.denied,
+      open: l.open,
+      rx: l.closedRx + (live.get(l)?.rx ?? 0),
+      tx: l.closedTx + (live.get(l)?.tx ?? 0),
+    }));
+    return {
+      requests: c.requests,
+      unknown: c.unknown,
+      exceptions: c.exceptions,
+      harakiri: c.harakiri,
+      timed: c.timed,
+      timeSum: c.timeSum,
+      running,
+      connections: this.connections.size,
+      listeners,
+      functions: this.registry.counts(),
+    };
+  }
+
+  /**
+   * The server's Prometheus metrics (a prom-client Registry, read at scrape time from the
+   * counters: nothing per call goes through prom-client). Merge it with your own
+   * (`Registry.merge([yours, server.metrics])`) or serve it as it is. Reading it turns on
+   * the per-call time measure the latency histogram needs.
+   */
+  get metrics(): MetricsRegistry {
+    this.measureTime();
+    this.metricsRegistry ??= createMetrics(() => this.snapshot());
+    return this.metricsRegistry;
+  }
+
+  /** Measure every call's time from now on (for latency and uWSGI's avg_rt; two clock reads a call). */
+  measureTime(): void {
+    this.counters.timing = true;
+  }
+
   /** The codec engine serving requests, once listen() has resolved. */
   get engine(): 'wasm' | 'ts' | undefined {
     return this.host?.codec.engine;
@@ -128,7 +192,7 @@ export class RpcServer {
     const server = createServer({ noDelay: true, allowHalfOpen: true });
     const allowed = where.kind === 'tcp' ? this.allowed : null;
     // the real port once bound; connections may come before bind() resolves
-    let bound = formatAddress(where);
+    const counters = new ListenerCounters(formatAddress(where), 'uwsgi', this.limits.backlog);
     // Before bind: in a cluster worker the first handed-over connection can arrive in the
     // same turn as the primary's "listening" answer; a connection nothing handles is never read.
     server.on('connection', (socket: Socket) => {
@@ -137,12 +201,16 @@ export class RpcServer {
       else if (allowed !== null && !allowed.allows(socket.remoteAddress)) {
         socket.on('error', () => {});
         socket.destroy();
-        this.log(`${socket.remoteAddress}:${socket.remotePort}: not in the allow list of ${bound}: connection closed`);
-      } else if (this.connections.size < this.limits.maxConns || this.makeRoom(socket, bound))
-        this.connections.add(new Connection(socket, host, bound));
+        counters.denied++;
+        const peer = `${socket.remoteAddress}:${socket.remotePort}`;
+        const message = `not in the allow list of ${counters.address}: connection closed`;
+        this.log(`${peer}: ${message}`, { peer, message });
+      } else if (this.connections.size < this.limits.maxConns || this.makeRoom(socket, counters))
+        this.connections.add(new Connection(socket, host, counters));
     });
     const port = await bind(server, where, { backlog: this.limits.backlog, reusePort });
-    bound = formatAddress(where.kind === 'tcp' ? { ...where, port } : where);
+    const bound = formatAddress(where.kind === 'tcp' ? { ...where, port } : where);
+    counters.address = bound;
     if (this.closing) {
       server.close();
       throw new RpcError('INVALID', 'the server was closed while listening');
@@ -151,7 +219,7 @@ export class RpcServer {
       chmodSync(where.path, this.chmodSocket);
     this.startSweep();
     server.on('error', (err) => this.log(`${bound}: ${err.message}`));
-    this.listeners.push({ server, address: bound, http: false });
+    this.listeners.push({ server, address: bound, http: false, counters });
     return bound;
   }
 
@@ -174,7 +242,12 @@ export class RpcServer {
       throw new RpcError('INVALID', 'the server was closed while listening');
     }
     server.on('error', (err) => this.log(`${bound}: ${err.message}`));
-    this.listeners.push({ server, address: bound, http: true });
+    this.listeners.push({
+      server,
+      address: bound,
+      http: true,
+      counters: countHttp(server, bound, this.limits.backlog),
+    });
     return bound;
   }
 
@@ -237,12 +310,12 @@ export class RpcServer {
    * takes the new one, or refuses the new one when every open one is busy. One line when the
    * table fills; the sweep then sums up at most every FULL_LOG_EVERY_MS, so a flood writes few.
    */
-  private makeRoom(socket: Socket, listener: string): boolean {
+  private makeRoom(socket: Socket, counters: ListenerCounters): boolean {
     const now = performance.now();
     if (this.full === null) {
       this.full = { loggedAt: now, refused: 0 };
       this.log(
-        `${listener}: max-conns: ${this.limits.maxConns} connections open: closing idle ones and requests not whole ` +
+        `${counters.address}: max-conns: ${this.limits.maxConns} connections open: closing idle ones and requests not whole ` +
           'to make room; new ones refused while every one is busy',
       );
     }
@@ -257,6 +330,7 @@ export class RpcServer {
     socket.destroy();
     this.full.refused++;
     this.refusedTotal++;
+    counters.refused++;
     return false;
   }
 
@@ -341,6 +415,7 @@ export class RpcServer {
       log: this.log,
       http: this.http,
       limits: this.limits,
+      counters: this.counters,
       get now() {
         return self.clock;
       },
@@ -355,6 +430,24 @@ export class RpcServer {
 
 /** While the connection table stays full, a line on what it cost at most this often (ms). */
 const FULL_LOG_EVERY_MS = 10_000;
+
+/** Counts an HTTP socket's connections (accepted, open; refused by maxConns) and bytes. */
+function countHttp(server: Server, address: string, backlog: number): ListenerCounters {
+  const counters = new ListenerCounters(address, 'http', backlog);
+  server.on('connection', (socket: Socket) => {
+    counters.accepted++;
+    counters.open++;
+    socket.once('close', () => {
+      counters.open--;
+      counters.closedRx += socket.bytesRead;
+      counters.closedTx += socket.bytesWritten;
+    });
+  });
+  server.on('drop', () => {
+    counters.refused++;
+  });
+  return counters;
+}
 
 /** options.reusePort, refused where it cannot be had. */
 async function checkReusePort(where: SocketAddress, options: ListenOptions): Promise<boolean> {

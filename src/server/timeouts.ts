@@ -19,6 +19,9 @@ export interface Watched {
 /** check()'s verdict for a connection idle between requests past keepalive-timeout: end it quietly. */
 export const IDLE: unique symbol = Symbol('idle');
 
+/** How check()'s harakiri verdicts begin (the call is counted as a harakiri failure). */
+export const HARAKIRI = 'harakiri:';
+
 /** After our FIN has gone out, how long to wait for the peer's before dropping the socket. */
 const LINGER_MS = 2000;
 
@@ -104,11 +107,11 @@ export class Timeouts {
       // A streamed answer whose iterable stops producing (the socket taking it is socket-timeout's job).
       const moved = out.streamingSince();
       if (moved >= 0 && pending === 0 && now - moved >= l.harakiri)
-        return `harakiri: a streamed answer produced nothing for ${l.harakiri} ms`;
+        return `${HARAKIRI} a streamed answer produced nothing for ${l.harakiri} ms`;
     }
     if (out.queued > 0) {
       const started = l.harakiri > 0 ? out.runningSince() : -1;
-      if (started >= 0 && now - started >= l.harakiri) return `harakiri: a call ran longer than ${l.harakiri} ms`;
+      if (started >= 0 && now - started >= l.harakiri) return `${HARAKIRI} a call ran longer than ${l.harakiri} ms`;
       return null;
     }
     if (pending > 0 || c.waiting) return null;
