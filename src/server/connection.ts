@@ -132,8 +132,7 @@ export class Connection implements SenderOwner, Watched {
     const verdict = this.timeouts.check(now);
     if (verdict === IDLE) this.end();
     else if (verdict !== null) {
-      if (verdict.startsWith(HARAKIRI)) this.sender.harakiri();
-      this.abandon(verdict);
+      this.abandon(verdict, verdict.startsWith(HARAKIRI) ? this.sender.harakiri() : null);
     }
   }
 
@@ -268,8 +267,8 @@ export class Connection implements SenderOwner, Watched {
     this.logClose(reason);
   }
 
-  abandon(reason: string): void {
-    this.logClose(reason);
+  abandon(reason: string, fn: string | null = null): void {
+    this.logClose(reason, fn);
     this.accepting = false;
     this.socket.destroy();
   }
@@ -286,15 +285,16 @@ export class Connection implements SenderOwner, Watched {
     this.timeouts.lingerAfterFinish();
   }
 
-  log(text: string): void {
+  /** `fn`: the function the line is about, when the text does not name it. */
+  log(text: string, fn: string | null = null): void {
     const s = this.socket;
     const peer =
       s.remoteAddress === undefined ? `${this.listenerCounters.address} peer` : `${s.remoteAddress}:${s.remotePort}`;
-    this.host.log(`${peer}: ${text}`, { peer, message: text });
+    this.host.log(`${peer}: ${text}`, fn === null ? { peer, message: text } : { peer, message: text, function: fn });
   }
 
-  private logClose(reason: string): void {
-    this.log(`${reason}: ${NEVER_ANSWERED}`);
+  private logClose(reason: string, fn: string | null = null): void {
+    this.log(`${reason}: ${NEVER_ANSWERED}`, fn);
   }
 }
 
