@@ -24,6 +24,11 @@ export interface FunctionCounts {
 }
 
 export class FunctionStats implements FunctionCounts {
+  constructor(
+    /** The function's name as registered (for log lines about it). */
+    readonly name: string,
+  ) {}
+
   /** Calls received (answered or not). */
   calls = 0;
   /** Threw or rejected. */

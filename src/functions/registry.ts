@@ -37,8 +37,9 @@ export class Registry {
     }
     const key = latin1(b);
     // a function replaced under its name keeps the name's counters
-    const stats = this.fns.get(key)?.stats ?? new FunctionStats();
-    this.fns.set(key, { fn, name: typeof name === 'string' ? name : new TextDecoder().decode(b), stats });
+    const shown = typeof name === 'string' ? name : new TextDecoder().decode(b);
+    const stats = this.fns.get(key)?.stats ?? new FunctionStats(shown);
+    this.fns.set(key, { fn, name: shown, stats });
     return this;
   }
 
@@ -59,7 +60,17 @@ export class Registry {
   /** Each function's counters by name (as registered), as plain numbers. */
   counts(): Record<string, FunctionCounts> {
     const out: Record<string, FunctionCounts> = {};
-    for (const e of this.fns.values()) out[e.name] = { ...e.stats, latency: [...e.stats.latency] };
+    for (const { name, stats: s } of this.fns.values()) {
+      out[name] = {
+        calls: s.calls,
+        threw: s.threw,
+        empty: s.empty,
+        bad_args: s.bad_args,
+        harakiri: s.harakiri,
+        latency: [...s.latency],
+        latencySum: s.latencySum,
+      };
+    }
     return out;
   }
 

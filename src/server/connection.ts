@@ -152,8 +152,7 @@ export class Connection implements SenderOwner, Watched, room.Occupant {
     const verdict = this.timeouts.check(now);
     if (verdict === IDLE) this.end();
     else if (verdict !== null) {
-      if (verdict.startsWith(HARAKIRI)) this.sender.harakiri();
-      this.abandon(verdict);
+      this.abandon(verdict, verdict.startsWith(HARAKIRI) ? this.sender.harakiri() : null);
     }
   }
 
@@ -290,8 +289,8 @@ export class Connection implements SenderOwner, Watched, room.Occupant {
     this.logClose(reason);
   }
 
-  abandon(reason: string): void {
-    this.logClose(reason);
+  abandon(reason: string, fn: string | null = null): void {
+    this.logClose(reason, fn);
     this.accepting = false;
     this.socket.destroy();
   }
@@ -308,15 +307,16 @@ export class Connection implements SenderOwner, Watched, room.Occupant {
     this.timeouts.lingerAfterFinish();
   }
 
-  log(text: string): void {
+  /** `fn`: the function the line is about, when the text does not name it. */
+  log(text: string, fn: string | null = null): void {
     const s = this.socket;
     const peer =
       s.remoteAddress === undefined ? `${this.listenerCounters.address} peer` : `${s.remoteAddress}:${s.remotePort}`;
-    this.host.log(`${peer}: ${text}`, { peer, message: text });
+    this.host.log(`${peer}: ${text}`, fn === null ? { peer, message: text } : { peer, message: text, function: fn });
   }
 
-  private logClose(reason: string): void {
-    this.log(`${reason}: ${NEVER_ANSWERED}`);
+  private logClose(reason: string, fn: string | null = null): void {
+    this.log(`${reason}: ${NEVER_ANSWERED}`, fn);
   }
 }
 

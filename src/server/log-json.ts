@@ -8,6 +8,8 @@ export interface LogFields {
   peer?: string;
   /** The line without the peer in front. */
   message?: string;
+  /** The function the line is about, when its text does not name it. */
+  function?: string;
   /** A name for the kind of line (default: found from its words, see log-json.ts). */
   event?: string;
   level?: 'info' | 'warn' | 'error';
@@ -62,7 +64,7 @@ function logRecord(line: string, fields: LogFields = {}, now = new Date()): LogR
     level: fields.level ?? match?.[2] ?? 'info',
     event: fields.event ?? match?.[1] ?? 'server',
     peer: fields.peer ?? null,
-    function: functionOf(message),
+    function: fields.function ?? functionOf(message),
     message,
   };
 }

@@ -216,13 +216,18 @@ export class Sender {
     this.queue.push({ modifier2: 0, done: true, answer: null, failure: reason, started: 0, fn: null, t0: 0 });
   }
 
-  /** Harakiri gave up on the call running (or the answer streaming) at the head: count it against its function. */
-  harakiri(): void {
+  /**
+   * Harakiri gave up on the call running (or the answer streaming) at the head: counts it
+   * against its function, whose name it returns (null when not known).
+   */
+  harakiri(): string | null {
     const slot = this.queue.find((s) => !s.done) ?? this.queue[0];
-    if (slot?.fn == null) return;
-    this.host.counters.failed(slot.fn, 'harakiri', slot.t0);
+    const fn = slot?.fn;
+    if (fn == null) return null;
+    this.host.counters.failed(fn, 'harakiri', slot.t0);
     // settle() after the socket closed counts nothing more
     slot.fn = null;
+    return fn.name;
   }
 
   private await(

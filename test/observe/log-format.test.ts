@@ -61,7 +61,7 @@ describe('--log-format', () => {
     expect(find('unknown_function')?.message).toMatch(/^unknown function "missing"/);
     expect(find('function_failed')).toMatchObject({ level: 'error', function: 'boom' });
     expect(find('bad_result')).toMatchObject({ level: 'error', function: 'nothing' });
-    expect(find('harakiri')).toMatchObject({ level: 'error', function: null });
+    expect(find('harakiri')).toMatchObject({ level: 'error', function: 'sleep' });
     expect(find('closing')?.message).toMatch(/^SIGINT: closing/);
   }, 60_000);
 
