@@ -7,8 +7,10 @@ import { RpcError } from '../rpc-error.js';
 export class ListenerCounters {
   /** Connections taken. */
   accepted = 0;
-  /** Closed at once: maxConns connections were open. */
+  /** Closed at once: maxConns connections were open, every one busy. */
   refused = 0;
+  /** Open ones closed to make room for a new one at maxConns (idle, or a request not whole). */
+  evicted = 0;
   /** Closed at once: the peer is not in the allow list. */
   denied = 0;
   /** Open now. */

@@ -41,8 +41,9 @@ export function createMetrics(snapshot: () => ServerSnapshot): Registry {
   };
   const perFunction = (f: (c: FunctionCounts) => number) => (s: ServerSnapshot) =>
     Object.entries(s.functions).map(([name, c]) => ({ labels: { function: name }, value: f(c) }));
-  const perListener = (key: 'accepted' | 'refused' | 'denied' | 'open' | 'rx' | 'tx') => (s: ServerSnapshot) =>
-    s.listeners.map((l) => ({ labels: { listener: l.address, proto: l.proto }, value: l[key] }));
+  const perListener =
+    (key: 'accepted' | 'refused' | 'evicted' | 'denied' | 'open' | 'rx' | 'tx') => (s: ServerSnapshot) =>
+      s.listeners.map((l) => ({ labels: { listener: l.address, proto: l.proto }, value: l[key] }));
 
   add(
     'function_calls_total',
@@ -83,9 +84,15 @@ export function createMetrics(snapshot: () => ServerSnapshot): Registry {
   add('connections_accepted_total', 'Connections taken per listening socket', 'counter', perListener('accepted'));
   add(
     'connections_refused_total',
-    'Connections closed at once because max-conns connections were open',
+    'Connections closed at once because max-conns connections were open, every one busy',
     'counter',
     perListener('refused'),
+  );
+  add(
+    'connections_evicted_total',
+    'Open connections closed to make room at max-conns (idle ones, then requests not whole)',
+    'counter',
+    perListener('evicted'),
   );
   add(
     'connections_denied_total',

@@ -138,6 +138,7 @@ export class RpcServer {
       backlog: l.backlog,
       accepted: l.accepted,
       refused: l.refused,
+      evicted: l.evicted,
       denied: l.denied,
       open: l.open,
       rx: l.closedRx + (live.get(l)?.rx ?? 0),
@@ -324,6 +325,7 @@ export class RpcServer {
       // its close event comes later: the slot is the new one's now
       this.connections.delete(victim);
       this.evictedTotal++;
+      victim.listenerCounters.evicted++;
       return true;
     }
     socket.on('error', () => {});

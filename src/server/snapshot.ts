@@ -9,8 +9,10 @@ export interface ListenerSnapshot {
   /** The listen queue asked for. */
   backlog: number;
   accepted: number;
-  /** Closed at once, maxConns connections being open. */
+  /** Closed at once, maxConns connections being open and every one busy. */
   refused: number;
+  /** Open ones closed to make room at maxConns (idle, or a request not whole). */
+  evicted: number;
   /** Closed at once, the peer not being in the allow list. */
   denied: number;
   open: number;

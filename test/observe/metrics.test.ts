@@ -74,7 +74,7 @@ describe('RpcServer.metrics', () => {
       expect(sampleValue(s, `${P}sent_bytes_total`, where)).toBe(5 * 15);
       expect(sampleValue(s, `${P}received_bytes_total`, where)).toBeGreaterThan(0);
 
-      // max-conns: 3 held open, the 4th is closed at once
+      // max-conns: 3 held open and idle: a new call takes the place of one of them (evicted)
       const held = await Promise.all(
         [0, 1, 2].map(
           () =>
@@ -88,11 +88,30 @@ describe('RpcServer.metrics', () => {
         async () => server.connectionCount,
         (n) => n === 3,
       );
-      await expect(client.call(address, 'hello')).rejects.toThrow();
+      expect(new TextDecoder().decode(await client.call(address, 'hello'))).toBe('Hello World');
       const full = parsePrometheus(await metrics.metrics());
-      expect(sampleValue(full, `${P}connections_open`, where)).toBe(3);
-      expect(sampleValue(full, `${P}connections_refused_total`, where)).toBeGreaterThanOrEqual(1);
+      expect(sampleValue(full, `${P}connections_evicted_total`, where)).toBe(1);
+      expect(sampleValue(full, `${P}connections_refused_total`, where)).toBe(0);
       for (const c of held) c.destroy();
+      await eventually(
+        'no open connection',
+        async () => server.connectionCount,
+        (n) => n === 0,
+      );
+      // 3 calls running (each its own connection): nothing may be closed for a 4th, which is refused
+      const busy = [0, 1, 2].map(() => new RpcClient({ timeout: 5000 }));
+      const running = busy.map((c) => c.call(address, 'sleep', ['150']));
+      await eventually(
+        '3 calls running',
+        async () => server.connectionCount,
+        (n) => n === 3,
+      );
+      await expect(client.call(address, 'hello')).rejects.toThrow();
+      await Promise.allSettled(running);
+      for (const c of busy) c.close();
+      const refused = parsePrometheus(await metrics.metrics());
+      expect(sampleValue(refused, `${P}connections_refused_total`, where)).toBeGreaterThanOrEqual(1);
+      expect(sampleValue(refused, `${P}connections_evicted_total`, where)).toBe(1);
     } finally {
       await server.close();
     }
