@@ -37,7 +37,8 @@ export function answerCollects(server: RpcServer, metrics: () => Promise<Metrics
       const a: CollectAnswer = {
         uwsgiRpcCollected: { seq: ask.seq, report: localReport(server.snapshot()), metrics: json },
       };
-      process.send?.(a);
+      // the primary may be gone (stopping): nothing to tell, nothing to crash on
+      process.send?.(a, undefined, undefined, () => {});
     });
   };
   process.on('message', onMessage);
@@ -67,8 +68,12 @@ export function collect(
       w.on('message', onMessage);
       w.on('exit', onExit);
       const ask: CollectRequest = { uwsgiRpcCollect: { seq: n, metrics } };
+      // A worker just killed may still look alive while its channel is closed: with a callback the
+      // failure comes here instead of as an 'error' event, which nothing handles and would end the primary.
       try {
-        w.send(ask);
+        w.send(ask, (err: Error | null) => {
+          if (err) done(null);
+        });
       } catch {
         done(null);
       }
