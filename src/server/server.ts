@@ -22,17 +22,21 @@ import {
   type ListenOptions,
   type RpcServerOptions,
   type ServerLimits,
+  type ServerTlsOptions,
   type SubscribeOptions,
   resolveHttpListen,
   resolveServerOptions,
   resolveUnsubscribeGrace,
 } from './options.js';
 import { runtimeFeatures } from './runtime.js';
+import { createTlsServer, loadTls, reloadTls } from './tls.js';
 
 interface Listener {
   server: Server;
   address: string;
   http: boolean;
+  /** A TLS socket's settings, for reloadTls(). */
+  tls?: ServerTlsOptions;
 }
 
 /**
@@ -104,20 +108,19 @@ export class RpcServer {
   /**
    * Listens on `host:port`, `:port` (127.0.0.1) or a unix socket path (anything with a `/`;
    * a stale socket file nothing answers on is replaced). Call it again for more sockets.
-   * Resolves with the bound address (the real port when 0 was asked).
+   * Resolves with the bound address (the real port when 0 was asked). With `options.tls`, the uwsgi protocol goes
+   * over TLS (uWSGI's --ssl-socket); a handshake must end within socketTimeout.
    */
   async listen(address: string | number, options: ListenOptions = {}): Promise<string> {
     if (this.closing) throw new RpcError('INVALID', 'the server is closed');
     const where = parseAddress(address);
     const reusePort = await checkReusePort(where, options);
+    const tls = checkTls(options);
     const host = await this.connectionHost();
-    const server = createServer({ noDelay: true, allowHalfOpen: true });
     const allowed = where.kind === 'tcp' ? this.allowed : null;
     // the real port once bound; connections may come before bind() resolves
     let bound = formatAddress(where);
-    // Before bind: in a cluster worker the first handed-over connection can arrive in the
-    // same turn as the primary's "listening" answer; a connection nothing handles is never read.
-    server.on('connection', (socket: Socket) => {
+    const accept = (socket: Socket) => {
       // accepted just before close() stopped the listener: nothing will drain it
       if (this.draining) socket.destroy();
       else if (allowed !== null && !allowed.allows(socket.remoteAddress)) {
@@ -126,7 +129,22 @@ export class RpcServer {
         this.log(`${socket.remoteAddress}:${socket.remotePort}: not in the allow list of ${bound}: connection closed`);
       } else if (this.connections.size >= this.limits.maxConns) this.refuseConnection(socket, bound);
       else this.connections.add(new Connection(socket, host, bound));
-    });
+    };
+    // Before bind: in a cluster worker the first handed-over connection can arrive in the
+    // same turn as the primary's "listening" answer; a connection nothing handles is never read.
+    const server =
+      tls === null
+        ? createServer({ noDelay: true, allowHalfOpen: true }, accept)
+        : createTlsServer(
+            loadTls(tls),
+            this.limits.socketTimeout,
+            () => bound,
+            this.log,
+            (socket) => {
+              socket.setNoDelay(true);
+              accept(socket);
+            },
+          );
     const port = await bind(server, where, { backlog: this.limits.backlog, reusePort });
     bound = formatAddress(where.kind === 'tcp' ? { ...where, port } : where);
     if (this.closing) {
@@ -137,8 +155,27 @@ export class RpcServer {
       chmodSync(where.path, this.chmodSocket);
     this.startSweep();
     server.on('error', (err) => this.log(`${bound}: ${err.message}`));
-    this.listeners.push({ server, address: bound, http: false });
+    this.listeners.push({ server, address: bound, http: false, tls: tls ?? undefined });
     return bound;
+  }
+
+  /**
+   * Reads every TLS socket's certificate, key and CA files again (uWSGI re-reads them on reload; `serve` does this on
+   * SIGHUP): new handshakes use them, open connections go on. A socket whose new files do not load keeps its old ones;
+   * the first such error is thrown once all were tried.
+   */
+  reloadTls(): void {
+    let first: unknown = null;
+    for (const l of this.listeners) {
+      if (l.tls === undefined) continue;
+      try {
+        reloadTls(l.server, l.tls);
+      } catch (err) {
+        first ??= err;
+        this.log(`${l.address}: TLS files not reloaded, the old ones stay: ${(err as Error).message}`);
+      }
+    }
+    if (first !== null) throw first;
   }
 
   /**
@@ -315,6 +352,11 @@ async function checkReusePort(where: SocketAddress, options: ListenOptions): Pro
       `reusePort: this runtime (Node ${process.versions.node}) cannot share a port between processes (Node 22.12+ can)`,
     );
   return true;
+}
+
+/** options.tls (TCP or unix sockets, as uWSGI's --ssl-socket). */
+function checkTls(options: ListenOptions): ServerTlsOptions | null {
+  return options.tls ?? null;
 }
 
 /** How often the server looks for timed-out connections: a quarter of the shortest timeout, 5 ms..1 s. */

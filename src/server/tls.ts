@@ -1,0 +1,106 @@
+// TLS sockets (uWSGI's --ssl-socket, --https-socket): their certificates loaded, re-loaded on SIGHUP, and refusals
+// told in one log line each.
+import { readFileSync } from 'node:fs';
+import type { Server, Socket } from 'node:net';
+import { type SecureContextOptions, type TLSSocket, Server as TlsServer, createSecureContext } from 'node:tls';
+import { RpcError } from '../rpc-error.js';
+import type { LogLine } from './log.js';
+import type { ServerTlsOptions } from './options.js';
+
+/** uWSGI's test: a value beginning so is PEM text, anything else a file name. */
+const PEM_START = '-----BEGIN ';
+
+/** The PEM of `v` (read from its file when it names one); INVALID when the file cannot be read. */
+function pem(v: string | Uint8Array, what: string): string | Buffer {
+  if (typeof v !== 'string') return Buffer.from(v);
+  if (v.startsWith(PEM_START)) return v;
+  try {
+    return readFileSync(v);
+  } catch (err) {
+    throw new RpcError('INVALID', `TLS ${what} ${v}: ${(err as Error).message}`, '', { cause: err });
+  }
+}
+
+/** The secure context's settings: files read now; bad PEM refused here, not at the first handshake. */
+export function loadTls(o: ServerTlsOptions): SecureContextOptions {
+  if (typeof o !== 'object' || o === null || o.cert === undefined || o.key === undefined)
+    throw new RpcError('INVALID', 'tls needs a cert and a key');
+  const ca = typeof o.ca === 'string' && o.ca.startsWith('!') ? o.ca.slice(1) : o.ca;
+  const settings: SecureContextOptions = { cert: pem(o.cert, 'certificate'), key: pem(o.key, 'key') };
+  if (ca !== undefined && ca !== '') settings.ca = pem(ca, 'CA');
+  if (o.ciphers !== undefined && o.ciphers !== '') {
+    settings.ciphers = o.ciphers;
+    settings.honorCipherOrder = true;
+  }
+  try {
+    // a certificate and key that do not match, bad PEM or an unknown cipher list fail here
+    createSecureContext(settings);
+  } catch (err) {
+    throw new RpcError('INVALID', `TLS: ${(err as Error).message}`, '', { cause: err });
+  }
+  return settings;
+}
+
+/**
+ * A TLS server whose secure connections go to `onSecure`. A client certificate is asked for when a CA is given and
+ * checked here (not by Node's rejectUnauthorized, which would close without a log line). The handshake must end
+ * within `handshakeTimeout` ms (--socket-timeout; 0: none).
+ */
+export function createTlsServer(
+  settings: SecureContextOptions,
+  handshakeTimeout: number,
+  listener: () => string,
+  log: LogLine,
+  onSecure: (socket: TLSSocket) => void,
+): TlsServer {
+  const requestCert = settings.ca !== undefined;
+  const server = new TlsServer({
+    ...settings,
+    requestCert,
+    rejectUnauthorized: false,
+    handshakeTimeout: handshakeTimeout === 0 ? 2 ** 31 - 1 : handshakeTimeout,
+  });
+  server.on('secureConnection', (socket: TLSSocket) => {
+    if (requestCert && !socket.authorized) {
+      socket.on('error', () => {});
+      const cert = socket.getPeerCertificate();
+      const given = cert !== null && typeof cert === 'object' && Object.keys(cert).length > 0;
+      const why = given
+        ? `client certificate refused${cert.subject?.CN === undefined ? '' : ` (CN=${cert.subject.CN})`}: ${socket.authorizationError}`
+        : 'no client certificate (this socket has a CA: one is required)';
+      refused(log, listener(), peer(socket), why);
+      socket.destroy();
+      return;
+    }
+    onSecure(socket);
+  });
+  // who a failed handshake came from: the TLS socket may have lost its address by the time it fails
+  const peers = new WeakMap<object, string>();
+  server.prependListener('connection', (raw: Socket) => peers.set(raw, `${raw.remoteAddress}:${raw.remotePort}`));
+  server.on('tlsClientError', (err: NodeJS.ErrnoException & { reason?: string }, socket: TLSSocket) => {
+    const raw = (socket as TLSSocket & { _parent?: object })._parent;
+    const who = (raw === undefined ? undefined : peers.get(raw)) ?? peer(socket);
+    let why: string;
+    if (err.code === 'ERR_TLS_HANDSHAKE_TIMEOUT')
+      why = `no TLS handshake within ${handshakeTimeout} ms (socket-timeout)`;
+    else if (err.code === 'ECONNRESET') why = 'the client closed during the TLS handshake';
+    else why = `TLS handshake failed: ${err.reason ?? err.message}`;
+    refused(log, listener(), who, why);
+    // Node leaves a timed-out handshake's socket open
+    socket.destroy();
+  });
+  return server;
+}
+
+function peer(socket: TLSSocket): string {
+  return socket.remoteAddress === undefined ? 'a client' : `${socket.remoteAddress}:${socket.remotePort}`;
+}
+
+function refused(log: LogLine, listener: string, who: string, why: string): void {
+  log(`${who}: refused on ${listener}: ${why.replace(/\s*\n\s*/g, ' ')}`);
+}
+
+/** Re-reads the files of `tls` and gives the server the new context; connections open keep theirs. */
+export function reloadTls(server: Server, tls: ServerTlsOptions): void {
+  (server as TlsServer).setSecureContext(loadTls(tls));
+}

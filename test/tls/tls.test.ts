@@ -1,0 +1,190 @@
+// Our client and our server over TLS: suwsgi:// nodes, client certificates, keep-alive, pipelining, streams,
+// fan-out and split; the refusals of issue 18 (no certificate, another CA, expired, plain on TLS, TLS on plain,
+// a stalled handshake), each with one log line and no effect on a connection already open.
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RpcClient, RpcError } from '../../src/index.js';
+import { type Certs, hasOpenssl, makeCerts } from '../helpers/certs.js';
+import { requirePeer } from '../helpers/peers.js';
+import { removeDir, tempDir } from '../helpers/processes.js';
+import { rejection } from '../helpers/rejection.js';
+import { type Started, startServer } from '../server/start.js';
+
+const SOCKET_TIMEOUT = 400;
+
+describe.skipIf(!requirePeer('openssl', hasOpenssl(), 'apt-get install openssl'))('TLS: our client, our server', () => {
+  let dir: string;
+  let certs: Certs;
+  let s: Started;
+  /** suwsgi://: client certificates required (CA given). */
+  let mutual: string;
+  /** suwsgi://: server certificate only. */
+  let oneWay: string;
+  let ca: string;
+  let client: { cert: string; key: string };
+
+  beforeAll(async () => {
+    dir = tempDir('uwsgi-rpc-tls-');
+    certs = makeCerts(dir);
+    ca = certs.read(certs.ca);
+    client = { cert: certs.read(certs.client.cert), key: certs.read(certs.client.key) };
+    s = await startServer(
+      {
+        hello: (name) => `hello ${new TextDecoder().decode(name)}`,
+        slow: async (ms) => {
+          await new Promise((r) => setTimeout(r, Number(new TextDecoder().decode(ms))));
+          return 'late';
+        },
+        big: (n) => 'x'.repeat(Number(new TextDecoder().decode(n))),
+      },
+      { socketTimeout: SOCKET_TIMEOUT },
+    );
+    const tls = { cert: certs.server.cert, key: certs.server.key };
+    mutual = `suwsgi://${await s.server.listen('127.0.0.1:0', { tls: { ...tls, ca: certs.ca } })}`;
+    oneWay = `suwsgi://${await s.server.listen('127.0.0.1:0', { tls })}`;
+  });
+  afterAll(async () => {
+    await s?.server.close();
+    if (dir) removeDir(dir);
+  });
+
+  /** The log lines written while `f` runs. */
+  async function logged(f: () => Promise<unknown>): Promise<string[]> {
+    const from = s.logs.length;
+    await f();
+    // the server's side of a refusal may be a turn behind the client's
+    await new Promise((r) => setTimeout(r, 50));
+    return s.logs.slice(from);
+  }
+
+  it('calls a node with a client certificate, per call and kept alive', async () => {
+    await using perCall = new RpcClient({ tls: { ca, ...client } });
+    expect(await perCall.rpcText(mutual, 'hello', 'tls')).toBe('hello tls');
+    await using kept = new RpcClient({ tls: { ca, ...client }, keepAlive: true, pipelining: 8, maxSockets: 1 });
+    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => kept.rpcText(mutual, 'hello', `${i}`)));
+    expect(results).toEqual(Array.from({ length: 40 }, (_, i) => `hello ${i}`));
+    expect(kept.nodeBehaviour(mutual)).toBe('keeps');
+    expect(await kept.rpcText(mutual, 'big', '60000')).toHaveLength(60000);
+  });
+
+  it('pipelines over one TLS connection: answers in order behind a slow call', async () => {
+    await using kept = new RpcClient({ tls: { ca, ...client }, keepAlive: true, pipelining: 4, maxSockets: 1 });
+    await kept.rpcText(mutual, 'hello', 'warm');
+    await new Promise((r) => setTimeout(r, 150)); // past the probation: the node keeps connections
+    const before = s.server.connectionCount;
+    const [slow, fast] = await Promise.all([kept.rpcText(mutual, 'slow', '100'), kept.rpcText(mutual, 'hello', 'b')]);
+    expect([slow, fast]).toEqual(['late', 'hello b']);
+    expect(s.server.connectionCount).toBe(before);
+  });
+
+  it('streams, fans out and splits over TLS nodes', async () => {
+    await using c = new RpcClient({ tls: { ca, ...client } });
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of c.stream(mutual, 'big', ['70000'])) chunks.push(chunk);
+    expect(chunks.reduce((n, x) => n + x.length, 0)).toBe(70000);
+    const fan = await c.fanout([mutual, oneWay], 'hello', ['f']);
+    expect(fan.map((r) => (r.ok ? new TextDecoder().decode(r.value) : r.error.code))).toEqual(['hello f', 'hello f']);
+    const split = await c.split(
+      [mutual, oneWay],
+      Array.from({ length: 6 }, (_, i) => ({ name: 'hello', args: [`${i}`] })),
+    );
+    expect(split.every((r) => r.ok)).toBe(true);
+  });
+
+  it('nodeTls makes a host:port node a TLS node with settings of its own', async () => {
+    const plainForm = mutual.slice('suwsgi://'.length);
+    await using c = new RpcClient({ nodeTls: { [plainForm]: { ca, ...client } } });
+    expect(await c.rpcText(plainForm, 'hello', 'n')).toBe('hello n');
+  });
+
+  it("refuses a node whose certificate does not verify, or is not for the node's name: TLS with the reason", async () => {
+    await using noCa = new RpcClient();
+    const e1 = await rejection(noCa.rpc(oneWay, 'hello', 'x'));
+    expect(e1).toBeInstanceOf(RpcError);
+    expect((e1 as RpcError).code).toBe('TLS');
+    expect((e1 as RpcError).message).toMatch(/UNABLE_TO_VERIFY_LEAF_SIGNATURE|unable to verify/);
+    await using wrongName = new RpcClient({ tls: { ca, servername: 'elsewhere.example' } });
+    const e2 = (await rejection(wrongName.rpc(oneWay, 'hello', 'x'))) as RpcError;
+    expect(e2.code).toBe('TLS');
+    expect(e2.message).toContain('elsewhere.example');
+  });
+
+  describe('refusals: one log line each, a connection already open goes on', () => {
+    let witness: RpcClient;
+    beforeAll(async () => {
+      witness = new RpcClient({ tls: { ca, ...client }, keepAlive: true, idleTimeout: 60_000 });
+      await witness.rpcText(mutual, 'hello', 'w');
+    });
+    afterAll(() => witness.close());
+
+    /** The witness's kept connection still answers, and no other connection was opened for it. */
+    async function witnessGoesOn(): Promise<void> {
+      expect(await witness.rpcText(mutual, 'hello', 'still')).toBe('hello still');
+    }
+
+    it.each([
+      ['no client certificate', () => ({ ca }), /no client certificate/],
+      [
+        'a certificate from another CA',
+        () => ({ ca, cert: certs.read(certs.stranger.cert), key: certs.read(certs.stranger.key) }),
+        /CN=stranger.*UNABLE_TO_VERIFY_LEAF_SIGNATURE/,
+      ],
+      [
+        'an expired certificate',
+        () => ({ ca, cert: certs.read(certs.expired.cert), key: certs.read(certs.expired.key) }),
+        /CN=expired.*CERT_HAS_EXPIRED/,
+      ],
+    ])('%s', async (_, tls, line) => {
+      let err: unknown;
+      const lines = await logged(async () => {
+        await using c = new RpcClient({ tls: tls() });
+        err = await rejection(c.rpc(mutual, 'hello', 'x'));
+      });
+      expect(err).toBeInstanceOf(RpcError);
+      // Node's TLS server closes without an alert: the client learns only that no answer came
+      expect((err as RpcError).message).toMatch(/refused this client's certificate/);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(line);
+      expect(lines[0]).toContain(`refused on ${mutual.slice('suwsgi://'.length)}`);
+      await witnessGoesOn();
+    });
+
+    it('a plain-text client on the TLS socket', async () => {
+      let err: unknown;
+      const plainForm = oneWay.slice('suwsgi://'.length);
+      const lines = await logged(async () => {
+        await using c = new RpcClient();
+        err = await rejection(c.rpc(plainForm, 'hello', 'x'));
+      });
+      expect((err as RpcError).code).toBe('NO_ANSWER');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/refused on .*TLS handshake failed: .*wrong version number/);
+      await witnessGoesOn();
+    });
+
+    it('a TLS client on the plain socket', async () => {
+      let err: unknown;
+      const lines = await logged(async () => {
+        await using c = new RpcClient({ tls: { ca } });
+        err = await rejection(c.rpc(`suwsgi://${s.address}`, 'hello', 'x'));
+      });
+      expect((err as RpcError).code).toBe('TLS');
+      expect((err as RpcError).message).toMatch(/closed during the handshake \(is it a TLS socket/);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/modifier1 22 /);
+      await witnessGoesOn();
+    });
+
+    it('a stalled handshake is cut by socket-timeout', async () => {
+      const lines = await logged(async () => {
+        const raw = connect(Number(oneWay.split(':').at(-1)), '127.0.0.1');
+        // a TLS record header and nothing more: the handshake never ends
+        raw.on('connect', () => raw.write(Uint8Array.of(0x16, 0x03, 0x01, 0x01, 0x00)));
+        await new Promise<void>((resolve) => raw.on('close', () => resolve()));
+      });
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(`no TLS handshake within ${SOCKET_TIMEOUT} ms (socket-timeout)`);
+      await witnessGoesOn();
+    });
+  });
+});
