@@ -10,6 +10,13 @@ const seconds = (ms: number) => String(ms / 1000);
 
 const SOCKETS: HelpRow[] = [
   ['--socket ADDRESS', "the uwsgi RPC protocol (uWSGI's clients, nginx's uwsgi_pass, uwsgi-rpc call); repeatable"],
+  [
+    '--ssl-socket ADDR,CERT,KEY[,CIPHERS[,CA]]',
+    "the uwsgi protocol over TLS (nginx's uwsgi_pass suwsgi://, uwsgi-rpc call suwsgi://); files in PEM; CIPHERS " +
+      "empty: OpenSSL's; a CA (uWSGI's !CA too): clients must show a certificate it signed; SIGHUP re-reads the " +
+      'files; a handshake must end within --socket-timeout; repeatable',
+  ],
+  ['--suwsgi-socket ADDR,CERT,KEY[,CIPHERS[,CA]]', 'the same as --ssl-socket (uWSGI has both names)'],
   ['--http-socket ADDRESS', 'HTTP, answered by the --route rules or by a bridge (below); repeatable'],
   [
     '--http-socket-modifier1 173',

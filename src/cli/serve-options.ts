@@ -6,10 +6,13 @@ import type { RouteOption } from '../routing/router.js';
 import { type OptionSpecs, parseArgs } from './args.js';
 import { readIni } from './ini.js';
 import { type SubscribeTarget, parseSubscribe2, parseSubscribeTo } from '../subscription/spec.js';
+import { type TlsSocket, parseTlsSocket } from './ssl-socket.js';
 import { UsageError } from './usage.js';
 
 export interface ServeOptions {
   sockets: string[];
+  /** uWSGI's --ssl-socket (alias --suwsgi-socket): the uwsgi protocol over TLS. */
+  sslSockets: TlsSocket[];
   httpSockets: string[];
   /** --ws-socket (WebSocket gateway), --ws-forward nodes, --ws-origin allow-list. */
   wsSockets: string[];
@@ -121,6 +124,8 @@ const value = { value: true } as const;
 /** uWSGI's option names, as flags (`--socket`) and as ini keys (`socket = ...`). */
 export const SERVE_OPTIONS: OptionSpecs = {
   socket: value,
+  'ssl-socket': value,
+  'suwsgi-socket': value,
   import: value,
   ini: value,
   engine: value,
@@ -159,6 +164,7 @@ export function serveOptions(argv: readonly string[]): ServeOptions {
   if (positional.length > 0) throw new UsageError(`serve takes no arguments, got "${positional[0]}"`);
   const options: ServeOptions = {
     sockets: [],
+    sslSockets: [],
     httpSockets: [],
     wsSockets: [],
     wsForward: [],
@@ -192,6 +198,10 @@ function apply(entries: readonly [string, string][], o: ServeOptions, depth: num
     switch (name) {
       case 'socket':
         o.sockets.push(v);
+        break;
+      case 'ssl-socket':
+      case 'suwsgi-socket':
+        o.sslSockets.push(parseTlsSocket(name, v));
         break;
       case 'http-socket':
         o.httpSockets.push(v);

@@ -5,7 +5,15 @@ import { startGateways } from '../gateway/serve.js';
 import { RpcServer } from '../server/server.js';
 import { parseAddress } from '../address/address.js';
 import { runtimeFeatures } from '../server/runtime.js';
-import { type PrimaryHooks, isFirstWorker, isWorker, leaveCluster, reportReady, runPrimary } from './cluster.js';
+import {
+  type PrimaryHooks,
+  forwardToWorkers,
+  isFirstWorker,
+  isWorker,
+  leaveCluster,
+  reportReady,
+  runPrimary,
+} from './cluster.js';
 import { type SubscribeOptions, resolveHttpListen, resolveUnsubscribeGrace } from '../server/options.js';
 import { Subscriber, checkSubscribeTargets } from '../subscription/subscriber.js';
 import type { SubscribeTarget } from '../subscription/spec.js';
@@ -37,8 +45,13 @@ async function serveHere(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const options = serveOptions(argv);
-  if (options.sockets.length === 0 && options.httpSockets.length === 0 && options.wsSockets.length === 0) {
-    throw new UsageError('serve needs at least one --socket, --http-socket or --ws-socket');
+  if (
+    options.sockets.length === 0 &&
+    options.sslSockets.length === 0 &&
+    options.httpSockets.length === 0 &&
+    options.wsSockets.length === 0
+  ) {
+    throw new UsageError('serve needs at least one --socket, --ssl-socket, --http-socket or --ws-socket');
   }
   const http = { modifier1: options.httpModifier1, modifier2: options.httpModifier2 };
   try {
@@ -79,6 +92,7 @@ async function serveHere(argv: readonly string[]): Promise<number> {
     );
   }
   if (options.processes > 1 && !isWorker) {
+    if (options.sslSockets.length > 0) forwardToWorkers('SIGHUP');
     return runPrimary(
       options.processes,
       (text) => write(process.stdout, text),
@@ -141,6 +155,17 @@ async function serveHere(argv: readonly string[]): Promise<number> {
       const address = await server.listen(socket, { reusePort: reusable(socket) });
       await say(`uwsgi-rpc: uwsgi socket on ${address}\n`);
     }
+    for (const { address: socket, tls } of options.sslSockets) {
+      let address: string;
+      try {
+        address = await server.listen(socket, { tls, reusePort: reusable(socket) });
+      } catch (err) {
+        if (err instanceof RpcError && err.code === 'INVALID')
+          throw new UsageError(`--ssl-socket ${socket}: ${err.message}`);
+        throw err;
+      }
+      await say(`uwsgi-rpc: uwsgi socket over TLS on ${address}\n`);
+    }
     for (const socket of options.httpSockets) {
       let address: string;
       try {
@@ -165,15 +190,35 @@ async function serveHere(argv: readonly string[]): Promise<number> {
     await server.close();
     throw err;
   }
+  const reload = options.sslSockets.length > 0 ? reloadTlsOnHup(server) : null;
   if (isWorker) reportReady(lines, server.addresses, ownPorts);
   else if (process.env.npm_lifecycle_event === 'start') await write(process.stdout, tryLines(server));
   const signal = await stop.signal;
   process.stderr.write(
     `uwsgi-rpc: ${isWorker ? `worker ${process.pid}: ` : ''}${signal}: closing (running calls may finish)\n`,
   );
+  reload?.();
   await Promise.all([server.close(), gateways?.close()]);
   stop.cancel();
   return 0;
+}
+
+/**
+ * SIGHUP (uWSGI's reload signal) re-reads the TLS sockets' certificates, keys and CAs: new connections use them, open
+ * ones go on. Returns the undo.
+ */
+function reloadTlsOnHup(server: RpcServer): () => void {
+  const who = isWorker ? `worker ${process.pid}: ` : '';
+  const onHup = () => {
+    try {
+      server.reloadTls();
+      process.stderr.write(`uwsgi-rpc: ${who}SIGHUP: TLS certificates and keys reloaded\n`);
+    } catch {
+      // reloadTls() logged which socket keeps its old files
+    }
+  };
+  process.on('SIGHUP', onHup);
+  return () => process.off('SIGHUP', onHup);
 }
 
 /**

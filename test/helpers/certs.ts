@@ -15,6 +15,8 @@ export interface Certs {
   /** Signed by ca, valid from 2020-01-01 to 2020-01-02. */
   expired: { cert: string; key: string };
   otherCa: string;
+  /** A second server certificate (127.0.0.1, localhost), signed by otherCa: what a reload swaps in. */
+  server2: { cert: string; key: string };
   /** A file's text (PEM). */
   read(path: string): string;
 }
@@ -116,6 +118,7 @@ export function makeCerts(dir: string): Certs {
   makeCa(dir, 'ca');
   makeCa(dir, 'other-ca');
   makeLeaf(dir, 'server', 'ca', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
+  makeLeaf(dir, 'server2', 'other-ca', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
   const clientExt = 'extendedKeyUsage=clientAuth\n';
   makeLeaf(dir, 'client', 'ca', clientExt);
   makeLeaf(dir, 'stranger', 'other-ca', clientExt);
@@ -126,6 +129,7 @@ export function makeCerts(dir: string): Certs {
     ca: join(dir, 'ca.crt'),
     otherCa: join(dir, 'other-ca.crt'),
     server: pair('server'),
+    server2: pair('server2'),
     client: pair('client'),
     stranger: pair('stranger'),
     expired: pair('expired'),
