@@ -24,6 +24,12 @@ const SOCKETS: HelpRow[] = [
   ],
   ['--http-socket-modifier2 N', 'the bridge: 2 PATH_INFO (/func/arg/...), 3 XML-RPC, 4 JSON-RPC 2.0'],
   [
+    '--https-socket ADDR,CERT,KEY[,CIPHERS[,CA]]',
+    "HTTP over TLS, as --http-socket (HTTPS=on in the vars), with --ssl-socket's fields; repeatable",
+  ],
+  ['--https-socket-modifier1 173', "with --https-socket-modifier2 N: the https sockets' bridge (as uWSGI, apart)"],
+  ['--https-socket-modifier2 N', 'as --http-socket-modifier2, for --https-socket'],
+  [
     '--ws-socket HOST:PORT',
     'a WebSocket gateway for web pages (binary messages: uwsgi request packets in, answers out, in order) and a ' +
       'demo page at http://HOST:PORT/; repeatable',

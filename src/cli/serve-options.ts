@@ -14,6 +14,10 @@ export interface ServeOptions {
   /** uWSGI's --ssl-socket (alias --suwsgi-socket): the uwsgi protocol over TLS. */
   sslSockets: TlsSocket[];
   httpSockets: string[];
+  /** uWSGI's --https-socket: HTTP over TLS, with --https-socket-modifier1/2 of its own (as uWSGI). */
+  httpsSockets: TlsSocket[];
+  httpsModifier1: number;
+  httpsModifier2: number;
   /** --ws-socket (WebSocket gateway), --ws-forward nodes, --ws-origin allow-list. */
   wsSockets: string[];
   wsForward: string[];
@@ -136,6 +140,9 @@ export const SERVE_OPTIONS: OptionSpecs = {
   'http-socket': value,
   'http-socket-modifier1': value,
   'http-socket-modifier2': value,
+  'https-socket': value,
+  'https-socket-modifier1': value,
+  'https-socket-modifier2': value,
   'ws-socket': value,
   'ws-forward': value,
   'ws-origin': value,
@@ -166,6 +173,9 @@ export function serveOptions(argv: readonly string[]): ServeOptions {
     sockets: [],
     sslSockets: [],
     httpSockets: [],
+    httpsSockets: [],
+    httpsModifier1: 0,
+    httpsModifier2: 0,
     wsSockets: [],
     wsForward: [],
     wsOrigins: [],
@@ -214,6 +224,15 @@ function apply(entries: readonly [string, string][], o: ServeOptions, depth: num
         break;
       case 'ws-origin':
         o.wsOrigins.push(v);
+        break;
+      case 'https-socket':
+        o.httpsSockets.push(parseTlsSocket(name, v));
+        break;
+      case 'https-socket-modifier1':
+        o.httpsModifier1 = modifier(name, v);
+        break;
+      case 'https-socket-modifier2':
+        o.httpsModifier2 = modifier(name, v);
         break;
       case 'http-socket-modifier1':
         o.httpModifier1 = modifier(name, v);

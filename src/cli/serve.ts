@@ -49,9 +49,20 @@ async function serveHere(argv: readonly string[]): Promise<number> {
     options.sockets.length === 0 &&
     options.sslSockets.length === 0 &&
     options.httpSockets.length === 0 &&
+    options.httpsSockets.length === 0 &&
     options.wsSockets.length === 0
   ) {
-    throw new UsageError('serve needs at least one --socket, --ssl-socket, --http-socket or --ws-socket');
+    throw new UsageError(
+      'serve needs at least one --socket, --ssl-socket, --http-socket, --https-socket or --ws-socket',
+    );
+  }
+  const https = { modifier1: options.httpsModifier1, modifier2: options.httpsModifier2 };
+  try {
+    resolveHttpListen(https);
+  } catch {
+    throw new UsageError(
+      `--https-socket-modifier1 ${https.modifier1} --https-socket-modifier2 ${https.modifier2}: use 173 with 2 (PATH_INFO), 3 (XML-RPC) or 4 (JSON-RPC)`,
+    );
   }
   const http = { modifier1: options.httpModifier1, modifier2: options.httpModifier2 };
   try {
@@ -92,7 +103,7 @@ async function serveHere(argv: readonly string[]): Promise<number> {
     );
   }
   if (options.processes > 1 && !isWorker) {
-    if (options.sslSockets.length > 0) forwardToWorkers('SIGHUP');
+    if (options.sslSockets.length + options.httpsSockets.length > 0) forwardToWorkers('SIGHUP');
     return runPrimary(
       options.processes,
       (text) => write(process.stdout, text),
@@ -177,6 +188,17 @@ async function serveHere(argv: readonly string[]): Promise<number> {
       }
       await say(`uwsgi-rpc: http socket on ${address}\n`);
     }
+    for (const { address: socket, tls } of options.httpsSockets) {
+      let address: string;
+      try {
+        address = await server.listenHttp(socket, { ...https, tls, reusePort: reusable(socket) });
+      } catch (err) {
+        if (err instanceof RpcError && err.code === 'INVALID')
+          throw new UsageError(`--https-socket ${socket}: ${err.message}`);
+        throw err;
+      }
+      await say(`uwsgi-rpc: https socket on ${address}\n`);
+    }
     const ws = { sockets: options.wsSockets, forward: options.wsForward, origins: options.wsOrigins };
     gateways = await startGateways(server, ws, (line) => process.stderr.write(`uwsgi-rpc: ${line}\n`)).catch(
       asUsageError,
@@ -190,7 +212,8 @@ async function serveHere(argv: readonly string[]): Promise<number> {
     await server.close();
     throw err;
   }
-  const reload = options.sslSockets.length > 0 ? reloadTlsOnHup(server) : null;
+  const tlsSockets = options.sslSockets.length + options.httpsSockets.length;
+  const reload = tlsSockets > 0 ? reloadTlsOnHup(server) : null;
   if (isWorker) reportReady(lines, server.addresses, ownPorts);
   else if (process.env.npm_lifecycle_event === 'start') await write(process.stdout, tryLines(server));
   const signal = await stop.signal;

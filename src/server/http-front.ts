@@ -7,7 +7,9 @@ import {
   validateHeaderName,
   validateHeaderValue,
 } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
+import type { TlsOptions } from 'node:tls';
 import { hostname } from 'node:os';
 import type { Bridge } from '../dispatch/dispatcher.js';
 import { varsFromHttp } from '../http/http-vars.js';
@@ -22,10 +24,18 @@ import type { LogLine } from './log.js';
  * `bufferSize` bounds the request line and headers, as uWSGI's --buffer-size bounds its
  * --http-socket request head (instead of node's own 16 KB); more gets 431.
  */
-export function createHttpFront(service: HttpService, bridge: Bridge, log: LogLine, bufferSize: number): Server {
+export function createHttpFront(
+  service: HttpService,
+  bridge: Bridge,
+  log: LogLine,
+  bufferSize: number,
+  /** --https-socket: HTTP over TLS with these options (see tlsServerOptions), HTTPS=on in the vars as uWSGI. */
+  tls?: TlsOptions,
+): Server {
   const serverName = hostname();
-  const server = createServer({ maxHeaderSize: bufferSize }, (req, res) => {
-    handle(service, bridge, serverName, req, res, log).catch((err) => {
+  const https = tls !== undefined;
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    handle(service, bridge, serverName, https, req, res, log).catch((err) => {
       log(`HTTP ${req.method} ${req.url}: ${err instanceof Error ? err.message : String(err)}`);
       if (!res.headersSent) {
         res.statusCode = 500;
@@ -34,7 +44,10 @@ export function createHttpFront(service: HttpService, bridge: Bridge, log: LogLi
         res.destroy();
       }
     });
-  });
+  };
+  const server = https
+    ? createHttpsServer({ ...tls, maxHeaderSize: bufferSize }, onRequest)
+    : createServer({ maxHeaderSize: bufferSize }, onRequest);
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => clientError(err, socket, bufferSize, log));
   return server;
 }
@@ -67,11 +80,13 @@ async function handle(
   service: HttpService,
   bridge: Bridge,
   serverName: string,
+  https: boolean,
   req: IncomingMessage,
   res: ServerResponse,
   log: LogLine,
 ): Promise<void> {
   const vars = varsFromHttp(req, {
+    https,
     remoteAddress: req.socket.remoteAddress,
     remotePort: req.socket.remotePort,
     serverName,

@@ -3,6 +3,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { chmodSync } from 'node:fs';
 import { type Server, type Socket, createServer } from 'node:net';
+import type { Server as TlsServer } from 'node:tls';
 import { type SocketAddress, formatAddress, parseAddress } from '../address/address.js';
 import type { Bytes, Input } from '../codec/bytes.js';
 import type { Codec } from '../codec/codec.js';
@@ -29,7 +30,7 @@ import {
   resolveUnsubscribeGrace,
 } from './options.js';
 import { runtimeFeatures } from './runtime.js';
-import { createTlsServer, loadTls, reloadTls } from './tls.js';
+import { createTlsServer, guardTls, loadTls, reloadTls, tlsServerOptions } from './tls.js';
 
 interface Listener {
   server: Server;
@@ -181,23 +182,29 @@ export class RpcServer {
   /**
    * Listens for HTTP (uWSGI's --http-socket): each request becomes uWSGI-style vars and goes
    * through the routes, then (modifier1 173) the bridge of `modifier2`; with no bridge, a
-   * request no route answered gets 404. Resolves with the bound address.
+   * request no route answered gets 404. With `options.tls`, HTTPS (uWSGI's --https-socket: HTTPS=on in the vars).
+   * Resolves with the bound address.
    */
   async listenHttp(address: string | number, options: HttpListenOptions & ListenOptions = {}): Promise<string> {
     if (this.closing) throw new RpcError('INVALID', 'the server is closed');
     const bridge = resolveHttpListen(options);
     const where = parseAddress(address);
     const reusePort = await checkReusePort(where, options);
-    const server = createHttpFront(this.http, bridge, this.log, this.limits.bufferSize);
+    const tls = checkTls(options);
+    const timeout = this.limits.socketTimeout;
+    const tlsOptions = tls === null ? undefined : tlsServerOptions(loadTls(tls), timeout);
+    const server = createHttpFront(this.http, bridge, this.log, this.limits.bufferSize, tlsOptions);
+    let bound = formatAddress(where);
+    if (tls !== null) guardTls(server as unknown as TlsServer, timeout, () => bound, this.log);
     server.maxConnections = this.limits.maxConns;
     const port = await bind(server, where, { backlog: this.limits.backlog, reusePort });
-    const bound = formatAddress(where.kind === 'tcp' ? { ...where, port } : where);
+    bound = formatAddress(where.kind === 'tcp' ? { ...where, port } : where);
     if (this.closing) {
       server.close();
       throw new RpcError('INVALID', 'the server was closed while listening');
     }
     server.on('error', (err) => this.log(`${bound}: ${err.message}`));
-    this.listeners.push({ server, address: bound, http: true });
+    this.listeners.push({ server, address: bound, http: true, tls: tls ?? undefined });
     return bound;
   }
 

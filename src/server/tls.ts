@@ -2,7 +2,13 @@
 // told in one log line each.
 import { readFileSync } from 'node:fs';
 import type { Server, Socket } from 'node:net';
-import { type SecureContextOptions, type TLSSocket, Server as TlsServer, createSecureContext } from 'node:tls';
+import {
+  type SecureContextOptions,
+  type TLSSocket,
+  type TlsOptions,
+  Server as TlsServer,
+  createSecureContext,
+} from 'node:tls';
 import { RpcError } from '../rpc-error.js';
 import type { LogLine } from './log.js';
 import type { ServerTlsOptions } from './options.js';
@@ -41,38 +47,35 @@ export function loadTls(o: ServerTlsOptions): SecureContextOptions {
   return settings;
 }
 
-/**
- * A TLS server whose secure connections go to `onSecure`. A client certificate is asked for when a CA is given and
- * checked here (not by Node's rejectUnauthorized, which would close without a log line). The handshake must end
- * within `handshakeTimeout` ms (--socket-timeout; 0: none).
- */
-export function createTlsServer(
-  settings: SecureContextOptions,
-  handshakeTimeout: number,
-  listener: () => string,
-  log: LogLine,
-  onSecure: (socket: TLSSocket) => void,
-): TlsServer {
-  const requestCert = settings.ca !== undefined;
-  const server = new TlsServer({
+/** The options a TLS server (uwsgi or HTTPS) is made with: the certificates, and a client certificate asked for when a
+ * CA is given, checked by guardTls() (not by Node's rejectUnauthorized, which closes without a word). The handshake must
+ * end within `handshakeTimeout` ms (--socket-timeout; 0: none). */
+export function tlsServerOptions(settings: SecureContextOptions, handshakeTimeout: number): TlsOptions {
+  return {
     ...settings,
-    requestCert,
+    requestCert: settings.ca !== undefined,
     rejectUnauthorized: false,
     handshakeTimeout: handshakeTimeout === 0 ? 2 ** 31 - 1 : handshakeTimeout,
-  });
-  server.on('secureConnection', (socket: TLSSocket) => {
-    if (requestCert && !socket.authorized) {
-      socket.on('error', () => {});
-      const cert = socket.getPeerCertificate();
-      const given = cert !== null && typeof cert === 'object' && Object.keys(cert).length > 0;
-      const why = given
-        ? `client certificate refused${cert.subject?.CN === undefined ? '' : ` (CN=${cert.subject.CN})`}: ${socket.authorizationError}`
-        : 'no client certificate (this socket has a CA: one is required)';
-      refused(log, listener(), peer(socket), why);
-      socket.destroy();
-      return;
-    }
-    onSecure(socket);
+  };
+}
+
+/**
+ * Refusals on a TLS server, one log line each: a client certificate missing or not verified (the connection is
+ * destroyed before anything reads it), a failed or timed-out handshake.
+ */
+export function guardTls(server: TlsServer, handshakeTimeout: number, listener: () => string, log: LogLine): void {
+  const requestCert = (server as TlsServer & { requestCert?: boolean }).requestCert === true;
+  // before the server's own listener (HTTPS): a refused socket is never read
+  server.prependListener('secureConnection', (socket: TLSSocket) => {
+    if (!requestCert || socket.authorized) return;
+    socket.on('error', () => {});
+    const cert = socket.getPeerCertificate();
+    const given = cert !== null && typeof cert === 'object' && Object.keys(cert).length > 0;
+    const why = given
+      ? `client certificate refused${cert.subject?.CN === undefined ? '' : ` (CN=${cert.subject.CN})`}: ${socket.authorizationError}`
+      : 'no client certificate (this socket has a CA: one is required)';
+    refused(log, listener(), peer(socket), why);
+    socket.destroy();
   });
   // who a failed handshake came from: the TLS socket may have lost its address by the time it fails
   const peers = new WeakMap<object, string>();
@@ -88,6 +91,21 @@ export function createTlsServer(
     refused(log, listener(), who, why);
     // Node leaves a timed-out handshake's socket open
     socket.destroy();
+  });
+}
+
+/** A TLS server for the uwsgi protocol: secure connections that pass guardTls() go to `onSecure`. */
+export function createTlsServer(
+  settings: SecureContextOptions,
+  handshakeTimeout: number,
+  listener: () => string,
+  log: LogLine,
+  onSecure: (socket: TLSSocket) => void,
+): TlsServer {
+  const server = new TlsServer(tlsServerOptions(settings, handshakeTimeout));
+  guardTls(server, handshakeTimeout, listener, log);
+  server.on('secureConnection', (socket: TLSSocket) => {
+    if (!socket.destroyed) onSecure(socket);
   });
   return server;
 }
