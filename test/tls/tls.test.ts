@@ -1,6 +1,7 @@
 // Our client and our server over TLS: suwsgi:// nodes, client certificates, keep-alive, pipelining, streams,
 // fan-out and split; the refusals of issue 18 (no certificate, another CA, expired, plain on TLS, TLS on plain,
 // a stalled handshake), each with one log line and no effect on a connection already open.
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RpcClient, RpcError } from '../../src/index.js';
@@ -109,6 +110,45 @@ describe.skipIf(!requirePeer('openssl', hasOpenssl(), 'apt-get install openssl')
     expect(e2.message).toContain('elsewhere.example');
   });
 
+  it('rejectUnauthorized: false calls a node whose certificate it cannot check', async () => {
+    await using c = new RpcClient({ tls: { rejectUnauthorized: false } });
+    expect(await c.rpcText(oneWay, 'hello', 'anyway')).toBe('hello anyway');
+  });
+
+  it('bad TLS settings: INVALID when the client is made, TLS (nothing sent) for PEM that does not load', async () => {
+    for (const options of [
+      { tls: { cert: client.cert } },
+      { tls: { ca: 42 as unknown as string } },
+      { tls: { rejectUnauthorized: 'no' as unknown as boolean } },
+      { nodeTls: { '/tmp/x.sock': { ca } } },
+    ]) {
+      let err: unknown;
+      try {
+        new RpcClient(options);
+      } catch (e) {
+        err = e;
+      }
+      expect(err, JSON.stringify(options)).toBeInstanceOf(RpcError);
+      expect((err as RpcError).code).toBe('INVALID');
+    }
+    await using c = new RpcClient({ tls: { ca, cert: 'not a PEM', key: 'not a PEM' } });
+    const err = await rejection(c.rpc(oneWay, 'hello', 'x'));
+    expect(err.code).toBe('TLS');
+    expect(err.message).toContain('cannot load the TLS settings');
+  });
+
+  it('listen() refuses TLS files that do not load: INVALID with the reason', async () => {
+    const bad = [
+      { cert: certs.server.cert, key: certs.client.key },
+      { cert: `${dir}/missing.crt`, key: certs.server.key },
+      { cert: certs.server.cert, key: certs.server.key, ciphers: 'NO-SUCH-CIPHER' },
+    ];
+    for (const tls of bad) {
+      const err = await rejection(s.server.listen('127.0.0.1:0', { tls }));
+      expect(err.code, JSON.stringify(tls)).toBe('INVALID');
+    }
+  });
+
   describe('refusals: one log line each, a connection already open goes on', () => {
     let witness: RpcClient;
     beforeAll(async () => {
@@ -186,5 +226,33 @@ describe.skipIf(!requirePeer('openssl', hasOpenssl(), 'apt-get install openssl')
       expect(lines[0]).toContain(`no TLS handshake within ${SOCKET_TIMEOUT} ms (socket-timeout)`);
       await witnessGoesOn();
     });
+  });
+
+  it('reloadTls(): new handshakes get the new files, an open connection goes on; files that do not load leave the old ones', async () => {
+    const cert = `${dir}/reload.crt`;
+    const key = `${dir}/reload.key`;
+    copyFileSync(certs.server.cert, cert);
+    copyFileSync(certs.server.key, key);
+    const address = await s.server.listen('127.0.0.1:0', { tls: { cert, key } });
+    const node = `suwsgi://${address}`;
+    await using kept = new RpcClient({ tls: { ca }, keepAlive: true, idleTimeout: 60_000 });
+    expect(await kept.rpcText(node, 'hello', '1')).toBe('hello 1');
+    await new Promise((r) => setTimeout(r, 150)); // past the probation: the connection is reused
+    expect(kept.nodeBehaviour(node)).toBe('keeps');
+    copyFileSync(certs.server2.cert, cert);
+    copyFileSync(certs.server2.key, key);
+    s.server.reloadTls();
+    // the kept connection was made with the old certificate and goes on
+    expect(await kept.rpcText(node, 'hello', '2')).toBe('hello 2');
+    await using oldCa = new RpcClient({ tls: { ca } });
+    expect((await rejection(oldCa.rpc(node, 'hello', '3'))).code).toBe('TLS');
+    await using newCa = new RpcClient({ tls: { ca: certs.read(certs.otherCa) } });
+    expect(await newCa.rpcText(node, 'hello', '4')).toBe('hello 4');
+    writeFileSync(cert, 'garbage');
+    const from = s.logs.length;
+    expect(() => s.server.reloadTls()).toThrow(RpcError);
+    expect(s.logs.slice(from)).toEqual([expect.stringMatching(/TLS files not reloaded, the old ones stay/)]);
+    await using again = new RpcClient({ tls: { ca: certs.read(certs.otherCa) } });
+    expect(await again.rpcText(node, 'hello', '5')).toBe('hello 5');
   });
 });
