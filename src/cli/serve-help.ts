@@ -139,7 +139,7 @@ example:
   npx uwsgi-rpc serve --socket 127.0.0.1:3031 --import examples/functions.mjs
   npx uwsgi-rpc call 127.0.0.1:3031 hello        # in another terminal: Hello World
 
-sockets (at least one of --socket, --http-socket, --ws-socket):
+sockets (at least one of --socket, --ssl-socket, --http-socket, --https-socket, --ws-socket):
 ${optionTable(SOCKETS)}
 functions:
 ${optionTable(FUNCTIONS)}

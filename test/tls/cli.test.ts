@@ -1,7 +1,7 @@
 // `serve --ssl-socket / --suwsgi-socket` and `call suwsgi://... --ca --cert --key`, as a user runs them; SIGHUP
 // re-reads the certificate files under load, with --processes 2, without a failed call or a dropped connection.
 import { execFile } from 'node:child_process';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type TLSSocket, connect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -122,6 +122,35 @@ describe.skipIf(!requirePeer('openssl', hasOpenssl(), 'apt-get install openssl')
       expect(half.code).toBe(2);
       expect(half.stderr).toContain('--cert and --key go together');
     });
+  });
+
+  it('ini keys: ssl-socket and https-socket, as uWSGI reads them', async () => {
+    const ini = join(dir, 'node.ini');
+    writeFileSync(
+      ini,
+      `[uwsgi]\nssl-socket = 127.0.0.1:0,${certs.server.cert},${certs.server.key},,${certs.ca}\n` +
+        `https-socket = 127.0.0.1:0,${certs.server.cert},${certs.server.key}\nimport = ${FUNCTIONS}\n`,
+    );
+    const served = await serveCli(['--ini', ini], 2);
+    try {
+      expect(served.lines[0]).toMatch(/uwsgi socket over TLS on /);
+      expect(served.lines[1]).toMatch(/https socket on /);
+      const r = await cli([
+        'call',
+        '--ca',
+        certs.ca,
+        '--cert',
+        certs.client.cert,
+        '--key',
+        certs.client.key,
+        `suwsgi://${tlsAddress(served.lines[0])}`,
+        'upper',
+        'ini',
+      ]);
+      expect(r).toMatchObject({ code: 0, stdout: 'INI' });
+    } finally {
+      await served.stop();
+    }
   });
 
   it('SIGHUP re-reads the certificates under load (--processes 2): no failed call, open connections go on', async () => {
