@@ -81,12 +81,16 @@ export function guardTls(server: TlsServer, handshakeTimeout: number, listener: 
   const peers = new WeakMap<object, string>();
   server.prependListener('connection', (raw: Socket) => peers.set(raw, `${raw.remoteAddress}:${raw.remotePort}`));
   server.on('tlsClientError', (err: NodeJS.ErrnoException & { reason?: string }, socket: TLSSocket) => {
-    const raw = (socket as TLSSocket & { _parent?: object })._parent;
+    const raw = (socket as TLSSocket & { _parent?: Socket })._parent;
     const who = (raw === undefined ? undefined : peers.get(raw)) ?? peer(socket);
     let why: string;
     if (err.code === 'ERR_TLS_HANDSHAKE_TIMEOUT')
       why = `no TLS handshake within ${handshakeTimeout} ms (socket-timeout)`;
-    else if (err.code === 'ECONNRESET') why = 'the client closed during the TLS handshake';
+    else if (err.code === 'ECONNRESET' && raw?.bytesRead === 0) {
+      // connected and left without a byte (a TCP health check, a port probe): as on a plain socket, nothing to tell
+      socket.destroy();
+      return;
+    } else if (err.code === 'ECONNRESET') why = 'the client closed during the TLS handshake';
     else why = `TLS handshake failed: ${err.reason ?? err.message}`;
     refused(log, listener(), who, why);
     // Node leaves a timed-out handshake's socket open

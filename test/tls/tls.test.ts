@@ -215,6 +215,15 @@ describe.skipIf(!requirePeer('openssl', hasOpenssl(), 'apt-get install openssl')
       await witnessGoesOn();
     });
 
+    it('a TCP connection that leaves without a byte (a health check) is no refusal: no log line', async () => {
+      const lines = await logged(async () => {
+        const raw = connect(Number(oneWay.split(':').at(-1)), '127.0.0.1');
+        raw.on('connect', () => raw.end());
+        await new Promise<void>((resolve) => raw.on('close', () => resolve()));
+      });
+      expect(lines).toEqual([]);
+    });
+
     it('a stalled handshake is cut by socket-timeout', async () => {
       const lines = await logged(async () => {
         const raw = connect(Number(oneWay.split(':').at(-1)), '127.0.0.1');
