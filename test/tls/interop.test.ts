@@ -218,7 +218,8 @@ describe.skipIf(!hasNginx)('nginx uwsgi_pass suwsgi:// -> our TLS socket', () =>
     ['no-cert', /no client certificate/],
     ['stranger', /client certificate refused \(CN=stranger\): UNABLE_TO_VERIFY_LEAF_SIGNATURE/],
     ['expired', /client certificate refused \(CN=expired\): CERT_HAS_EXPIRED/],
-    ['plain-to-tls', /TLS handshake failed: .*(wrong version number|http request|packet length)/],
+    // OpenSSL's reason for bytes that are no TLS record varies with its version (3.0: wrong version number)
+    ['plain-to-tls', /refused on .*: TLS handshake failed: \S/],
     ['tls-to-plain', /a TLS handshake on a plain socket/],
   ])('%s: 502 from nginx, one log line here, an open connection goes on', async (path, line) => {
     const from = logs.length;

@@ -198,7 +198,8 @@ describe.skipIf(!requirePeer('openssl', hasOpenssl(), 'apt-get install openssl')
       });
       expect((err as RpcError).code).toBe('NO_ANSWER');
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(/refused on .*TLS handshake failed: .*wrong version number/);
+      // OpenSSL's reason varies with its version (3.0: wrong version number)
+      expect(lines[0]).toMatch(/refused on .*: TLS handshake failed: \S/);
       await witnessGoesOn();
     });
 
