@@ -65,7 +65,10 @@ export function tlsError(err: Error | null, node: string): RpcError {
   let why: string;
   if (err === null || (verify === 'ECONNRESET' && !isTlsError(err)))
     why = 'the node closed during the handshake (is it a TLS socket? does it want a client certificate?)';
-  else if (isTlsError(err) && verify !== undefined && !err.message.includes(verify)) why = `${err.message} (${verify})`;
-  else why = err.message;
+  else {
+    // OpenSSL's reason alone ('tlsv13 alert certificate required'), not its error-stack text
+    const reason = (err as Error & { reason?: string }).reason ?? err.message;
+    why = isTlsError(err) && verify !== undefined && !reason.includes(verify) ? `${reason} (${verify})` : reason;
+  }
   return new RpcError('TLS', `${node}: TLS: ${why}`, node, { cause: err ?? undefined });
 }

@@ -13,6 +13,8 @@ import { RpcError } from '../rpc-error.js';
 import type { LogLine } from './log.js';
 import type { ServerTlsOptions } from './options.js';
 
+/** OpenSSL's error when a socket requiring a client certificate got none (it sends the client an alert). */
+const NO_CLIENT_CERTIFICATE = 'ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE';
 /** uWSGI's test: a value beginning so is PEM text, anything else a file name. */
 const PEM_START = '-----BEGIN ';
 
@@ -47,36 +49,27 @@ export function loadTls(o: ServerTlsOptions): SecureContextOptions {
   return settings;
 }
 
-/** The options a TLS server (uwsgi or HTTPS) is made with: the certificates, and a client certificate asked for when a
- * CA is given, checked by guardTls() (not by Node's rejectUnauthorized, which closes without a word). The handshake must
- * end within `handshakeTimeout` ms (--socket-timeout; 0: none). */
+/**
+ * The options a TLS server (uwsgi or HTTPS) is made with: the certificates, and a client certificate required when a
+ * CA is given. Node's rejectUnauthorized then refuses a client without one inside the handshake (a TLS alert tells the
+ * client why) and closes right after it on a certificate that does not verify (no alert: the client sees the
+ * connection close). The handshake must end within `handshakeTimeout` ms (--socket-timeout; 0: none).
+ */
 export function tlsServerOptions(settings: SecureContextOptions, handshakeTimeout: number): TlsOptions {
+  const requestCert = settings.ca !== undefined;
   return {
     ...settings,
-    requestCert: settings.ca !== undefined,
-    rejectUnauthorized: false,
+    requestCert,
+    rejectUnauthorized: requestCert,
     handshakeTimeout: handshakeTimeout === 0 ? 2 ** 31 - 1 : handshakeTimeout,
   };
 }
 
 /**
- * Refusals on a TLS server, one log line each: a client certificate missing or not verified (the connection is
- * destroyed before anything reads it), a failed or timed-out handshake.
+ * Refusals on a TLS server, one log line each: a client certificate missing or not verified, a failed or timed-out
+ * handshake. A connection that leaves without a byte (a TCP health check) is no refusal.
  */
 export function guardTls(server: TlsServer, handshakeTimeout: number, listener: () => string, log: LogLine): void {
-  const requestCert = (server as TlsServer & { requestCert?: boolean }).requestCert === true;
-  // before the server's own listener (HTTPS): a refused socket is never read
-  server.prependListener('secureConnection', (socket: TLSSocket) => {
-    if (!requestCert || socket.authorized) return;
-    socket.on('error', () => {});
-    const cert = socket.getPeerCertificate();
-    const given = cert !== null && typeof cert === 'object' && Object.keys(cert).length > 0;
-    const why = given
-      ? `client certificate refused${cert.subject?.CN === undefined ? '' : ` (CN=${cert.subject.CN})`}: ${socket.authorizationError}`
-      : 'no client certificate (this socket has a CA: one is required)';
-    refused(log, listener(), peer(socket), why);
-    socket.destroy();
-  });
   // who a failed handshake came from: the TLS socket may have lost its address by the time it fails
   const peers = new WeakMap<object, string>();
   server.prependListener('connection', (raw: Socket) => peers.set(raw, `${raw.remoteAddress}:${raw.remotePort}`));
@@ -86,8 +79,11 @@ export function guardTls(server: TlsServer, handshakeTimeout: number, listener: 
     let why: string;
     if (err.code === 'ERR_TLS_HANDSHAKE_TIMEOUT')
       why = `no TLS handshake within ${handshakeTimeout} ms (socket-timeout)`;
+    else if (err.code === NO_CLIENT_CERTIFICATE) why = 'no client certificate (this socket has a CA: one is required)';
+    // set by Node's check of the client's certificate, which then closes the connection
+    else if (socket.authorizationError !== undefined && socket.authorizationError !== null)
+      why = `client certificate refused: ${socket.authorizationError}`;
     else if (err.code === 'ECONNRESET' && raw?.bytesRead === 0) {
-      // connected and left without a byte (a TCP health check, a port probe): as on a plain socket, nothing to tell
       socket.destroy();
       return;
     } else if (err.code === 'ECONNRESET') why = 'the client closed during the TLS handshake';
@@ -98,7 +94,7 @@ export function guardTls(server: TlsServer, handshakeTimeout: number, listener: 
   });
 }
 
-/** A TLS server for the uwsgi protocol: secure connections that pass guardTls() go to `onSecure`. */
+/** A TLS server for the uwsgi protocol: its secure connections go to `onSecure`. */
 export function createTlsServer(
   settings: SecureContextOptions,
   handshakeTimeout: number,
@@ -108,9 +104,7 @@ export function createTlsServer(
 ): TlsServer {
   const server = new TlsServer(tlsServerOptions(settings, handshakeTimeout));
   guardTls(server, handshakeTimeout, listener, log);
-  server.on('secureConnection', (socket: TLSSocket) => {
-    if (!socket.destroyed) onSecure(socket);
-  });
+  server.on('secureConnection', onSecure);
   return server;
 }
 

@@ -216,8 +216,8 @@ describe.skipIf(!hasNginx)('nginx uwsgi_pass suwsgi:// -> our TLS socket', () =>
 
   it.each([
     ['no-cert', /no client certificate/],
-    ['stranger', /client certificate refused \(CN=stranger\): UNABLE_TO_VERIFY_LEAF_SIGNATURE/],
-    ['expired', /client certificate refused \(CN=expired\): CERT_HAS_EXPIRED/],
+    ['stranger', /client certificate refused: UNABLE_TO_VERIFY_LEAF_SIGNATURE/],
+    ['expired', /client certificate refused: CERT_HAS_EXPIRED/],
     // OpenSSL's reason for bytes that are no TLS record varies with its version (3.0: wrong version number)
     ['plain-to-tls', /refused on .*: TLS handshake failed: \S/],
     ['tls-to-plain', /a TLS handshake on a plain socket/],
