@@ -1,7 +1,7 @@
 // --https-socket: the same ini (routes; the PATH_INFO bridge with --https-socket-modifier1/2) on the real uWSGI's
 // --https-socket and on ours; the same raw requests over TLS to both, answers compared (HTTPS=on in both). Then a CA
 // on our HTTPS socket: client certificates required, a refusal is one log line.
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
@@ -180,6 +180,28 @@ describe.runIf(requirePeer('openssl', hasOpenssl(), 'apt-get install openssl'))(
       await new Promise((r) => setTimeout(r, 50));
       expect(logs.slice(from)).toEqual([expect.stringMatching(/refused on .*: no client certificate/)]);
       expect(await get(certs.client)).toBe(200);
+    });
+
+    it("reloadTls() swaps an HTTPS socket's certificate for new connections", async () => {
+      const cert = join(dir, 'https.crt');
+      const key = join(dir, 'https.key');
+      copyFileSync(certs.server.cert, cert);
+      copyFileSync(certs.server.key, key);
+      const at = await server.listenHttp('127.0.0.1:0', { tls: { cert, key } });
+      const issuer = () =>
+        new Promise<string>((resolve, reject) => {
+          const [host, port] = at.split(':');
+          const s = connect({ host, port: Number(port), rejectUnauthorized: false }, () => {
+            resolve(String(s.getPeerCertificate().issuer.CN));
+            s.destroy();
+          });
+          s.on('error', reject);
+        });
+      expect(await issuer()).toBe('ca');
+      copyFileSync(certs.server2.cert, cert);
+      copyFileSync(certs.server2.key, key);
+      server.reloadTls();
+      expect(await issuer()).toBe('other-ca');
     });
   },
 );
