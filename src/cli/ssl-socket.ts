@@ -23,6 +23,7 @@ export function parseTlsSocket(option: string, value: string): TlsSocket {
   const ca = parts.length > 4 ? parts.slice(4).join(',') : undefined;
   const tls: ServerTlsOptions = { cert, key };
   if (ciphers !== undefined && ciphers !== '') tls.ciphers = ciphers;
-  if (ca !== undefined && ca !== '' && ca !== '!') tls.ca = ca;
+  if (ca === '!') throw new UsageError(`--${option} ${value}: a CA file goes after the '!'`);
+  if (ca !== undefined && ca !== '') tls.ca = ca;
   return { address, tls };
 }

@@ -84,6 +84,7 @@ export function guardTls(server: TlsServer, handshakeTimeout: number, listener: 
     else if (socket.authorizationError !== undefined && socket.authorizationError !== null)
       why = `client certificate refused: ${socket.authorizationError}`;
     else if (err.code === 'ECONNRESET' && raw?.bytesRead === 0) {
+      // connected and left without a byte (a TCP health check, a port probe): as on a plain socket, nothing to tell
       socket.destroy();
       return;
     } else if (err.code === 'ECONNRESET') why = 'the client closed during the TLS handshake';

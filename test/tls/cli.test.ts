@@ -112,6 +112,9 @@ describe.skipIf(!requirePeer('openssl', hasOpenssl(), 'apt-get install openssl')
       const syntax = await cli(['serve', '--ssl-socket', '127.0.0.1:0,only-a-cert']);
       expect(syntax.code).toBe(2);
       expect(syntax.stderr).toContain('ADDRESS,CERT,KEY[,CIPHERS[,CA]]');
+      const bang = await cli(['serve', '--ssl-socket', `127.0.0.1:0,${certs.server.cert},${certs.server.key},,!`]);
+      expect(bang.code).toBe(2);
+      expect(bang.stderr).toContain("a CA file goes after the '!'");
       const missing = await cli(['serve', '--ssl-socket', `127.0.0.1:0,${join(dir, 'nope.crt')},${certs.server.key}`]);
       expect(missing.code).toBe(2);
       expect(missing.stderr).toContain('nope.crt');
