@@ -105,7 +105,12 @@ export function createTlsServer(
 ): TlsServer {
   const server = new TlsServer(tlsServerOptions(settings, handshakeTimeout));
   guardTls(server, handshakeTimeout, listener, log);
-  server.on('secureConnection', onSecure);
+  server.on('secureConnection', (socket: TLSSocket) => {
+    // Half-open once secure, as the plain socket: a client that ends its side after its requests still gets the
+    // answers. Not before: a client leaving during the handshake must close the connection, not wait for its timeout.
+    socket.allowHalfOpen = true;
+    onSecure(socket);
+  });
   return server;
 }
 

@@ -3,7 +3,9 @@
 // a stalled handshake), each with one log line and no effect on a connection already open.
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCodecSync } from '../../src/codec/create.js';
 import { RpcClient, RpcError } from '../../src/index.js';
 import { type Certs, hasOpenssl, makeCerts } from '../helpers/certs.js';
 import { requirePeer } from '../helpers/peers.js';
@@ -90,6 +92,23 @@ describe.skipIf(!requirePeer('openssl', hasOpenssl(), 'apt-get install openssl')
       Array.from({ length: 6 }, (_, i) => ({ name: 'hello', args: [`${i}`] })),
     );
     expect(split.every((r) => r.ok)).toBe(true);
+  });
+
+  it('a client that ends its side after the request still gets the answer, as on the plain socket', async () => {
+    const [host, port] = oneWay.slice('suwsgi://'.length).split(':');
+    const got = await new Promise<string>((resolve, reject) => {
+      const c = tlsConnect({ host, port: Number(port), ca }, () => {
+        c.write(createCodecSync().encodeRequest('slow', ['50']));
+        c.end();
+      });
+      let out = '';
+      c.on('data', (d: Buffer) => {
+        out += d.toString('latin1');
+      });
+      c.on('close', () => resolve(out));
+      c.on('error', reject);
+    });
+    expect(got.endsWith('late')).toBe(true);
   });
 
   it('nodeTls makes a host:port node a TLS node with settings of its own', async () => {
