@@ -38,6 +38,8 @@ interface Listener {
   http: boolean;
   /** A TLS socket's settings, for reloadTls(). */
   tls?: ServerTlsOptions;
+  /** A TLS socket: closes the connections still in their handshake. */
+  dropHandshakes?: () => void;
 }
 
 /**
@@ -133,19 +135,20 @@ export class RpcServer {
     };
     // Before bind: in a cluster worker the first handed-over connection can arrive in the
     // same turn as the primary's "listening" answer; a connection nothing handles is never read.
-    const server =
-      tls === null
-        ? createServer({ noDelay: true, allowHalfOpen: true }, accept)
-        : createTlsServer(
-            loadTls(tls),
-            this.limits.socketTimeout,
-            () => bound,
-            this.log,
-            (socket) => {
-              socket.setNoDelay(true);
-              accept(socket);
-            },
-          );
+    let dropHandshakes: (() => void) | undefined;
+    let server: Server;
+    if (tls === null) server = createServer({ noDelay: true, allowHalfOpen: true }, accept);
+    else
+      ({ server, dropHandshakes } = createTlsServer(
+        loadTls(tls),
+        this.limits.socketTimeout,
+        () => bound,
+        this.log,
+        (socket) => {
+          socket.setNoDelay(true);
+          accept(socket);
+        },
+      ));
     const port = await bind(server, where, { backlog: this.limits.backlog, reusePort });
     bound = formatAddress(where.kind === 'tcp' ? { ...where, port } : where);
     if (this.closing) {
@@ -156,7 +159,7 @@ export class RpcServer {
       chmodSync(where.path, this.chmodSocket);
     this.startSweep();
     server.on('error', (err) => this.log(`${bound}: ${err.message}`));
-    this.listeners.push({ server, address: bound, http: false, tls: tls ?? undefined });
+    this.listeners.push({ server, address: bound, http: false, tls: tls ?? undefined, dropHandshakes });
     return bound;
   }
 
@@ -195,7 +198,8 @@ export class RpcServer {
     const tlsOptions = tls === null ? undefined : tlsServerOptions(loadTls(tls), timeout);
     const server = createHttpFront(this.http, bridge, this.log, this.limits.bufferSize, tlsOptions);
     let bound = formatAddress(where);
-    if (tls !== null) guardTls(server as unknown as TlsServer, timeout, () => bound, this.log);
+    const dropHandshakes =
+      tls === null ? undefined : guardTls(server as unknown as TlsServer, timeout, () => bound, this.log);
     server.maxConnections = this.limits.maxConns;
     const port = await bind(server, where, { backlog: this.limits.backlog, reusePort });
     bound = formatAddress(where.kind === 'tcp' ? { ...where, port } : where);
@@ -204,7 +208,7 @@ export class RpcServer {
       throw new RpcError('INVALID', 'the server was closed while listening');
     }
     server.on('error', (err) => this.log(`${bound}: ${err.message}`));
-    this.listeners.push({ server, address: bound, http: true, tls: tls ?? undefined });
+    this.listeners.push({ server, address: bound, http: true, tls: tls ?? undefined, dropHandshakes });
     return bound;
   }
 
@@ -297,6 +301,7 @@ export class RpcServer {
     if (this.subscriber !== null) await this.subscriber.subscriber.stop(this.subscriber.grace);
     this.draining = true;
     const stopped = this.listeners.map((l) => new Promise<void>((resolve) => l.server.close(() => resolve())));
+    for (const l of this.listeners) l.dropHandshakes?.();
     const httpServers = this.listeners.filter((l) => l.http).map((l) => l.server as HttpServer);
     for (const h of httpServers) h.closeIdleConnections();
     if (this.connections.size > 0) {

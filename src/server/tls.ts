@@ -65,16 +65,36 @@ export function tlsServerOptions(settings: SecureContextOptions, handshakeTimeou
   };
 }
 
+/** The plain socket under a TLS socket of a server (Node keeps it as `_parent`). */
+function rawOf(socket: TLSSocket): Socket | undefined {
+  return (socket as TLSSocket & { _parent?: Socket })._parent;
+}
+
 /**
  * Refusals on a TLS server, one log line each: a client certificate missing or not verified, a failed or timed-out
- * handshake. A connection that leaves without a byte (a TCP health check) is no refusal.
+ * handshake. A connection that leaves without a byte (a TCP health check) is no refusal. Returns what closes the
+ * connections still in their handshake (close(): they have sent no request, and would hold it up to the timeout).
  */
-export function guardTls(server: TlsServer, handshakeTimeout: number, listener: () => string, log: LogLine): void {
+export function guardTls(
+  server: TlsServer,
+  handshakeTimeout: number,
+  listener: () => string,
+  log: LogLine,
+): () => void {
   // who a failed handshake came from: the TLS socket may have lost its address by the time it fails
   const peers = new WeakMap<object, string>();
-  server.prependListener('connection', (raw: Socket) => peers.set(raw, `${raw.remoteAddress}:${raw.remotePort}`));
+  const handshaking = new Set<Socket>();
+  server.prependListener('connection', (raw: Socket) => {
+    peers.set(raw, `${raw.remoteAddress}:${raw.remotePort}`);
+    handshaking.add(raw);
+  });
+  server.prependListener('secureConnection', (socket: TLSSocket) => {
+    const raw = rawOf(socket);
+    if (raw !== undefined) handshaking.delete(raw);
+  });
   server.on('tlsClientError', (err: NodeJS.ErrnoException & { reason?: string }, socket: TLSSocket) => {
-    const raw = (socket as TLSSocket & { _parent?: Socket })._parent;
+    const raw = rawOf(socket);
+    if (raw !== undefined) handshaking.delete(raw);
     const who = (raw === undefined ? undefined : peers.get(raw)) ?? peer(socket);
     let why: string;
     if (err.code === 'ERR_TLS_HANDSHAKE_TIMEOUT')
@@ -93,6 +113,10 @@ export function guardTls(server: TlsServer, handshakeTimeout: number, listener: 
     // Node leaves a timed-out handshake's socket open
     socket.destroy();
   });
+  return () => {
+    for (const raw of handshaking) raw.destroy();
+    handshaking.clear();
+  };
 }
 
 /** A TLS server for the uwsgi protocol: its secure connections go to `onSecure`. */
@@ -102,16 +126,16 @@ export function createTlsServer(
   listener: () => string,
   log: LogLine,
   onSecure: (socket: TLSSocket) => void,
-): TlsServer {
+): { server: TlsServer; dropHandshakes: () => void } {
   const server = new TlsServer(tlsServerOptions(settings, handshakeTimeout));
-  guardTls(server, handshakeTimeout, listener, log);
+  const dropHandshakes = guardTls(server, handshakeTimeout, listener, log);
   server.on('secureConnection', (socket: TLSSocket) => {
     // Half-open once secure, as the plain socket: a client that ends its side after its requests still gets the
     // answers. Not before: a client leaving during the handshake must close the connection, not wait for its timeout.
     socket.allowHalfOpen = true;
     onSecure(socket);
   });
-  return server;
+  return { server, dropHandshakes };
 }
 
 function peer(socket: TLSSocket): string {

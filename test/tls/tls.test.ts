@@ -6,7 +6,7 @@ import { connect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCodecSync } from '../../src/codec/create.js';
-import { RpcClient, RpcError } from '../../src/index.js';
+import { RpcClient, RpcError, RpcServer } from '../../src/index.js';
 import { type Certs, hasOpenssl, makeCerts } from '../helpers/certs.js';
 import { requirePeer } from '../helpers/peers.js';
 import { removeDir, tempDir } from '../helpers/processes.js';
@@ -290,5 +290,15 @@ describe.skipIf(!requirePeer('openssl', hasOpenssl(), 'apt-get install openssl')
     expect(s.logs.slice(from)).toEqual([expect.stringMatching(/TLS files not reloaded, the old ones stay/)]);
     await using again = new RpcClient({ tls: { ca: certs.read(certs.otherCa) } });
     expect(await again.rpcText(node, 'hello', '5')).toBe('hello 5');
+  });
+
+  it('close() does not wait for a connection still in its handshake (socket-timeout 0: it would wait for ever)', async () => {
+    const server = new RpcServer({ socketTimeout: 0, log: () => {} });
+    const address = await server.listen('127.0.0.1:0', { tls: { cert: certs.server.cert, key: certs.server.key } });
+    const raw = connect(Number(address.split(':')[1]), '127.0.0.1');
+    const gone = new Promise<void>((resolve) => raw.on('close', () => resolve()));
+    await new Promise((r) => raw.on('connect', r));
+    await server.close();
+    await gone;
   });
 });
