@@ -148,8 +148,11 @@ describe.runIf(requirePeer('openssl', hasOpenssl(), 'apt-get install openssl'))(
       });
     });
     afterAll(async () => {
-      await server?.close();
-      if (dir) removeDir(dir);
+      try {
+        await server?.close();
+      } finally {
+        if (dir) removeDir(dir);
+      }
     });
 
     const get = (client?: { cert: string; key: string }) =>

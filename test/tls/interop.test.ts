@@ -72,8 +72,11 @@ describe.skipIf(!hasUwsgi)('our client -> uWSGI (python3) on --ssl-socket', () =
     );
   });
   afterAll(async () => {
-    await peer?.stop();
-    if (dir) removeDir(dir);
+    try {
+      await peer?.stop();
+    } finally {
+      if (dir) removeDir(dir);
+    }
   });
 
   it('calls over TLS, per call and with keepAlive (uWSGI closes: learned, every call still answered)', async () => {
@@ -202,10 +205,13 @@ describe.skipIf(!hasNginx)('nginx uwsgi_pass suwsgi:// -> our TLS socket', () =>
     await witness.rpc(`suwsgi://${mutual}`, 'page', 'w');
   });
   afterAll(async () => {
-    await witness?.close();
-    await nginx?.stop();
-    await server?.close();
-    if (dir) removeDir(dir);
+    try {
+      await witness?.close();
+      await nginx?.stop();
+      await server?.close();
+    } finally {
+      if (dir) removeDir(dir);
+    }
   });
 
   it('mutual TLS: nginx shows its client certificate and verifies ours; the answer is relayed', async () => {

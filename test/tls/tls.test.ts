@@ -47,8 +47,11 @@ describe.skipIf(!requirePeer('openssl', hasOpenssl(), 'apt-get install openssl')
     oneWay = `suwsgi://${await s.server.listen('127.0.0.1:0', { tls })}`;
   });
   afterAll(async () => {
-    await s?.server.close();
-    if (dir) removeDir(dir);
+    try {
+      await s?.server.close();
+    } finally {
+      if (dir) removeDir(dir);
+    }
   });
 
   /** The log lines written while `f` runs. */
