@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// npm run bench [-- codec|server|peers|client|cluster ...] [--quick] [--out DIR]: runs the suites
-// (all but cluster by default), progress on stderr, tables on stdout. The whole suite (not --quick)
+// npm run bench [-- codec|server|peers|client|cluster|tls ...] [--quick] [--out DIR]: runs the suites
+// (all but cluster and tls by default), progress on stderr, tables on stdout. The whole suite (not --quick)
 // also writes bench/RESULTS.md and bench/results.svg; --out DIR writes them there instead (any run).
 // cluster (network namespaces, so root) runs only when named; not --quick, it writes
 // bench/CLUSTER.md (or DIR/CLUSTER.md with --out). Other options go to every suite, e.g.
@@ -20,6 +20,7 @@ const suites = {
   peers: 'peers.bench.mjs',
   client: 'client.bench.mjs',
   cluster: 'cluster.bench.mjs',
+  tls: 'tls.bench.mjs',
 };
 const defaults = ['codec', 'server', 'peers', 'client'];
 const alias = { e2e: 'server' };

@@ -15,6 +15,7 @@ export type {
   HttpOptions,
   HttpListenOptions,
   ListenOptions,
+  ServerTlsOptions,
   SubscribeOptions,
 } from './server/options.js';
 export type { LogLine, LogFields } from './server/log.js';
@@ -29,7 +30,7 @@ export { rpc, rpcText } from './client/default-client.js';
 export { Splitter, type SplitCall, type SplitOptions, type SplitResult } from './client/splitter.js';
 export type { FanoutResult } from './client/fanout.js';
 export type { Caller } from './client/caller.js';
-export type { ClientOptions, CallOptions, ClientConfig } from './client/options.js';
+export type { ClientOptions, ClientTlsOptions, CallOptions, ClientConfig, Pem } from './client/options.js';
 
 // Errors, and the types their APIs take
 export { RpcError, type RpcErrorCode } from './rpc-error.js';

@@ -22,7 +22,9 @@ export type RpcErrorCode =
   /** local call: the function threw or rejected */
   | 'FUNCTION_FAILED'
   /** the connection failed otherwise (reset, unreachable ...) */
-  | 'CONNECTION';
+  | 'CONNECTION'
+  /** TLS failed: the handshake (no common protocol, not a TLS socket), or a certificate refused by either side */
+  | 'TLS';
 
 export class RpcError extends Error {
   readonly code: RpcErrorCode;

@@ -4,7 +4,7 @@
 // namespaces (root): it is skipped with a printed reason where they cannot be made, and
 // must run under CI (root there).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -184,5 +184,22 @@ describe('benchmarks (smoke)', () => {
         text,
       ).toBe(true);
     }
+  });
+
+  it('tls suite: plain and TLS rows for our server (per call, keep-alive) and uWSGI, no errors, certificates removed', () => {
+    const before = readdirSync(tmpdir()).filter((f) => f.startsWith('uwsgi-rpc-bench-tls-'));
+    const text = node('run.mjs', 'tls', '--quick', '--rounds', '1', '--secs', '0.1');
+    expect(text).toMatch(/\| server, mode \| plain \| TLS \| TLS \/ plain \| errors \|/);
+    const rows = tableRows(text, /^\| (uwsgi-rpc server|uWSGI python3 x2), /);
+    const names = rows.map((r) => r.split('|')[1].trim());
+    expect(names).toEqual(
+      expect.arrayContaining(['uwsgi-rpc server, connection per call', 'uwsgi-rpc server, keep-alive']),
+    );
+    if (uwsgi) expect(names).toContain('uWSGI python3 x2, connection per call');
+    for (const r of rows) {
+      expect(lastCell(r), r).toBe('0');
+      expect(r, r).toMatch(/\| \d+\/s \| \d+\/s \|/);
+    }
+    expect(readdirSync(tmpdir()).filter((f) => f.startsWith('uwsgi-rpc-bench-tls-'))).toEqual(before);
   });
 });

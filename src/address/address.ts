@@ -1,5 +1,6 @@
 // uWSGI-style socket addresses, read and written in one place: where the server listens
-// and where the client calls (host:port, [v6]:port, :port, a unix socket path, @abstract).
+// and where the client calls (host:port, [v6]:port, :port, a unix socket path, @abstract,
+// suwsgi://host:port for the uwsgi protocol over TLS).
 import { RpcError } from '../rpc-error.js';
 
 /** A socket: a TCP host and port, or a unix socket path (`\0name` for a Linux abstract socket). */
@@ -7,8 +8,16 @@ export type SocketAddress =
   | { readonly kind: 'tcp'; readonly host: string; readonly port: number }
   | { readonly kind: 'unix'; readonly path: string };
 
-/** Where a call goes, with the key its connections are pooled under (the address as formatAddress writes it). */
-export type NodeAddress = SocketAddress & { readonly key: string };
+/**
+ * Where a call goes, with the key its connections are pooled under (the address as formatAddress writes it, with
+ * `suwsgi://` in front for a TLS node) and whether the uwsgi protocol goes over TLS there.
+ */
+export type NodeAddress = SocketAddress & { readonly key: string; readonly tls: boolean };
+
+/** The scheme of uwsgi over TLS, as nginx's `uwsgi_pass suwsgi://` names it. */
+export const TLS_SCHEME = 'suwsgi://';
+/** The plain scheme, accepted for symmetry (`uwsgi://host:port` is host:port). */
+const PLAIN_SCHEME = 'uwsgi://';
 
 /** Why a text is no address: not of any form below, or its port is not 0..65535. */
 type Fault = 'form' | 'port';
@@ -48,16 +57,30 @@ export function parseAddress(address: string | number): SocketAddress {
   return a;
 }
 
-/** Where a call goes: null, undefined and '' mean a local call (null); a TCP port must be 1..65535. */
+/**
+ * Where a call goes: null, undefined and '' mean a local call (null); a TCP port must be 1..65535.
+ * `suwsgi://host:port` is a TLS node (TCP only, as nginx's suwsgi://); `uwsgi://host:port` is host:port.
+ */
 export function parseNode(node: string | null | undefined): NodeAddress | null {
   if (node === null || node === undefined || node === '') return null;
   if (typeof node !== 'string') throw new RpcError('INVALID', `node must be a string or null, got ${typeof node}`);
-  const a = read(node);
+  const tls = node.startsWith(TLS_SCHEME);
+  const rest = tls
+    ? node.slice(TLS_SCHEME.length)
+    : node.startsWith(PLAIN_SCHEME)
+      ? node.slice(PLAIN_SCHEME.length)
+      : node;
+  const a = rest === node ? read(node) : rest.includes('/') ? 'form' : read(rest);
   if (a === 'form')
-    throw new RpcError('INVALID', `node "${node}": use host:port, :port, [v6]:port or a unix socket path`, node);
+    throw new RpcError(
+      'INVALID',
+      `node "${node}": use host:port, :port, [v6]:port, a unix socket path or suwsgi://host:port`,
+      node,
+    );
   if (a === 'port' || (a.kind === 'tcp' && a.port === 0))
     throw new RpcError('INVALID', `node "${node}": the port must be 1..65535`, node);
-  return { ...a, key: formatAddress(a) };
+  if (tls && a.kind !== 'tcp') throw new RpcError('INVALID', `node "${node}": suwsgi:// takes host:port`, node);
+  return { ...a, key: tls ? `${TLS_SCHEME}${formatAddress(a)}` : formatAddress(a), tls };
 }
 
 /** The address as text again, with the real port (`[::1]:3031` for IPv6, `@name` for an abstract socket). */

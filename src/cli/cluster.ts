@@ -135,3 +135,10 @@ export function runPrimary(
     for (let i = 1; i <= processes; i++) fork(i);
   });
 }
+
+/** The primary passes `signal` on to every worker (SIGHUP: the workers reload their TLS files). */
+export function forwardToWorkers(signal: NodeJS.Signals): void {
+  process.on(signal, () => {
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill(signal);
+  });
+}

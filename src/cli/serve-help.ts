@@ -11,12 +11,25 @@ const seconds = (ms: number) => String(ms / 1000);
 
 const SOCKETS: HelpRow[] = [
   ['--socket ADDRESS', "the uwsgi RPC protocol (uWSGI's clients, nginx's uwsgi_pass, uwsgi-rpc call); repeatable"],
+  [
+    '--ssl-socket ADDR,CERT,KEY[,CIPHERS[,CA]]',
+    "the uwsgi protocol over TLS (nginx's uwsgi_pass suwsgi://, uwsgi-rpc call suwsgi://); files in PEM; CIPHERS " +
+      "empty: OpenSSL's; a CA (uWSGI's !CA too): clients must show a certificate it signed; SIGHUP re-reads the " +
+      'files; a handshake must end within --socket-timeout; repeatable',
+  ],
+  ['--suwsgi-socket ADDR,CERT,KEY[,CIPHERS[,CA]]', 'the same as --ssl-socket (uWSGI has both names)'],
   ['--http-socket ADDRESS', 'HTTP, answered by the --route rules or by a bridge (below); repeatable'],
   [
     '--http-socket-modifier1 173',
     'with --http-socket-modifier2 N: every HTTP request goes to a bridge (default 0 and 0: to the routes)',
   ],
   ['--http-socket-modifier2 N', 'the bridge: 2 PATH_INFO (/func/arg/...), 3 XML-RPC, 4 JSON-RPC 2.0'],
+  [
+    '--https-socket ADDR,CERT,KEY[,CIPHERS[,CA]]',
+    "HTTP over TLS, as --http-socket (HTTPS=on in the vars), with --ssl-socket's fields; repeatable",
+  ],
+  ['--https-socket-modifier1 173', "with --https-socket-modifier2 N: the https sockets' bridge (as uWSGI, apart)"],
+  ['--https-socket-modifier2 N', 'as --http-socket-modifier2, for --https-socket'],
   [
     '--ws-socket HOST:PORT',
     'a WebSocket gateway for web pages (binary messages: uwsgi request packets in, answers out, in order) and a ' +
@@ -162,7 +175,7 @@ example:
   npx uwsgi-rpc serve --socket 127.0.0.1:3031 --import examples/functions.mjs
   npx uwsgi-rpc call 127.0.0.1:3031 hello        # in another terminal: Hello World
 
-sockets (at least one of --socket, --http-socket, --ws-socket):
+sockets (at least one of --socket, --ssl-socket, --http-socket, --https-socket, --ws-socket):
 ${optionTable(SOCKETS)}
 functions:
 ${optionTable(FUNCTIONS)}

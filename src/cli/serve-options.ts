@@ -6,6 +6,7 @@ import type { RouteOption } from '../routing/router.js';
 import { type OptionSpecs, parseArgs } from './args.js';
 import { readIni } from './ini.js';
 import { type SubscribeTarget, parseSubscribe2, parseSubscribeTo } from '../subscription/spec.js';
+import { type TlsSocket, parseTlsSocket } from './ssl-socket.js';
 import { UsageError } from './usage.js';
 import { parseAddress } from '../address/address.js';
 import { DEFAULT_LOG_FORMAT, LOG_FORMATS, type LogFormat } from './log-format.js';
@@ -14,7 +15,13 @@ const isLogFormat = (v: string): v is LogFormat => (LOG_FORMATS as readonly stri
 
 export interface ServeOptions {
   sockets: string[];
+  /** uWSGI's --ssl-socket (alias --suwsgi-socket): the uwsgi protocol over TLS. */
+  sslSockets: TlsSocket[];
   httpSockets: string[];
+  /** uWSGI's --https-socket: HTTP over TLS, with --https-socket-modifier1/2 of its own (as uWSGI). */
+  httpsSockets: TlsSocket[];
+  httpsModifier1: number;
+  httpsModifier2: number;
   /** --ws-socket (WebSocket gateway), --ws-forward nodes, --ws-origin allow-list. */
   wsSockets: string[];
   wsForward: string[];
@@ -133,6 +140,8 @@ const value = { value: true } as const;
 /** uWSGI's option names, as flags (`--socket`) and as ini keys (`socket = ...`). */
 export const SERVE_OPTIONS: OptionSpecs = {
   socket: value,
+  'ssl-socket': value,
+  'suwsgi-socket': value,
   import: value,
   ini: value,
   engine: value,
@@ -144,6 +153,9 @@ export const SERVE_OPTIONS: OptionSpecs = {
   'http-socket': value,
   'http-socket-modifier1': value,
   'http-socket-modifier2': value,
+  'https-socket': value,
+  'https-socket-modifier1': value,
+  'https-socket-modifier2': value,
   'ws-socket': value,
   'ws-forward': value,
   'ws-origin': value,
@@ -177,7 +189,11 @@ export function serveOptions(argv: readonly string[]): ServeOptions {
   if (positional.length > 0) throw new UsageError(`serve takes no arguments, got "${positional[0]}"`);
   const options: ServeOptions = {
     sockets: [],
+    sslSockets: [],
     httpSockets: [],
+    httpsSockets: [],
+    httpsModifier1: 0,
+    httpsModifier2: 0,
     wsSockets: [],
     wsForward: [],
     wsOrigins: [],
@@ -215,6 +231,10 @@ function apply(entries: readonly [string, string][], o: ServeOptions, depth: num
       case 'socket':
         o.sockets.push(v);
         break;
+      case 'ssl-socket':
+      case 'suwsgi-socket':
+        o.sslSockets.push(parseTlsSocket(name, v));
+        break;
       case 'http-socket':
         o.httpSockets.push(v);
         break;
@@ -226,6 +246,15 @@ function apply(entries: readonly [string, string][], o: ServeOptions, depth: num
         break;
       case 'ws-origin':
         o.wsOrigins.push(v);
+        break;
+      case 'https-socket':
+        o.httpsSockets.push(parseTlsSocket(name, v));
+        break;
+      case 'https-socket-modifier1':
+        o.httpsModifier1 = modifier(name, v);
+        break;
+      case 'https-socket-modifier2':
+        o.httpsModifier2 = modifier(name, v);
         break;
       case 'http-socket-modifier1':
         o.httpModifier1 = modifier(name, v);

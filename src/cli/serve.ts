@@ -7,6 +7,7 @@ import { parseAddress } from '../address/address.js';
 import { runtimeFeatures } from '../server/runtime.js';
 import {
   type PrimaryHooks,
+  forwardToWorkers,
   isFirstWorker,
   isWorker,
   leaveCluster,
@@ -51,8 +52,24 @@ async function serveHere(argv: readonly string[]): Promise<number> {
   }
   const options = serveOptions(argv);
   setLogFormat(options.logFormat);
-  if (options.sockets.length === 0 && options.httpSockets.length === 0 && options.wsSockets.length === 0) {
-    throw new UsageError('serve needs at least one --socket, --http-socket or --ws-socket');
+  if (
+    options.sockets.length === 0 &&
+    options.sslSockets.length === 0 &&
+    options.httpSockets.length === 0 &&
+    options.httpsSockets.length === 0 &&
+    options.wsSockets.length === 0
+  ) {
+    throw new UsageError(
+      'serve needs at least one --socket, --ssl-socket, --http-socket, --https-socket or --ws-socket',
+    );
+  }
+  const https = { modifier1: options.httpsModifier1, modifier2: options.httpsModifier2 };
+  try {
+    resolveHttpListen(https);
+  } catch {
+    throw new UsageError(
+      `--https-socket-modifier1 ${https.modifier1} --https-socket-modifier2 ${https.modifier2}: use 173 with 2 (PATH_INFO), 3 (XML-RPC) or 4 (JSON-RPC)`,
+    );
   }
   const http = { modifier1: options.httpModifier1, modifier2: options.httpModifier2 };
   try {
@@ -94,6 +111,7 @@ async function serveHere(argv: readonly string[]): Promise<number> {
   }
   const observing = options.stats !== undefined || options.metrics !== undefined;
   if (options.processes > 1 && !isWorker) {
+    if (options.sslSockets.length + options.httpsSockets.length > 0) forwardToWorkers('SIGHUP');
     const observers = observing
       ? await startObservers(options, clusterSource(workerSlots), nodeInfo(), observeLog).catch(asUsageError)
       : null;
@@ -168,6 +186,17 @@ async function serveHere(argv: readonly string[]): Promise<number> {
       const address = await server.listen(socket, { reusePort: reusable(socket) });
       await say(`uwsgi-rpc: uwsgi socket on ${address}\n`);
     }
+    for (const { address: socket, tls } of options.sslSockets) {
+      let address: string;
+      try {
+        address = await server.listen(socket, { tls, reusePort: reusable(socket) });
+      } catch (err) {
+        if (err instanceof RpcError && err.code === 'INVALID')
+          throw new UsageError(`--ssl-socket ${socket}: ${err.message}`);
+        throw err;
+      }
+      await say(`uwsgi-rpc: uwsgi socket over TLS on ${address}\n`);
+    }
     for (const socket of options.httpSockets) {
       let address: string;
       try {
@@ -178,6 +207,17 @@ async function serveHere(argv: readonly string[]): Promise<number> {
         throw err;
       }
       await say(`uwsgi-rpc: http socket on ${address}\n`);
+    }
+    for (const { address: socket, tls } of options.httpsSockets) {
+      let address: string;
+      try {
+        address = await server.listenHttp(socket, { ...https, tls, reusePort: reusable(socket) });
+      } catch (err) {
+        if (err instanceof RpcError && err.code === 'INVALID')
+          throw new UsageError(`--https-socket ${socket}: ${err.message}`);
+        throw err;
+      }
+      await say(`uwsgi-rpc: https socket on ${address}\n`);
     }
     const ws = { sockets: options.wsSockets, forward: options.wsForward, origins: options.wsOrigins };
     gateways = await startGateways(server, ws, (line) => cliLog(line, { event: 'gateway' })).catch(asUsageError);
@@ -195,12 +235,15 @@ async function serveHere(argv: readonly string[]): Promise<number> {
     await Promise.all([server.close(), observers?.close()]);
     throw err;
   }
+  const tlsSockets = options.sslSockets.length + options.httpsSockets.length;
+  const reload = tlsSockets > 0 ? reloadTlsOnHup(server) : null;
   if (isWorker) reportReady(lines, server.addresses, ownPorts);
   else if (process.env.npm_lifecycle_event === 'start') await write(process.stdout, tryLines(server));
   const signal = await stop.signal;
   cliLog(`${isWorker ? `worker ${process.pid}: ` : ''}${signal}: closing (running calls may finish)`, {
     event: 'closing',
   });
+  reload?.();
   await Promise.all([server.close(), gateways?.close(), observers?.close()]);
   stopAnswering?.();
   stop.cancel();
@@ -218,6 +261,24 @@ function nodeInfo(): NodeInfo {
     gid: process.getgid?.() ?? 0,
     cwd: process.cwd(),
   };
+}
+
+/**
+ * SIGHUP (uWSGI's reload signal) re-reads the TLS sockets' certificates, keys and CAs: new connections use them, open
+ * ones go on. Returns the undo.
+ */
+function reloadTlsOnHup(server: RpcServer): () => void {
+  const who = isWorker ? `worker ${process.pid}: ` : '';
+  const onHup = () => {
+    try {
+      server.reloadTls();
+      cliLog(`${who}SIGHUP: TLS certificates and keys reloaded`, { event: 'reload' });
+    } catch {
+      // reloadTls() logged which socket keeps its old files
+    }
+  };
+  process.on('SIGHUP', onHup);
+  return () => process.off('SIGHUP', onHup);
 }
 
 /**

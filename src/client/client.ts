@@ -8,11 +8,12 @@ import { defaultRegistry, type Registry } from '../functions/registry.js';
 import { asRpcError, requestError } from './errors.js';
 import { fanout, type FanoutResult } from './fanout.js';
 import { callLocal } from './local-call.js';
-import { type NodeAddress, parseNode } from '../address/address.js';
+import { type NodeAddress, TLS_SCHEME, parseNode } from '../address/address.js';
 import { NodePool } from './node-pool.js';
 import { type CallOptions, type ClientConfig, type ClientOptions, checkTimeout, resolveConfig } from './options.js';
 import { PendingCall } from './pending-call.js';
 import { streamCall } from './stream-call.js';
+import { TlsDialer } from './tls.js';
 import { type SplitCall, type SplitOptions, type SplitResult, Splitter } from './splitter.js';
 
 const textDecoder = new TextDecoder();
@@ -43,6 +44,8 @@ export class RpcClient {
   private codecLoading: Promise<Codec> | null = null;
   private readonly registry: Registry;
   private readonly pools = new Map<string, NodePool>();
+  /** TLS nodes' dialers by pooling key: one secure context and session per node. */
+  private readonly dialers = new Map<string, TlsDialer>();
   private closed = false;
 
   constructor(options: ClientOptions = {}) {
@@ -110,7 +113,16 @@ export class RpcClient {
         return;
       }
       const { codec, packet } = await this.encode(label, name, args, options);
-      yield* streamCall(codec, address, label, packet, options.raw === true, timeout, signal);
+      yield* streamCall(
+        codec,
+        address,
+        this.dialer(address, label),
+        label,
+        packet,
+        options.raw === true,
+        timeout,
+        signal,
+      );
     } catch (err) {
       throw asRpcError(err, label);
     }
@@ -126,7 +138,32 @@ export class RpcClient {
         cause: signal.reason,
       });
     if (!Array.isArray(args)) throw new RpcError('INVALID', 'args must be an array', label);
-    return { timeout, signal, address: parseNode(node) };
+    return { timeout, signal, address: this.resolveNode(node) };
+  }
+
+  /** The node's address; a node named in nodeTls is a TLS node. */
+  private resolveNode(node: string | null): NodeAddress | null {
+    const a = parseNode(node);
+    if (a === null || a.tls || a.kind !== 'tcp') return a;
+    const key = `${TLS_SCHEME}${a.key}`;
+    return this.config.nodeTls.has(key) ? { ...a, tls: true, key } : a;
+  }
+
+  /** How to open TLS connections to `address` (null: plain); bad PEM in the settings rejects with TLS. */
+  private dialer(address: NodeAddress, label: string): TlsDialer | null {
+    if (!address.tls) return null;
+    let d = this.dialers.get(address.key);
+    if (d === undefined) {
+      try {
+        d = new TlsDialer(this.config.nodeTls.get(address.key) ?? this.config.tls);
+      } catch (err) {
+        throw new RpcError('TLS', `${label}: cannot load the TLS settings: ${(err as Error).message}`, label, {
+          cause: err,
+        });
+      }
+      this.dialers.set(address.key, d);
+    }
+    return d;
   }
 
   /** The request packet (TOO_LARGE and friends before anything is sent). */
@@ -182,7 +219,7 @@ export class RpcClient {
 
   /** What the client has learned about a node with keepAlive ('unknown' until then). */
   nodeBehaviour(node: string): 'unknown' | 'keeps' | 'closes' {
-    const address = parseNode(node);
+    const address = this.resolveNode(node);
     return address === null ? 'unknown' : (this.pools.get(address.key)?.behaviour ?? 'unknown');
   }
 
@@ -209,6 +246,7 @@ export class RpcClient {
     if (pool === undefined) {
       pool = new NodePool(
         address,
+        this.dialer(address, label),
         this.config,
         () => this.codec!,
         (p) => this.dropPool(p),

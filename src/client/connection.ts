@@ -1,10 +1,11 @@
 // One client socket to a node: writes calls, reads their answers in order with the codec's decoder.
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { Codec } from '../codec/codec.js';
 import type { FrameDecoder } from '../codec/decoder.js';
 import { MODIFIER2, RPC_MODIFIER1 } from '../codec/constants.js';
 import { RpcError } from '../rpc-error.js';
-import { NO_ANSWER_MESSAGE, connectError } from './errors.js';
+import { NO_ANSWER_MESSAGE, connectError, tlsError } from './errors.js';
+import { type TlsDialer, dial, isTlsError } from './tls.js';
 import type { NodeAddress } from '../address/address.js';
 import type { CallHolder, PendingCall } from './pending-call.js';
 
@@ -70,10 +71,13 @@ export class Connection implements CallHolder {
   private rawSize = 0;
   private sawEnd = false;
   private lastError: Error | null = null;
+  /** TLS: the TCP connection is up (a failure now is the handshake's). */
+  private tcpUp = false;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     readonly address: NodeAddress,
+    tls: TlsDialer | null,
     codec: Codec,
     private readonly settings: ConnectionSettings,
     private readonly owner: ConnectionOwner,
@@ -84,12 +88,12 @@ export class Connection implements CallHolder {
     this.decoder = first.raw ? null : codec.createDecoder({ response: true, maxFrame: settings.maxResponse });
     first.holder = this;
     this.queue.push(first);
-    const s =
-      address.kind === 'tcp'
-        ? connect({ host: address.host, port: address.port, noDelay: true })
-        : connect({ path: address.path });
+    const { socket: s, ready } = dial(address, tls);
     this.socket = s;
-    s.on('connect', () => this.onConnect());
+    s.on(ready, () => this.onConnect());
+    s.on('connect', () => {
+      this.tcpUp = true;
+    });
     s.on('data', (chunk: Buffer) => this.onData(chunk));
     s.on('end', () => {
       this.sawEnd = true;
@@ -284,7 +288,8 @@ export class Connection implements CallHolder {
     this.remove(back);
     this.closedIdle = this.connected && this.queue.length === 0;
     if (!this.connected) {
-      for (const call of this.queue) call.reject(connectError(this.lastError, call.node));
+      const handshaking = this.address.tls && this.tcpUp;
+      for (const call of this.queue) call.reject(connectError(this.lastError, call.node, handshaking));
     } else if (this.decoder === null) {
       this.settleRaw();
     } else {
@@ -313,6 +318,8 @@ export class Connection implements CallHolder {
   }
 
   private noAnswer(call: PendingCall, head: boolean): RpcError {
+    // a TLS 1.3 node refuses a client certificate after the client's handshake is done
+    if (isTlsError(this.lastError)) return tlsError(this.lastError, call.node);
     const how = this.lastError ? ` (${(this.lastError as NodeJS.ErrnoException).code ?? this.lastError.message})` : '';
     let what: string;
     if (!head)
@@ -321,6 +328,9 @@ export class Connection implements CallHolder {
     else if (this.raw && this.rawSize > 0) what = `the raw answer was cut off after ${this.rawSize} bytes`;
     else if (this.decoder !== null && this.decoder.buffered > 0)
       what = `closed in the middle of the answer (${this.decoder.buffered} bytes read)`;
+    else if (this.address.tls && this.answers === 0)
+      // Node-based servers refuse a client certificate by closing after the handshake, without a TLS alert
+      what = `${NO_ANSWER_MESSAGE}; over TLS also a node that refused this client's certificate (its log tells)`;
     else what = NO_ANSWER_MESSAGE;
     return new RpcError('NO_ANSWER', `${this.key}: ${what}${how}`, call.node, { cause: this.lastError ?? undefined });
   }

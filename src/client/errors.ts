@@ -1,6 +1,7 @@
 // The client's errors: codec refusals and socket failures as RpcError, and which calls never left.
 import { CodecError } from '../codec/errors.js';
 import { RpcError } from '../rpc-error.js';
+import { isTlsError } from './tls.js';
 
 /**
  * Errors of calls that certainly never reached a node: the connection was never made, or
@@ -44,12 +45,30 @@ export function asRpcError(err: unknown, node: string): RpcError {
   return new RpcError('CONNECTION', message, node, { cause: err });
 }
 
-/** A failure to connect: nothing listening → REFUSED, anything else → CONNECTION. Never sent. */
-export function connectError(err: Error | null, node: string): RpcError {
+/**
+ * A failure to connect: nothing listening → REFUSED; the TLS handshake failed (`handshaking`: the TCP connection
+ * was made) or a TLS error → TLS, with OpenSSL's or the verifier's reason; anything else → CONNECTION. Never sent.
+ */
+export function connectError(err: Error | null, node: string, handshaking = false): RpcError {
   const code = (err as NodeJS.ErrnoException | null)?.code;
   if (code === 'ECONNREFUSED' || code === 'ENOENT') {
     return neverSent(new RpcError('REFUSED', `${node}: connection refused (${code})`, node, { cause: err }));
   }
+  if (handshaking || isTlsError(err)) return neverSent(tlsError(err, node));
   const why = err ? err.message : 'closed while connecting';
   return neverSent(new RpcError('CONNECTION', `${node}: cannot connect: ${why}`, node, { cause: err ?? undefined }));
+}
+
+/** The TLS handshake failed, or the peer refused this side's certificate after it (a TLS 1.3 alert). */
+export function tlsError(err: Error | null, node: string): RpcError {
+  const verify = (err as NodeJS.ErrnoException | null)?.code;
+  let why: string;
+  if (err === null || (verify === 'ECONNRESET' && !isTlsError(err)))
+    why = 'the node closed during the handshake (is it a TLS socket? does it want a client certificate?)';
+  else {
+    // OpenSSL's reason alone ('tlsv13 alert certificate required'), not its error-stack text
+    const reason = (err as Error & { reason?: string }).reason ?? err.message;
+    why = isTlsError(err) && verify !== undefined && !reason.includes(verify) ? `${reason} (${verify})` : reason;
+  }
+  return new RpcError('TLS', `${node}: TLS: ${why}`, node, { cause: err ?? undefined });
 }

@@ -3,6 +3,7 @@
 import type { Codec } from '../codec/codec.js';
 import { Connection, type ConnectionOwner } from './connection.js';
 import type { NodeAddress } from '../address/address.js';
+import type { TlsDialer } from './tls.js';
 import type { ClientConfig } from './options.js';
 import type { CallHolder, PendingCall } from './pending-call.js';
 
@@ -30,6 +31,8 @@ export class NodePool implements ConnectionOwner, CallHolder {
 
   constructor(
     readonly address: NodeAddress,
+    /** TLS nodes: how their connections are opened. */
+    private readonly tls: TlsDialer | null,
     private readonly cfg: ClientConfig,
     private readonly codec: () => Codec,
     /** Called when the pool holds nothing (per-call mode drops it then). */
@@ -62,7 +65,7 @@ export class NodePool implements ConnectionOwner, CallHolder {
 
   private open(call: PendingCall): void {
     const settings = { keepAlive: this.cfg.keepAlive && !this.closing, maxResponse: this.cfg.maxResponse };
-    this.conns.add(new Connection(this.address, this.codec(), settings, this, call));
+    this.conns.add(new Connection(this.address, this.tls, this.codec(), settings, this, call));
   }
 
   /** A connected connection with room for a call, idle ones first; only for nodes that keep connections. */

@@ -3,6 +3,7 @@ import type { Codec } from '../codec/codec.js';
 import type { EngineChoice } from '../codec/create.js';
 import { DEFAULT_MAX_RESPONSE } from '../codec/constants.js';
 import type { Registry } from '../functions/registry.js';
+import { TLS_SCHEME, parseNode } from '../address/address.js';
 import { RpcError } from '../rpc-error.js';
 
 /**
@@ -17,6 +18,23 @@ const DEFAULT_IDLE_TIMEOUT = 5_000;
  * trusts that node to keep connections (uWSGI closes at once after answering).
  */
 const DEFAULT_PROBATION = 100;
+
+/** PEM text (a string or its bytes). */
+export type Pem = string | Uint8Array;
+
+/** How the client speaks TLS to a node (suwsgi://host:port, or a node given in nodeTls). */
+export interface ClientTlsOptions {
+  /** The CA(s) the node's certificate must chain to. Default: Node's bundled public CAs. */
+  ca?: Pem | readonly Pem[];
+  /** A client certificate (chain) for nodes that ask for one (uWSGI's CA field, nginx's uwsgi_ssl_certificate). */
+  cert?: Pem;
+  /** The client certificate's private key. */
+  key?: Pem;
+  /** The name the node's certificate must carry and SNI sends. Default: the node's host when it is a name. */
+  servername?: string;
+  /** Refuse a node whose certificate does not verify. Default true; false only for tests against throwaway certs. */
+  rejectUnauthorized?: boolean;
+}
 
 export interface ClientOptions {
   /** ms for a whole call; 0 or Infinity: none. Default DEFAULT_TIMEOUT. */
@@ -39,6 +57,13 @@ export interface ClientOptions {
   codec?: Codec;
   /** Where local calls (node null or '') go. Default the process's defaultRegistry. */
   registry?: Registry;
+  /** TLS settings for every `suwsgi://` node. Default {}: the node's certificate verified against public CAs. */
+  tls?: ClientTlsOptions;
+  /**
+   * TLS per node, by address (`host:port` or `suwsgi://host:port`): that node is called over TLS with these
+   * settings (over `tls`'s).
+   */
+  nodeTls?: Readonly<Record<string, ClientTlsOptions>>;
 }
 
 export interface CallOptions {
@@ -58,6 +83,9 @@ export interface ClientConfig {
   idleTimeout: number;
   probation: number;
   maxResponse: number;
+  tls: ClientTlsOptions;
+  /** nodeTls by pooling key (`suwsgi://host:port`), merged over `tls`. */
+  nodeTls: ReadonlyMap<string, ClientTlsOptions>;
 }
 
 function invalid(what: string, want: string, v: unknown): never {
@@ -94,5 +122,40 @@ export function resolveConfig(o: ClientOptions): ClientConfig {
     idleTimeout: checkTimeout(o.idleTimeout ?? DEFAULT_IDLE_TIMEOUT, 'idleTimeout'),
     probation: Math.min(ms(o.probation ?? DEFAULT_PROBATION, 'probation'), 2 ** 31 - 1),
     maxResponse,
+    tls: checkTls(o.tls ?? {}, 'tls'),
+    nodeTls: resolveNodeTls(o.nodeTls ?? {}, o.tls ?? {}),
   };
+}
+
+function isPem(v: unknown): boolean {
+  return typeof v === 'string' || v instanceof Uint8Array;
+}
+
+function checkTls(t: ClientTlsOptions, what: string): ClientTlsOptions {
+  if (typeof t !== 'object' || t === null) invalid(what, 'an object', t);
+  const ca = t.ca;
+  if (ca !== undefined && !isPem(ca) && !(Array.isArray(ca) && ca.every(isPem)))
+    invalid(`${what}.ca`, 'PEM text (string or bytes) or a list of them', ca);
+  if (t.cert !== undefined && !isPem(t.cert)) invalid(`${what}.cert`, 'PEM text (string or bytes)', t.cert);
+  if (t.key !== undefined && !isPem(t.key)) invalid(`${what}.key`, 'PEM text (string or bytes)', t.key);
+  if ((t.cert === undefined) !== (t.key === undefined)) invalid(what, 'cert and key together', 'one of them');
+  if (t.servername !== undefined && typeof t.servername !== 'string')
+    invalid(`${what}.servername`, 'a string', t.servername);
+  if (t.rejectUnauthorized !== undefined && typeof t.rejectUnauthorized !== 'boolean')
+    invalid(`${what}.rejectUnauthorized`, 'a boolean', t.rejectUnauthorized);
+  return t;
+}
+
+function resolveNodeTls(
+  nodes: Readonly<Record<string, ClientTlsOptions>>,
+  base: ClientTlsOptions,
+): Map<string, ClientTlsOptions> {
+  const out = new Map<string, ClientTlsOptions>();
+  for (const [node, t] of Object.entries(nodes)) {
+    const a = parseNode(node);
+    if (a === null || a.kind !== 'tcp') invalid(`nodeTls key "${node}"`, 'a TCP node (host:port)', node);
+    const key = a.tls ? a.key : `${TLS_SCHEME}${a.key}`;
+    out.set(key, { ...base, ...checkTls(t, `nodeTls["${node}"]`) });
+  }
+  return out;
 }

@@ -1,10 +1,11 @@
 // client.stream(): one call on its own connection whose result is yielded as it arrives.
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { latin1 } from '../codec/bytes.js';
 import type { Codec } from '../codec/codec.js';
 import { MODIFIER2, RPC_MODIFIER1 } from '../codec/constants.js';
 import { RpcError } from '../rpc-error.js';
-import { NO_ANSWER_MESSAGE, connectError, neverSent } from './errors.js';
+import { NO_ANSWER_MESSAGE, connectError, neverSent, tlsError } from './errors.js';
+import { type TlsDialer, dial, isTlsError } from './tls.js';
 import type { NodeAddress } from '../address/address.js';
 
 const CONTENT_LENGTH = 'CONTENT_LENGTH';
@@ -22,26 +23,29 @@ const MAX_SAFE_DIGITS = 16;
 export async function* streamCall(
   codec: Codec,
   address: NodeAddress,
+  tls: TlsDialer | null,
   node: string,
   packet: Uint8Array,
   raw: boolean,
   timeout: number,
   signal: AbortSignal | undefined,
 ): AsyncGenerator<Uint8Array, void, undefined> {
-  const socket: Socket =
-    address.kind === 'tcp'
-      ? connect({ host: address.host, port: address.port, noDelay: true })
-      : connect({ path: address.path });
+  const { socket, ready } = dial(address, tls) as { socket: Socket; ready: string };
   let connected = false;
-  socket.once('connect', () => {
+  let tcpUp = false;
+  socket.once(ready, () => {
     connected = true;
+  });
+  socket.once('connect', () => {
+    tcpUp = true;
   });
   socket.write(packet);
   const it = socket[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   let received = 0;
   const fail = (err: unknown): RpcError => {
     if (err instanceof RpcError) return err;
-    if (!connected) return connectError(err as Error, node);
+    if (!connected) return connectError(err as Error, node, address.tls && tcpUp);
+    if (isTlsError(err)) return tlsError(err as Error, node);
     const how = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     return new RpcError('NO_ANSWER', `${node}: the connection failed after ${received} answer bytes (${how})`, node, {
       cause: err,

@@ -24,12 +24,14 @@ export interface HttpEndpoint {
   /** SERVER_NAME: uWSGI puts its host name there. */
   serverName: string;
   serverPort: number | string;
+  /** Came over TLS (uWSGI's --https-socket): HTTPS=on. */
+  https?: boolean;
 }
 
 /**
  * The vars uWSGI's HTTP socket parser (proto/http.c) builds for a request, in its order:
  * REQUEST_METHOD, REQUEST_URI, PATH_INFO (decoded, see decodePathInfo), QUERY_STRING,
- * SERVER_PROTOCOL, SCRIPT_NAME (empty), SERVER_NAME, SERVER_PORT, REMOTE_ADDR, then one var
+ * SERVER_PROTOCOL, SCRIPT_NAME (empty), SERVER_NAME, SERVER_PORT, REMOTE_ADDR, HTTPS (on, over TLS), then one var
  * per header name. Beyond uWSGI, REMOTE_PORT is set too (nginx's uwsgi_params send it).
  */
 export function varsFromHttp(req: HttpRequestHead, at: HttpEndpoint): RequestVars {
@@ -45,6 +47,7 @@ export function varsFromHttp(req: HttpRequestHead, at: HttpEndpoint): RequestVar
   vars.add('SERVER_NAME', at.serverName);
   vars.add('SERVER_PORT', String(at.serverPort));
   vars.add('REMOTE_ADDR', plainAddress(at.remoteAddress ?? ''));
+  if (at.https === true) vars.add('HTTPS', 'on');
   if (at.remotePort !== undefined) vars.add('REMOTE_PORT', String(at.remotePort));
   for (const [k, v] of headerVars(req.rawHeaders)) vars.add(k, v);
   return vars;

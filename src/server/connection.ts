@@ -35,6 +35,9 @@ export interface ConnectionHost {
 }
 
 const NEVER_ANSWERED = 'connection closed without an answer';
+/** A TLS record's first bytes: content type 22 (handshake), protocol major version 3. */
+const TLS_HANDSHAKE = 0x16;
+const TLS_MAJOR = 0x03;
 const NO_FRAMES: Frame<TextBytes>[] = [];
 
 /**
@@ -62,6 +65,8 @@ export class Connection implements SenderOwner, Watched, room.Occupant {
   private bad: CodecError | null = null;
   /** Reading paused with frames of the chunk not run yet (see run()). */
   private stalled = false;
+  /** The connection's first bytes have come (a TLS client is told from them). */
+  private sawData = false;
 
   constructor(
     readonly socket: Socket,
@@ -176,6 +181,13 @@ export class Connection implements SenderOwner, Watched, room.Occupant {
       this.socket.pause();
       this.socket.unshift(chunk);
       return;
+    }
+    if (!this.sawData) {
+      this.sawData = true;
+      // A TLS record (handshake, TLS 1.x) read as a uwsgi header is modifier1 22, refused once its announced size
+      // has come; a short ClientHello (nginx's) would wait for socket-timeout first. Refused at once instead.
+      if (chunk.length >= 2 && chunk[0] === TLS_HANDSHAKE && chunk[1] === TLS_MAJOR)
+        return this.refuse('a TLS handshake on a plain socket (a suwsgi:// or https client?)');
     }
     const frames = this.decoder.decode(chunk);
     this.timeouts.read(this.host.now, frames.length > 0, this.decoder.buffered > 0);

@@ -7,7 +7,9 @@ import {
   validateHeaderName,
   validateHeaderValue,
 } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
+import type { TlsOptions } from 'node:tls';
 import { hostname } from 'node:os';
 import type { Bridge } from '../dispatch/dispatcher.js';
 import { varsFromHttp } from '../http/http-vars.js';
@@ -28,8 +30,11 @@ export function createHttpFront(
   log: LogLine,
   bufferSize: number,
   requestTimeout: number,
+  /** --https-socket: HTTP over TLS with these options (see tlsServerOptions), HTTPS=on in the vars as uWSGI. */
+  tls?: TlsOptions,
 ): Server {
   const serverName = hostname();
+  const https = tls !== undefined;
   // --request-timeout bounds the head (node counts from its first byte, as the uwsgi socket
   // does); bodies keep the bridges' bodyTimeout and node's own whole-request bound (which may
   // not be shorter than the head's). Node checks every connectionsCheckingInterval (30 s by
@@ -42,8 +47,8 @@ export function createHttpFront(
           connectionsCheckingInterval: Math.min(1000, Math.max(5, Math.floor(requestTimeout / 4))),
         }
       : { headersTimeout: 0 };
-  const server = createServer({ maxHeaderSize: bufferSize, ...heads }, (req, res) => {
-    handle(service, bridge, serverName, req, res, log).catch((err) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    handle(service, bridge, serverName, https, req, res, log).catch((err) => {
       log(`HTTP ${req.method} ${req.url}: ${err instanceof Error ? err.message : String(err)}`);
       if (!res.headersSent) {
         res.statusCode = 500;
@@ -52,7 +57,10 @@ export function createHttpFront(
         res.destroy();
       }
     });
-  });
+  };
+  const server = https
+    ? createHttpsServer({ ...tls, maxHeaderSize: bufferSize, ...heads }, onRequest)
+    : createServer({ maxHeaderSize: bufferSize, ...heads }, onRequest);
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) =>
     clientError(err, socket, bufferSize, requestTimeout, log),
   );
@@ -101,11 +109,13 @@ async function handle(
   service: HttpService,
   bridge: Bridge,
   serverName: string,
+  https: boolean,
   req: IncomingMessage,
   res: ServerResponse,
   log: LogLine,
 ): Promise<void> {
   const vars = varsFromHttp(req, {
+    https,
     remoteAddress: req.socket.remoteAddress,
     remotePort: req.socket.remotePort,
     serverName,

@@ -150,6 +150,28 @@ export interface ListenOptions {
    * runtime cannot (runtimeFeatures().reusePort is false: Node 20) or for unix sockets.
    */
   reusePort?: boolean;
+  /**
+   * TLS on this socket (uWSGI's --ssl-socket / --https-socket): the uwsgi protocol or HTTP over TLS.
+   */
+  tls?: ServerTlsOptions;
+}
+
+/**
+ * A TLS socket's certificate, key, ciphers and client CA: uWSGI's `ADDR,CERT,KEY[,CIPHERS[,CA]]`. Each of cert, key
+ * and ca is PEM text (a string beginning `-----BEGIN `, as uWSGI tells them apart, or bytes) or a file path; files
+ * are read again by RpcServer.reloadTls() (SIGHUP).
+ */
+export interface ServerTlsOptions {
+  /** The certificate chain (leaf first). */
+  cert: string | Uint8Array;
+  key: string | Uint8Array;
+  /** OpenSSL cipher list (TLS 1.2; TLS 1.3 suites are OpenSSL's); given, the server's order wins. Default Node's. */
+  ciphers?: string;
+  /**
+   * The CA client certificates must chain to: given, every client must present a certificate it signed, or the
+   * connection is refused (uWSGI's `!CA` form; the leading `!` is accepted and means the same).
+   */
+  ca?: string | Uint8Array;
 }
 
 /** The HTTP side's settings, defaults applied. */

@@ -3,6 +3,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { chmodSync } from 'node:fs';
 import { type Server, type Socket, createServer } from 'node:net';
+import type { Server as TlsServer } from 'node:tls';
 import { type SocketAddress, formatAddress, parseAddress } from '../address/address.js';
 import type { Bytes, Input } from '../codec/bytes.js';
 import type { Codec } from '../codec/codec.js';
@@ -23,6 +24,7 @@ import {
   type ListenOptions,
   type RpcServerOptions,
   type ServerLimits,
+  type ServerTlsOptions,
   type SubscribeOptions,
   resolveHttpListen,
   resolveServerOptions,
@@ -33,12 +35,17 @@ import { ListenerCounters, ServerCounters } from './counters.js';
 import { createMetrics } from './metrics.js';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import type { ServerSnapshot } from './snapshot.js';
+import { createTlsServer, guardTls, loadTls, reloadTls, tlsServerOptions } from './tls.js';
 
 interface Listener {
   server: Server;
   address: string;
   http: boolean;
   counters: ListenerCounters;
+  /** A TLS socket's settings, for reloadTls(). */
+  tls?: ServerTlsOptions;
+  /** A TLS socket: closes the connections still in their handshake. */
+  dropHandshakes?: () => void;
 }
 
 /**
@@ -183,20 +190,20 @@ export class RpcServer {
   /**
    * Listens on `host:port`, `:port` (127.0.0.1) or a unix socket path (anything with a `/`;
    * a stale socket file nothing answers on is replaced). Call it again for more sockets.
-   * Resolves with the bound address (the real port when 0 was asked).
+   * Resolves with the bound address (the real port when 0 was asked). With `options.tls`, the uwsgi protocol goes
+   * over TLS (uWSGI's --ssl-socket); a handshake must end within socketTimeout.
    */
   async listen(address: string | number, options: ListenOptions = {}): Promise<string> {
     if (this.closing) throw new RpcError('INVALID', 'the server is closed');
     const where = parseAddress(address);
     const reusePort = await checkReusePort(where, options);
+    const tls = checkTls(options);
     const host = await this.connectionHost();
-    const server = createServer({ noDelay: true, allowHalfOpen: true });
     const allowed = where.kind === 'tcp' ? this.allowed : null;
     // the real port once bound; connections may come before bind() resolves
-    const counters = new ListenerCounters(formatAddress(where), 'uwsgi', this.limits.backlog);
-    // Before bind: in a cluster worker the first handed-over connection can arrive in the
-    // same turn as the primary's "listening" answer; a connection nothing handles is never read.
-    server.on('connection', (socket: Socket) => {
+    let bound = formatAddress(where);
+    const counters = new ListenerCounters(bound, 'uwsgi', this.limits.backlog);
+    const accept = (socket: Socket) => {
       // accepted just before close() stopped the listener: nothing will drain it
       if (this.draining) socket.destroy();
       else if (allowed !== null && !allowed.allows(socket.remoteAddress)) {
@@ -208,9 +215,25 @@ export class RpcServer {
         this.log(`${peer}: ${message}`, { peer, message });
       } else if (this.connections.size < this.limits.maxConns || this.makeRoom(socket, counters))
         this.connections.add(new Connection(socket, host, counters));
-    });
+    };
+    // Before bind: in a cluster worker the first handed-over connection can arrive in the
+    // same turn as the primary's "listening" answer; a connection nothing handles is never read.
+    let dropHandshakes: (() => void) | undefined;
+    let server: Server;
+    if (tls === null) server = createServer({ noDelay: true, allowHalfOpen: true }, accept);
+    else
+      ({ server, dropHandshakes } = createTlsServer(
+        loadTls(tls),
+        this.limits.socketTimeout,
+        () => bound,
+        this.log,
+        (socket) => {
+          socket.setNoDelay(true);
+          accept(socket);
+        },
+      ));
     const port = await bind(server, where, { backlog: this.limits.backlog, reusePort });
-    const bound = formatAddress(where.kind === 'tcp' ? { ...where, port } : where);
+    bound = formatAddress(where.kind === 'tcp' ? { ...where, port } : where);
     counters.address = bound;
     if (this.closing) {
       server.close();
@@ -220,24 +243,57 @@ export class RpcServer {
       chmodSync(where.path, this.chmodSocket);
     this.startSweep();
     server.on('error', (err) => this.log(`${bound}: ${err.message}`));
-    this.listeners.push({ server, address: bound, http: false, counters });
+    this.listeners.push({ server, address: bound, http: false, counters, tls: tls ?? undefined, dropHandshakes });
     return bound;
+  }
+
+  /**
+   * Reads every TLS socket's certificate, key and CA files again (uWSGI re-reads them on reload; `serve` does this on
+   * SIGHUP): new handshakes use them, open connections go on. A socket whose new files do not load keeps its old ones;
+   * the first such error is thrown once all were tried.
+   */
+  reloadTls(): void {
+    let first: unknown = null;
+    for (const l of this.listeners) {
+      if (l.tls === undefined) continue;
+      try {
+        reloadTls(l.server, l.tls);
+      } catch (err) {
+        first ??= err;
+        this.log(`${l.address}: TLS files not reloaded, the old ones stay: ${(err as Error).message}`);
+      }
+    }
+    if (first !== null) throw first;
   }
 
   /**
    * Listens for HTTP (uWSGI's --http-socket): each request becomes uWSGI-style vars and goes
    * through the routes, then (modifier1 173) the bridge of `modifier2`; with no bridge, a
-   * request no route answered gets 404. Resolves with the bound address.
+   * request no route answered gets 404. With `options.tls`, HTTPS (uWSGI's --https-socket: HTTPS=on in the vars).
+   * Resolves with the bound address.
    */
   async listenHttp(address: string | number, options: HttpListenOptions & ListenOptions = {}): Promise<string> {
     if (this.closing) throw new RpcError('INVALID', 'the server is closed');
     const bridge = resolveHttpListen(options);
     const where = parseAddress(address);
     const reusePort = await checkReusePort(where, options);
-    const server = createHttpFront(this.http, bridge, this.log, this.limits.bufferSize, this.limits.requestTimeout);
+    const tls = checkTls(options);
+    const timeout = this.limits.socketTimeout;
+    const tlsOptions = tls === null ? undefined : tlsServerOptions(loadTls(tls), timeout);
+    const server = createHttpFront(
+      this.http,
+      bridge,
+      this.log,
+      this.limits.bufferSize,
+      this.limits.requestTimeout,
+      tlsOptions,
+    );
+    let bound = formatAddress(where);
+    const dropHandshakes =
+      tls === null ? undefined : guardTls(server as unknown as TlsServer, timeout, () => bound, this.log);
     server.maxConnections = this.limits.maxConns;
     const port = await bind(server, where, { backlog: this.limits.backlog, reusePort });
-    const bound = formatAddress(where.kind === 'tcp' ? { ...where, port } : where);
+    bound = formatAddress(where.kind === 'tcp' ? { ...where, port } : where);
     if (this.closing) {
       server.close();
       throw new RpcError('INVALID', 'the server was closed while listening');
@@ -248,6 +304,8 @@ export class RpcServer {
       address: bound,
       http: true,
       counters: countHttp(server, bound, this.limits.backlog),
+      tls: tls ?? undefined,
+      dropHandshakes,
     });
     return bound;
   }
@@ -377,6 +435,7 @@ export class RpcServer {
     if (this.subscriber !== null) await this.subscriber.subscriber.stop(this.subscriber.grace);
     this.draining = true;
     const stopped = this.listeners.map((l) => new Promise<void>((resolve) => l.server.close(() => resolve())));
+    for (const l of this.listeners) l.dropHandshakes?.();
     const httpServers = this.listeners.filter((l) => l.http).map((l) => l.server as HttpServer);
     for (const h of httpServers) h.closeIdleConnections();
     if (this.connections.size > 0) {
@@ -461,6 +520,11 @@ async function checkReusePort(where: SocketAddress, options: ListenOptions): Pro
       `reusePort: this runtime (Node ${process.versions.node}) cannot share a port between processes (Node 22.12+ can)`,
     );
   return true;
+}
+
+/** options.tls (TCP or unix sockets, as uWSGI's --ssl-socket). */
+function checkTls(options: ListenOptions): ServerTlsOptions | null {
+  return options.tls ?? null;
 }
 
 /** How often the server looks for timed-out connections: a quarter of the shortest timeout, 5 ms..1 s. */

@@ -28,6 +28,7 @@ const CODES = new Set<string>([
   'NOT_FOUND',
   'FUNCTION_FAILED',
   'CONNECTION',
+  'TLS',
 ]);
 
 /** The RpcError a text message from the gateway stands for (MALFORMED if it is not an error frame). */

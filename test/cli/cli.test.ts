@@ -143,7 +143,9 @@ describe('uwsgi-rpc help and version', () => {
     const r = await run(args);
     expect(r.code).toBe(0);
     const help = r.stdout.toString();
-    expect(help).toMatch(/^usage: uwsgi-rpc call \[--raw\] \[--timeout MS\] NODE FUNC \[ARG\.\.\.\]\n/);
+    expect(help).toMatch(
+      /^usage: uwsgi-rpc call \[--raw\] \[--timeout MS\] \[--ca FILE\] \[--cert FILE --key FILE\] NODE FUNC \[ARG\.\.\.\]\n/,
+    );
     expect(help).toMatch(/\n {2}npx uwsgi-rpc call \S+ /);
     expect(missing(help, CALL_OPTIONS)).toEqual([]);
     expect(entry(help, 'timeout')).toContain(`(default ${DEFAULT_TIMEOUT};`);
