@@ -7,6 +7,7 @@
 const LAYERS = [
   ['codec/', 'rpc-error.ts'], // bytes, constants, the two kernels, the codec, the frame decoder
   ['address/'], // one reader of uWSGI-style socket addresses
+  ['typed/'], // typed functions: t.* specs, wire conversions, OpenRPC documents
   ['functions/', 'subscription/', 'web/'], // registry and results; subscription datagrams; the page client
   ['http/'], // HTTP requests as uWSGI sees them
   ['routing/', 'bridges/'], // route rules and actions; the PATH_INFO, XML-RPC, JSON-RPC bridges
@@ -26,6 +27,7 @@ const ENTRIES = [
   'subscription/index.ts',
   'routing/index.ts',
   'gateway/index.ts',
+  'typed/index.ts',
 ];
 
 /** Where node:* may be imported: the Node-only folders, the subscription sender. */

@@ -11,7 +11,7 @@ import type { Bridge } from '../dispatch/dispatcher.js';
 import { handOffHttp } from './http-handoff.js';
 import type { HttpService } from './http-service.js';
 import type { ServerLimits } from './options.js';
-import { type LogLine, showError, showName } from './log.js';
+import { type LogLine, showFailure, showName } from './log.js';
 import type { Registry, RpcFunction } from '../functions/registry.js';
 import { Sender, type SenderOwner } from './sender.js';
 import { IDLE, Timeouts, type Watched } from './timeouts.js';
@@ -220,7 +220,7 @@ export class Connection implements SenderOwner, Watched {
     try {
       result = invoke(fn, items);
     } catch (err) {
-      return this.refuse(`function ${showName(name)} failed: ${showError(err)}`);
+      return this.refuse(`function ${showName(name)} ${showFailure(err)}`);
     }
     this.sender.answer(result, name, m2);
   }
