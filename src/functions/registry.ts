@@ -90,6 +90,11 @@ export class Registry {
     return this.specs.get(latin1(toBytes(name)));
   }
 
+  /** Whether any typed function is registered here. */
+  get typed(): boolean {
+    return this.specs.size > 0;
+  }
+
   /** Every function here with its spec (null: untyped), for introspection; the built-in rpc.discover is left out. */
   described(): Described[] {
     const out: Described[] = [];

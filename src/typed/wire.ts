@@ -167,7 +167,7 @@ function issueText(issue: StandardIssue): string {
 }
 
 /** A value's kind for a reason (never its content: it may be big or secret). */
-function describe(value: unknown): string {
+export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';
   if (Array.isArray(value)) return 'an array';
