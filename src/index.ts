@@ -32,6 +32,7 @@ export { rpc, rpcText } from './client/default-client.js';
 export { Splitter, type SplitCall, type SplitOptions, type SplitResult } from './client/splitter.js';
 export type { FanoutResult } from './client/fanout.js';
 export type { Caller } from './client/caller.js';
+export type { Bound } from './client/bind.js';
 export type { ClientOptions, CallOptions, ClientConfig } from './client/options.js';
 
 // Errors, and the types their APIs take

@@ -10,8 +10,8 @@ export class InvalidArgs extends RpcError {
   readonly position: number;
   readonly reason: string;
 
-  constructor(name: string, mismatch: TypeMismatch) {
-    super('INVALID_ARGS', `${name}: ${mismatch.message}`, '', { cause: mismatch });
+  constructor(name: string, mismatch: TypeMismatch, node = '') {
+    super('INVALID_ARGS', `${name}: ${mismatch.message}`, node, { cause: mismatch });
     this.position = mismatch.position as number;
     this.reason = mismatch.reason;
   }

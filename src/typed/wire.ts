@@ -200,9 +200,17 @@ export function argsToWire(spec: readonly ArgType[], values: readonly unknown[])
   checkCount(spec, n);
   const out = values.slice(0, n).map((v, i) => {
     if (v === undefined) throw new TypeMismatch(i, 'undefined (only trailing optional args can be left out)');
-    return toWire(argType(spec[i]), v, i);
+    const b = toWire(argType(spec[i]), v, i);
+    return b instanceof Promise ? b.then((x) => nonEmpty(x, i)) : nonEmpty(b, i);
   });
   return out.some((v) => v instanceof Promise) ? Promise.all(out) : (out as Uint8Array[]);
+}
+
+/** An empty arg never arrives (uWSGI, and our server, drop empty items from a request). */
+function nonEmpty(b: Uint8Array, at: number): Uint8Array {
+  if (b.length === 0)
+    throw new TypeMismatch(at, 'empty: uWSGI drops empty items from a request, so it would not arrive');
+  return b;
 }
 
 function checkCount(spec: readonly ArgType[], n: number): void {
