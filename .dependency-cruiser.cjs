@@ -6,7 +6,7 @@
 /** Lowest first; the parts of one layer may not import each other either. */
 const LAYERS = [
   ['codec/', 'rpc-error.ts'], // bytes, constants, the two kernels, the codec, the frame decoder
-  ['address/'], // one reader of uWSGI-style socket addresses
+  ['address/', 'typed/'], // one reader of uWSGI-style socket addresses; typed functions' specs, conversions, OpenRPC
   ['functions/', 'subscription/', 'web/'], // registry and results; subscription datagrams; the page client
   ['http/'], // HTTP requests as uWSGI sees them
   ['routing/', 'bridges/'], // route rules and actions; the PATH_INFO, XML-RPC, JSON-RPC bridges
@@ -26,6 +26,7 @@ const ENTRIES = [
   'subscription/index.ts',
   'routing/index.ts',
   'gateway/index.ts',
+  'typed/index.ts',
 ];
 
 /** Where node:* may be imported: the Node-only folders, the subscription sender. */

@@ -6,6 +6,11 @@
 export { Registry, defaultRegistry, register, type RpcFunction, type RpcResult } from './functions/registry.js';
 export { sized, type SizedStream } from './functions/sized.js';
 export { TextBytes } from './functions/text-bytes.js';
+// Typed functions (also at `uwsgi-rpc/typed`, for any runtime)
+export { defineFunctions, type Catalog, type FunctionDef, type FunctionSig } from './typed/catalog.js';
+export { t, type Type, type Optional, type ArgType, type ArgsOf, type ValueOf, type Json } from './typed/types.js';
+export type { StandardSchemaV1 } from './typed/standard-schema.js';
+export { InvalidArgs } from './functions/typed-function.js';
 
 // Server
 export { RpcServer } from './server/server.js';
@@ -30,6 +35,7 @@ export { rpc, rpcText } from './client/default-client.js';
 export { Splitter, type SplitCall, type SplitOptions, type SplitResult } from './client/splitter.js';
 export type { FanoutResult } from './client/fanout.js';
 export type { Caller } from './client/caller.js';
+export type { Bound } from './client/bind.js';
 export type { ClientOptions, ClientTlsOptions, CallOptions, ClientConfig, Pem } from './client/options.js';
 
 // Errors, and the types their APIs take

@@ -17,6 +17,8 @@ export type RpcErrorCode =
   | 'TOO_LARGE'
   /** a bad argument to the client itself (node address, name type ...) */
   | 'INVALID'
+  /** typed functions: an arg does not fit the function's spec (nothing was sent, or the function did not run) */
+  | 'INVALID_ARGS'
   /** local call: no function of that name is registered */
   | 'NOT_FOUND'
   /** local call: the function threw or rejected */

@@ -32,6 +32,9 @@ const SURFACES: Record<string, string[]> = {
     'rpc',
     'rpcText',
     'Splitter',
+    'defineFunctions',
+    't',
+    'InvalidArgs',
     'RpcError',
     'RouteError',
   ],
@@ -71,6 +74,17 @@ const SURFACES: Record<string, string[]> = {
   ],
   './router': ['Router', 'parseRule', 'ROUTE_OPTIONS', 'RouteError'],
   './gateway': ['RpcGateway'],
+  './typed': [
+    'defineFunctions',
+    't',
+    'TypeMismatch',
+    'fromWire',
+    'toWire',
+    'argsFromWire',
+    'argsToWire',
+    'openRpcDocument',
+    'DISCOVER',
+  ],
 };
 
 describe('entry points', () => {

@@ -5,6 +5,9 @@ import type { RpcTarget } from '../http/rpc-target.js';
 import { RpcError } from '../rpc-error.js';
 import { answer, reason } from './answer.js';
 import { fromBase64, strictText, toBase64 } from './base64.js';
+import { callTyped } from './typed-call.js';
+import type { FunctionSig } from '../typed/catalog.js';
+import { jsonParamsToWire, jsonResult } from '../typed/json-values.js';
 
 /** JSON-RPC 2.0 error codes (the spec's, plus -32000 for a function that failed). */
 const JSONRPC_ERROR = {
@@ -41,12 +44,12 @@ const encoder = new TextEncoder();
 type Id = string | number | null;
 interface Reply {
   jsonrpc: '2.0';
-  result?: string | { base64: string };
-  error?: { code: number; message: string; data?: string };
+  result?: unknown;
+  error?: { code: number; message: string; data?: unknown };
   id: Id;
 }
 
-const failure = (code: number, id: Id, data?: string): Reply => ({
+const failure = (code: number, id: Id, data?: unknown): Reply => ({
   jsonrpc: '2.0',
   error: data === undefined ? { code, message: MESSAGES[code] } : { code, message: MESSAGES[code], data },
   id,
@@ -59,6 +62,7 @@ const failure = (code: number, id: Id, data?: string): Reply => ({
  * result that is UTF-8 comes back as a string, anything else as `{"base64": "..."}`.
  * Notifications (no "id") get no answer; a body of notifications only is answered
  * 204 No Content. Errors are the spec's objects; a function that fails gives -32000.
+ * Typed functions take params of their types and answer typed JSON values (see typed()).
  */
 export async function jsonRpcBridge(
   body: Uint8Array,
@@ -112,6 +116,9 @@ async function one(req: unknown, target: RpcTarget, log: (line: string) => void)
   const notification = !hasId;
   const answerWith = (reply: Reply): Reply | null => (notification ? null : reply);
 
+  const sig = target.spec?.(method);
+  if (sig !== undefined) return answerWith(await typed(method, sig, r.params, target, log, replyId));
+
   let args: Uint8Array[];
   if (r.params === undefined) {
     args = [];
@@ -144,6 +151,48 @@ async function one(req: unknown, target: RpcTarget, log: (line: string) => void)
   }
   const s = strictText(result);
   return answerWith({ jsonrpc: '2.0', result: s !== null ? s : { base64: toBase64(result) }, id: replyId });
+}
+
+/**
+ * A typed function: positional params of its types in, its typed result out as JSON;
+ * params that do not fit are -32602 with `{position, reason}` in error.data.
+ */
+async function typed(
+  method: string,
+  sig: FunctionSig,
+  params: unknown,
+  target: RpcTarget,
+  log: (line: string) => void,
+  id: Id,
+): Promise<Reply> {
+  if (params !== undefined && !Array.isArray(params)) {
+    if (typeof params === 'object' && params !== null)
+      return failure(
+        JSONRPC_ERROR.INVALID_PARAMS,
+        id,
+        'named params are not supported: RPC functions take positional args',
+      );
+    return failure(JSONRPC_ERROR.INVALID_REQUEST, id, 'params must be an array or an object');
+  }
+  const outcome = await callTyped(
+    target,
+    method,
+    sig,
+    () => jsonParamsToWire(sig.args, (params as unknown[] | undefined) ?? [], fromBase64),
+    'JSON-RPC',
+    log,
+  );
+  switch (outcome.kind) {
+    case 'result':
+      return { jsonrpc: '2.0', result: jsonResult(sig.result, outcome.value, toBase64), id };
+    case 'invalid':
+      return failure(JSONRPC_ERROR.INVALID_PARAMS, id, { position: outcome.position, reason: outcome.reason });
+    case 'not-found':
+      return failure(JSONRPC_ERROR.METHOD_NOT_FOUND, id);
+    case 'failed':
+      log(`JSON-RPC bridge: ${JSON.stringify(method)}: ${reason(outcome.error)}`);
+      return failure(JSONRPC_ERROR.FUNCTION_FAILED, id, `${method} failed`);
+  }
 }
 
 /** Params as bytes, or why they cannot be. */

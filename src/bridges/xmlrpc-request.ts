@@ -6,6 +6,8 @@ import type { XmlElement } from './xml-parser.js';
 export interface XmlRpcCall {
   readonly method: string;
   readonly params: Uint8Array[];
+  /** The <value> elements, for a method `keepValues` named (typed functions read them by their types). */
+  readonly values: XmlElement[] | null;
 }
 
 /** Why a methodCall cannot be run, with the interoperability fault code to answer. */
@@ -26,8 +28,9 @@ export const INVALID_PARAMS = -32602;
 
 const encoder = new TextEncoder();
 
-const elements = (el: XmlElement): XmlElement[] => el.children.filter((c): c is XmlElement => typeof c !== 'string');
-const text = (el: XmlElement): string => el.children.map((c) => (typeof c === 'string' ? c : '')).join('');
+export const elements = (el: XmlElement): XmlElement[] =>
+  el.children.filter((c): c is XmlElement => typeof c !== 'string');
+export const text = (el: XmlElement): string => el.children.map((c) => (typeof c === 'string' ? c : '')).join('');
 
 /** Only whitespace may sit between the elements of a structural element. */
 function structural(el: XmlElement): XmlElement[] {
@@ -42,34 +45,39 @@ function structural(el: XmlElement): XmlElement[] {
  * byte args. uWSGI accepts only `<string>` params; here every scalar is taken, as the
  * bytes an RPC function gets: string (typed or bare) as UTF-8, base64 decoded (binary
  * args), int/i4/i8/boolean/double/dateTime.iso8601 as their text. array, struct and nil
- * have no byte form: an invalid-params fault.
+ * have no byte form: an invalid-params fault. For a method `keepValues` names (read after
+ * <methodName>, which comes first), the <value> elements are kept as they are instead.
  */
-export function readMethodCall(root: XmlElement): XmlRpcCall {
+export function readMethodCall(root: XmlElement, keepValues: (method: string) => boolean = () => false): XmlRpcCall {
   if (root.name !== 'methodCall')
     throw new XmlRpcInvalid(INVALID_XMLRPC, `the root element is <${root.name}>, not <methodCall>`);
   let method: string | null = null;
   const params: Uint8Array[] = [];
+  let kept: XmlElement[] | null = null;
   for (const el of structural(root)) {
     if (el.name === 'methodName') {
       if (elements(el).length > 0) throw new XmlRpcInvalid(INVALID_XMLRPC, '<methodName> holds elements');
       method = text(el).trim();
+      if (keepValues(method)) kept = [];
     } else if (el.name === 'params') {
       for (const param of structural(el)) {
         if (param.name !== 'param') throw new XmlRpcInvalid(INVALID_XMLRPC, `<${param.name}> in <params>`);
         const values = structural(param);
         if (values.length !== 1 || values[0].name !== 'value')
           throw new XmlRpcInvalid(INVALID_XMLRPC, '<param> must hold one <value>');
-        params.push(readValue(values[0], params.length));
+        if (kept !== null) kept.push(values[0]);
+        else params.push(readValue(values[0], params.length));
       }
     } else {
       throw new XmlRpcInvalid(INVALID_XMLRPC, `<${el.name}> in <methodCall>`);
     }
   }
   if (method === null || method === '') throw new XmlRpcInvalid(INVALID_XMLRPC, 'no <methodName>');
-  return { method, params };
+  return { method, params, values: kept };
 }
 
-function readValue(value: XmlElement, index: number): Uint8Array {
+/** A scalar <value> as the bytes an RPC function gets (see readMethodCall). */
+export function readValue(value: XmlElement, index: number): Uint8Array {
   const typed = elements(value);
   if (typed.length === 0) return encoder.encode(text(value));
   if (typed.length > 1) throw new XmlRpcInvalid(INVALID_XMLRPC, `param ${index}: <value> holds several elements`);

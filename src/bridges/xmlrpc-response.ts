@@ -6,7 +6,7 @@ const encoder = new TextEncoder();
 const HEAD = '<?xml version="1.0"?>\n<methodResponse>\n';
 
 /** Text escaped for an XML element; \r as a reference so parsers do not fold it into \n. */
-function escapeXml(s: string): string {
+export function escapeXml(s: string): string {
   return s.replace(/[&<>\r]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&#13;'));
 }
 

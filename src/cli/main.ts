@@ -1,12 +1,13 @@
-// The command line's dispatcher: serve, call, help, version; exit codes.
+// The command line's dispatcher: serve, call, stubs, help, version; exit codes.
 import { call } from './call.js';
 import { CALL_HELP } from './call-help.js';
 import { serve } from './serve.js';
+import { STUBS_HELP, stubs } from './stubs.js';
 import { SERVE_HELP } from './serve-help.js';
 import { type Command, USAGE, UsageError } from './usage.js';
 import { packageVersion } from './version.js';
 
-const HELP: Readonly<Record<Command, string>> = { serve: SERVE_HELP, call: CALL_HELP };
+const HELP: Readonly<Record<Command, string>> = { serve: SERVE_HELP, call: CALL_HELP, stubs: STUBS_HELP };
 
 /**
  * The `uwsgi-rpc` command (bin/uwsgi-rpc.js). Returns the exit code: 0 ok, 1 failure,
@@ -20,6 +21,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await serve(rest);
       case 'call':
         return await call(rest);
+      case 'stubs':
+        return await stubs(rest);
       case 'help':
       case '--help':
       case '-h':
@@ -37,7 +40,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
   } catch (err) {
     if (err instanceof UsageError) {
-      const where = command === 'serve' || command === 'call' ? `uwsgi-rpc ${command} --help` : 'uwsgi-rpc --help';
+      const where =
+        command === 'serve' || command === 'call' || command === 'stubs'
+          ? `uwsgi-rpc ${command} --help`
+          : 'uwsgi-rpc --help';
       process.stderr.write(`uwsgi-rpc: ${err.message}\n(${where} shows the usage)\n`);
       return 2;
     }
@@ -46,11 +52,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-/** `help`, `help serve`, `help call`. */
+/** `help`, `help serve`, `help call`, `help stubs`. */
 function help(topic: string | undefined): number {
   if (topic === undefined) process.stdout.write(USAGE);
-  else if (topic === 'serve' || topic === 'call') process.stdout.write(HELP[topic]);
-  else throw new UsageError(`no help on "${topic}": use serve or call`);
+  else if (topic === 'serve' || topic === 'call' || topic === 'stubs') process.stdout.write(HELP[topic]);
+  else throw new UsageError(`no help on "${topic}": use serve, call or stubs`);
   return 0;
 }
 

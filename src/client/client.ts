@@ -4,6 +4,10 @@ import type { Input } from '../codec/bytes.js';
 import { createCodec, createCodecSync } from '../codec/create.js';
 import { MODIFIER2 } from '../codec/constants.js';
 import { RpcError } from '../rpc-error.js';
+import { type Catalog, isCatalog } from '../typed/catalog.js';
+import { DISCOVER } from '../typed/openrpc.js';
+import { catalogFromOpenRpc } from '../typed/from-openrpc.js';
+import { type Bound, bindCatalog } from './bind.js';
 import { defaultRegistry, type Registry } from '../functions/registry.js';
 import { asRpcError, requestError } from './errors.js';
 import { fanout, type FanoutResult } from './fanout.js';
@@ -185,6 +189,32 @@ export class RpcClient {
       };
     } catch (err) {
       throw requestError(err, label);
+    }
+  }
+
+  /**
+   * Typed methods for the functions of `catalog` (defineFunctions, or `discover()`'s) on
+   * `node`: `await api.add(2, 3)` is 5. Args are checked before anything is sent (INVALID_ARGS
+   * with the position and reason); results are read by their types (MALFORMED when they do not fit).
+   */
+  bind<C extends Catalog>(node: string | null, catalog: C, options: CallOptions = {}): Bound<C> {
+    if (!isCatalog(catalog))
+      throw new RpcError('INVALID', 'bind(node, catalog): catalog is not from defineFunctions', node ?? '');
+    return bindCatalog((n, name, args, o) => this.call(n, name, args, o), node, catalog, options);
+  }
+
+  /**
+   * The typed functions of `node` from its `rpc.discover` (OpenRPC document), as a catalog for
+   * bind(); untyped functions are left out. t.json() values are not validated beyond JSON.
+   */
+  async discover(node: string | null, options: CallOptions = {}): Promise<Catalog> {
+    const text = textDecoder.decode(await this.call(node, DISCOVER, [], options));
+    try {
+      return catalogFromOpenRpc(JSON.parse(text));
+    } catch (err) {
+      throw new RpcError('MALFORMED', `${node ?? 'local call'}: rpc.discover: ${(err as Error).message}`, node ?? '', {
+        cause: err,
+      });
     }
   }
 

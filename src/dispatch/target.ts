@@ -1,10 +1,14 @@
 // The RpcTarget routes and bridges call through: local names to a function table, name@node to a remote call.
 import type { RpcTarget } from '../http/rpc-target.js';
+import type { FunctionSig } from '../typed/catalog.js';
 
 /** What a local function table offers (the Registry fits). */
 export interface LocalFunctions {
   call(name: Uint8Array, ...args: Uint8Array[]): Promise<Uint8Array>;
   names(): string[];
+  /** Typed functions' specs (the Registry has them). */
+  spec?(name: string): FunctionSig | undefined;
+  readonly typed?: boolean;
 }
 
 /** A call to a remote node (the client's job). */
@@ -19,5 +23,7 @@ export function rpcTarget(local: LocalFunctions, remote?: RemoteCall): RpcTarget
       return remote(node, name, args);
     },
     names: () => local.names(),
+    spec: (name) => local.spec?.(name),
+    typed: () => local.typed === true,
   };
 }

@@ -1,4 +1,4 @@
-// uWSGI's stock error answers (404, 500, 413), written into an HttpResponse.
+// uWSGI's stock error answers (404, 500, 413), and 400 for typed args that do not fit, written into an HttpResponse.
 import type { HttpResponse } from './response.js';
 
 /**
@@ -24,4 +24,9 @@ export function internalError(res: HttpResponse): void {
 /** Beyond uWSGI (it has no body limit of its own here): a request body over the bridge's limit. */
 export function tooLarge(res: HttpResponse): void {
   page(res, '413 Request Entity Too Large', 'Request Entity Too Large');
+}
+
+/** Beyond uWSGI (it has no typed functions): args that do not fit a typed function, with the reason. */
+export function badRequest(res: HttpResponse, reason: string): void {
+  page(res, '400 Bad Request', `Bad Request: ${reason}\n`);
 }

@@ -1,6 +1,8 @@
 // RpcTarget: how routes and bridges call a function, here or on another node (function names and args cross it as
 // bytes).
 
+import type { FunctionSig } from '../typed/catalog.js';
+
 /** Function names and args cross this boundary as bytes; results come back as bytes. */
 export interface RpcTarget {
   /**
@@ -11,4 +13,8 @@ export interface RpcTarget {
   call(node: string | null, name: Uint8Array, args: Uint8Array[]): Promise<Uint8Array>;
   /** The names of the functions registered here (XML-RPC's system.listMethods). */
   names(): string[];
+  /** The spec of a typed function registered here; undefined for an untyped or unknown one (or no such support). */
+  spec?(name: string): FunctionSig | undefined;
+  /** Whether typed functions are registered here (then the bridges offer introspection). */
+  typed?(): boolean;
 }

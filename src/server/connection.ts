@@ -11,7 +11,7 @@ import type { Bridge } from '../dispatch/dispatcher.js';
 import { handOffHttp } from './http-handoff.js';
 import type { HttpService } from './http-service.js';
 import type { ServerLimits } from './options.js';
-import { type LogLine, showError, showName } from './log.js';
+import { type LogLine, showFailure, showName } from './log.js';
 import type { Registry, RpcFunction } from '../functions/registry.js';
 import { type ListenerCounters, type ServerCounters, thrownReason } from './counters.js';
 import { Sender, type SenderOwner } from './sender.js';
@@ -274,7 +274,7 @@ export class Connection implements SenderOwner, Watched, room.Occupant {
       result = invoke(entry.fn, items);
     } catch (err) {
       counters.failed(stats, thrownReason(err), t0);
-      return this.refuse(`function ${showName(name)} failed: ${showError(err)}`);
+      return this.refuse(`function ${showName(name)} ${showFailure(err)}`);
     }
     this.sender.answer(result, name, m2, stats, t0);
   }

@@ -75,7 +75,10 @@ export class ServerCounters {
   }
 }
 
-/** Why a thrown value failed a call: an RpcError INVALID is the function refusing its arguments. */
+/**
+ * Why a thrown value failed a call: a typed function's args that did not fit (INVALID_ARGS), or
+ * an RpcError INVALID, is the function refusing its arguments.
+ */
 export function thrownReason(err: unknown): FailureReason {
-  return err instanceof RpcError && err.code === 'INVALID' ? 'bad_args' : 'threw';
+  return err instanceof RpcError && (err.code === 'INVALID' || err.code === 'INVALID_ARGS') ? 'bad_args' : 'threw';
 }

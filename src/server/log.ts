@@ -1,4 +1,5 @@
 // The server's log lines: where they go by default, and how names and errors are shown in them.
+import { InvalidArgs } from '../functions/typed-function.js';
 import { type LogFields, jsonLine } from './log-json.js';
 
 export type { LogFields };
@@ -22,6 +23,12 @@ export function showName(name: Uint8Array): string {
   let s = utf8.decode(name);
   if (s.length > MAX_SHOWN) s = `${s.slice(0, MAX_SHOWN)}...`;
   return JSON.stringify(s);
+}
+
+/** Why a function gave no answer, after its name: it failed, or (typed) its args did not fit and it never ran. */
+export function showFailure(err: unknown): string {
+  if (err instanceof InvalidArgs) return `not run: invalid arg ${err.position}: ${err.reason}`;
+  return `failed: ${showError(err)}`;
 }
 
 /** Why a function failed, on one line. */

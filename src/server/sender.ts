@@ -9,7 +9,7 @@ import { type Answer, refuseResult } from '../functions/results.js';
 import { isSized, refuseSized, type SizedStream } from '../functions/sized.js';
 import { writeAnswer, writeStream } from './answer.js';
 import type { ServerLimits } from './options.js';
-import { showError, showName } from './log.js';
+import { showFailure, showName } from './log.js';
 import type { FailureReason, FunctionStats } from '../functions/function-stats.js';
 import { type ServerCounters, thrownReason } from './counters.js';
 
@@ -239,7 +239,7 @@ export class Sender {
   ): void {
     const slot = this.expect(modifier2, fn, t0);
     const settled = (value: unknown, err: unknown, failed: boolean) => {
-      const why = failed ? `failed: ${showError(err)}` : isSized(value) ? refuseSized(value) : refuseResult(value);
+      const why = failed ? showFailure(err) : isSized(value) ? refuseSized(value) : refuseResult(value);
       this.settle(
         slot,
         why === null ? (value as Answer | SizedStream) : null,

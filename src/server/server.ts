@@ -9,6 +9,7 @@ import type { Bytes, Input } from '../codec/bytes.js';
 import type { Codec } from '../codec/codec.js';
 import { createCodec } from '../codec/create.js';
 import type { Registry, RpcFunction } from '../functions/registry.js';
+import { type Catalog, isCatalog } from '../typed/catalog.js';
 import { RpcError } from '../rpc-error.js';
 import { type SubscribeTarget, parseSubscribeTo } from '../subscription/spec.js';
 import { Subscriber } from '../subscription/subscriber.js';
@@ -94,8 +95,12 @@ export class RpcServer {
     this.codecReady.catch(() => {});
   }
 
-  register(name: Input, fn: RpcFunction): this {
-    this.registry.register(name, fn);
+  /** Registers a function, or every function of a typed catalog (defineFunctions); see Registry.register. */
+  register(catalog: Catalog): this;
+  register(name: Input, fn: RpcFunction): this;
+  register(name: Input | Catalog, fn?: RpcFunction): this {
+    if (isCatalog(name)) this.registry.register(name);
+    else this.registry.register(name, fn as RpcFunction);
     return this;
   }
 

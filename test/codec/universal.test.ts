@@ -71,6 +71,7 @@ describe('the universal codec entry', () => {
     'src/web/index.ts',
     'src/subscription/index.ts',
     'src/routing/index.ts',
+    'src/typed/index.ts',
     'src/browser.ts',
   ];
   for (const entry of neutral) {
