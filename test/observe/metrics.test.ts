@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RpcClient } from '../../src/client/client.js';
 import { RpcError } from '../../src/rpc-error.js';
+import { defineFunctions, t } from '../../src/index.js';
 import { type Served, serveCli } from '../browser/serve-cli.js';
 import { freePort } from '../helpers/processes.js';
 import { eventually } from '../helpers/router-stats.js';
@@ -38,6 +39,7 @@ describe('RpcServer.metrics', () => {
       },
       { harakiri: 200, maxConns: 3 },
     );
+    server.register(defineFunctions({ add: { args: [t.int(), t.int()], result: t.int(), run: (a, b) => a + b } }));
     try {
       const metrics = server.metrics;
       const before = parsePrometheus(await metrics.metrics());
@@ -46,12 +48,18 @@ describe('RpcServer.metrics', () => {
       for (const name of ['boom', 'picky', 'nothing', 'missing'])
         await expect(client.call(address, name)).rejects.toThrow();
       await expect(client.call(address, 'sleep', ['2000'])).rejects.toThrow();
+      // a typed function's args that do not parse: it does not run (no answer), counted as bad args
+      await expect(client.call(address, 'add', ['2', 'x'])).rejects.toThrow();
+      expect(new TextDecoder().decode(await client.call(address, 'add', ['2', '3']))).toBe('5');
       const s = parsePrometheus(await metrics.metrics());
       expect(sampleValue(s, `${P}function_calls_total`, { function: 'hello' })).toBe(5);
       const failed = (f: string, reason: string) =>
         sampleValue(s, `${P}function_failures_total`, { function: f, reason });
       expect(failed('boom', 'threw')).toBe(1);
       expect(failed('picky', 'bad_args')).toBe(1);
+      expect(failed('add', 'bad_args')).toBe(1);
+      expect(failed('add', 'threw')).toBe(0);
+      expect(sampleValue(s, `${P}function_calls_total`, { function: 'add' })).toBe(2);
       expect(failed('nothing', 'empty')).toBe(1);
       expect(failed('', 'unknown')).toBe(1);
       expect(failed('sleep', 'harakiri')).toBe(1);
@@ -68,10 +76,10 @@ describe('RpcServer.metrics', () => {
       expect(sleepBuckets.find((x) => x.labels.le === '0.1')?.value).toBe(0);
       expect(sleepBuckets.find((x) => x.labels.le === '+Inf')?.value).toBe(1);
       const where = { listener: address, proto: 'uwsgi' };
-      expect(sampleValue(s, `${P}connections_accepted_total`, where)).toBe(10);
-      expect(sampleValue(s, `${P}requests_total`)).toBe(10);
-      // 5 answers of 'Hello World' behind 4-byte headers
-      expect(sampleValue(s, `${P}sent_bytes_total`, where)).toBe(5 * 15);
+      expect(sampleValue(s, `${P}connections_accepted_total`, where)).toBe(12);
+      expect(sampleValue(s, `${P}requests_total`)).toBe(12);
+      // 5 answers of 'Hello World' and one of '5', behind 4-byte headers
+      expect(sampleValue(s, `${P}sent_bytes_total`, where)).toBe(5 * 15 + 5);
       expect(sampleValue(s, `${P}received_bytes_total`, where)).toBeGreaterThan(0);
 
       // max-conns: 3 held open and idle: a new call takes the place of one of them (evicted)
