@@ -218,12 +218,13 @@ describe.skipIf(!available(LANGUAGES[1]))('uWSGI lua plugin limit', () => {
 
   // Documents a uWSGI bug rather than hiding it: uwsgi_lua_rpc pushes 254 args onto a Lua
   // stack it never grows (no lua_checkstack), so the worker crashes (or reads nil args) and
-  // closes without an answer. The request itself is valid: Python and Perl answer it.
-  it('254 args: the Lua worker fails, the client reports NO_ANSWER', async () => {
-    const client = new RpcClient({ timeout: 20_000 });
+  // closes without an answer; now and then (CI, Node 26 run, 2026-12-01) it hangs instead, which
+  // the client reports as TIMEOUT. The request itself is valid: Python and Perl answer it.
+  it('254 args: the Lua worker fails, the client gets no answer (NO_ANSWER, or TIMEOUT when it hangs)', async () => {
+    const client = new RpcClient({ timeout: 5_000 });
     const args = Array.from({ length: 254 }, (_, i) => String(i));
     const err = await rejection(client.call(tcp, 'describe', args));
-    expect(err.code).toBe('NO_ANSWER');
+    expect(['NO_ANSWER', 'TIMEOUT']).toContain(err.code);
   });
 });
 

@@ -71,15 +71,17 @@ describe.skipIf(!chromiumAvailable())('the dashboard', () => {
       expect(p50).toBeLessThan(100);
       expect((await last('failures')).hello).toBe(0);
       // the lines are drawn: pixels of the calls chart in hello's colour
-      const drawn = await page.evaluate(() => {
-        const c = document.getElementById('calls') as HTMLCanvasElement;
-        const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-        let n = 0;
-        // hello was registered first: the first colour, #1f77b4 (blended at the line's edges); the grid and labels are grey
-        for (let i = 0; i < data.length; i += 4) if (data[i + 3] > 0 && data[i + 2] - data[i] > 40) n++;
-        return n;
-      });
-      expect(drawn).toBeGreaterThan(20);
+      // polled: under load a redraw may catch hello's line flat on the axis for a moment
+      const drawnPixels = () =>
+        page.evaluate(() => {
+          const c = document.getElementById('calls') as HTMLCanvasElement;
+          const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+          let n = 0;
+          // hello was registered first: the first colour, #1f77b4 (blended at the line's edges); the grid and labels are grey
+          for (let i = 0; i < data.length; i += 4) if (data[i + 3] > 0 && data[i + 2] - data[i] > 40) n++;
+          return n;
+        });
+      await expect.poll(drawnPixels, { timeout: 10_000, interval: 500 }).toBeGreaterThan(20);
       const rows = await page.$$eval('#workers tbody tr', (trs) =>
         trs.map((tr) => tr.querySelector('td')?.textContent),
       );
