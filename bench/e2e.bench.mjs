@@ -49,6 +49,19 @@ const uwsgiArgs = (port, n) => [
   '--listen',
   '1024',
 ];
+/** `serve --processes 2` on a port: the same command on every runtime. */
+const ourCli = (p) => [
+  join(benchDir, '..', 'bin', 'uwsgi-rpc.js'),
+  'serve',
+  '--socket',
+  `127.0.0.1:${p}`,
+  '--import',
+  join(servers, 'functions.mjs'),
+  '--processes',
+  '2',
+  '--listen',
+  '1024',
+];
 /**
  * A server to measure; node: it keeps connections open (keep-alive, pipelining); runtime: the
  * other runtime it runs on; gcOnSignal: started with --expose-gc, RSS measured after a forced GC.
@@ -67,18 +80,7 @@ const specs = [
     name: 'uwsgi-rpc --processes 2',
     node: true,
     cmd: node,
-    args: (p) => [
-      join(benchDir, '..', 'bin', 'uwsgi-rpc.js'),
-      'serve',
-      '--socket',
-      `127.0.0.1:${p}`,
-      '--import',
-      join(servers, 'functions.mjs'),
-      '--processes',
-      '2',
-      '--listen',
-      '1024',
-    ],
+    args: ourCli,
   },
   {
     name: 'minimal Node',
@@ -98,18 +100,6 @@ const specs = [
 ];
 // The other runtimes: the same three servers (no RSS-after-GC: Bun has no --expose-gc).
 const [here, ...others] = runtimes();
-const ourCli = (p) => [
-  join(benchDir, '..', 'bin', 'uwsgi-rpc.js'),
-  'serve',
-  '--socket',
-  `127.0.0.1:${p}`,
-  '--import',
-  join(servers, 'functions.mjs'),
-  '--processes',
-  '2',
-  '--listen',
-  '1024',
-];
 for (const r of others) {
   specs.push(
     {
