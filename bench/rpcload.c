@@ -54,7 +54,8 @@ static void usage(FILE *to)
             "  calls FUNC(ARG...) over the uwsgi RPC protocol (modifier1 173) for secs seconds\n"
             "  -c conns   concurrent connections, 1..%d (default 16)\n"
             "  -d secs    duration in seconds, may be fractional (default 1)\n"
-            "  -k         keep each connection for the next call (default: a new connection per call)\n"
+            "  -k         keep each connection for the next call (default: a new connection per call);\n"
+            "             requests then carry the keep-open mark (a leading empty item, skipped by uWSGI)\n"
             "  -p depth   pipeline depth requests per connection, 1..%d (implies -k)\n"
             "  -r         ask for the raw answer (modifier2 1), read until the server closes\n"
             "  -u path    connect to this unix socket (HOST:PORT is then ignored)\n"
@@ -497,10 +498,14 @@ static void parse_target(const char *target)
     tcp_addr.sin_port = htons((unsigned short)port);
 }
 
-/* The uwsgi request: header (173, datasize u16 LE, modifier2) + items (u16 LE length + bytes). */
+/* The uwsgi request: header (173, datasize u16 LE, modifier2) + items (u16 LE length + bytes).
+ * With -k every request starts with an empty item, the keep-open mark: a server that ends a
+ * connection whose first request comes alone (as uWSGI does, and uwsgi-rpc by default) keeps a
+ * marked one open. uWSGI skips an empty item followed by more. */
 static void build_request(int nitems, char **items)
 {
-    size_t body = 0;
+    size_t mark = keep_alive ? 2 : 0;
+    size_t body = mark;
     for (int i = 0; i < nitems; i++) {
         size_t len = strlen(items[i]);
         if (len > MAX_BODY) bad_usage("an item is longer than 65535 bytes");
@@ -519,6 +524,7 @@ static void build_request(int nitems, char **items)
     *p++ = (unsigned char)(body & 0xff);
     *p++ = (unsigned char)(body >> 8);
     *p++ = raw ? MODIFIER2_RAW : MODIFIER2_UWSGI;
+    for (size_t i = 0; i < mark; i++) *p++ = 0;
     for (int i = 0; i < nitems; i++) {
         size_t len = strlen(items[i]);
         *p++ = (unsigned char)(len & 0xff);

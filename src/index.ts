@@ -16,6 +16,7 @@ export { InvalidArgs } from './functions/typed-function.js';
 export { RpcServer } from './server/server.js';
 export type {
   RpcServerOptions,
+  CloseAfterAnswer,
   ServerLimits,
   HttpOptions,
   HttpListenOptions,

@@ -1,5 +1,10 @@
 // The text of `uwsgi-rpc serve --help`, its defaults taken from the constants the server uses.
-import { DEFAULT_ENGINE, DEFAULT_LIMITS, DEFAULT_UNSUBSCRIBE_GRACE } from '../server/options.js';
+import {
+  DEFAULT_CLOSE_AFTER_ANSWER,
+  DEFAULT_ENGINE,
+  DEFAULT_LIMITS,
+  DEFAULT_UNSUBSCRIBE_GRACE,
+} from '../server/options.js';
 import { DEFAULT_SUBSCRIBE_FREQ } from '../subscription/subscriber.js';
 import { type HelpRow, optionTable } from './help-format.js';
 import { DEFAULT_PROCESSES } from './serve-options.js';
@@ -94,6 +99,12 @@ const LIMITS: HelpRow[] = [
       `byte, however slowly it drips (default ${seconds(L.requestTimeout)}; 0: none)`,
   ],
   ['--keepalive-timeout S', `closes a connection idle between requests (default ${seconds(L.keepaliveTimeout)})`],
+  [
+    '--close-after-answer lone|never',
+    'lone: a connection whose first request comes alone, without the keep-open mark that keep-alive clients of ' +
+      "this package send, is ended with its answer, as uWSGI ends every connection (one-shot callers: uWSGI's " +
+      `uwsgi.rpc, nginx); never: kept open until the peer closes it (default ${DEFAULT_CLOSE_AFTER_ANSWER})`,
+  ],
   ['--harakiri S', `abandons a call running longer, closing its connection (default ${seconds(L.harakiri)}: none)`],
   ['--buffer-size BYTES', `largest request: a uwsgi packet's body, an HTTP request's head (default ${L.bufferSize})`],
   ['--max-inflight N', `calls per connection before it stops reading (default ${L.maxInFlight})`],

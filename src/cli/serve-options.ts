@@ -1,6 +1,12 @@
 // serve's flags and ini keys (uWSGI's names) read into ServeOptions, with usage errors for bad values.
 import type { EngineChoice } from '../codec/create.js';
-import { DEFAULT_ENGINE, type ServerLimits } from '../server/options.js';
+import {
+  CLOSE_AFTER_ANSWER,
+  type CloseAfterAnswer,
+  DEFAULT_CLOSE_AFTER_ANSWER,
+  DEFAULT_ENGINE,
+  type ServerLimits,
+} from '../server/options.js';
 import { ROUTE_OPTIONS } from '../routing/parse-rule.js';
 import type { RouteOption } from '../routing/router.js';
 import { type OptionSpecs, parseArgs } from './args.js';
@@ -33,6 +39,8 @@ export interface ServeOptions {
   routes: RouteOption[];
   imports: string[];
   engine: EngineChoice;
+  /** --close-after-answer lone|never (RpcServerOptions.closeAfterAnswer). */
+  closeAfterAnswer: CloseAfterAnswer;
   /** --listen, --max-conns, --socket-timeout ... (times converted to ms). */
   limits: Partial<ServerLimits>;
   /** uWSGI's --chmod-socket: mode of unix sockets ("1" is 666, as uWSGI). */
@@ -145,6 +153,7 @@ export const SERVE_OPTIONS: OptionSpecs = {
   import: value,
   ini: value,
   engine: value,
+  'close-after-answer': value,
   processes: value,
   'reuse-port': { value: false },
   'shared-accept': { value: false },
@@ -202,6 +211,7 @@ export function serveOptions(argv: readonly string[]): ServeOptions {
     routes: [],
     imports: [],
     engine: DEFAULT_ENGINE,
+    closeAfterAnswer: DEFAULT_CLOSE_AFTER_ANSWER,
     limits: {},
     processes: DEFAULT_PROCESSES,
     reusePort: false,
@@ -310,6 +320,11 @@ function apply(entries: readonly [string, string][], o: ServeOptions, depth: num
       case 'engine':
         if (!ENGINES.has(v)) throw new UsageError(`--engine ${v}: use auto, wasm or ts`);
         o.engine = v as EngineChoice;
+        break;
+      case 'close-after-answer':
+        if (!(CLOSE_AFTER_ANSWER as readonly string[]).includes(v.trim()))
+          throw new UsageError(`--close-after-answer ${v}: use ${CLOSE_AFTER_ANSWER.join(' or ')}`);
+        o.closeAfterAnswer = v.trim() as CloseAfterAnswer;
         break;
       case 'chmod-socket':
         if (!/^(1|[0-7]{3})$/.test(v.trim()))

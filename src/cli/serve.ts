@@ -1,7 +1,7 @@
 // `uwsgi-rpc serve`: builds the server from its options, listens, subscribes, and closes gracefully on a signal.
 import { RouteError } from '../routing/rule.js';
 import { RpcError } from '../rpc-error.js';
-import { startGateways } from '../gateway/serve.js';
+import type { startGateways } from '../gateway/serve.js';
 import { RpcServer } from '../server/server.js';
 import { parseAddress } from '../address/address.js';
 import { runtimeFeatures } from '../server/runtime.js';
@@ -138,6 +138,7 @@ async function serveHere(argv: readonly string[]): Promise<number> {
   try {
     server = new RpcServer({
       engine: options.engine,
+      closeAfterAnswer: options.closeAfterAnswer,
       routes: options.routes,
       ...options.limits,
       chmodSocket: options.chmodSocket,
@@ -220,8 +221,12 @@ async function serveHere(argv: readonly string[]): Promise<number> {
       await say(`uwsgi-rpc: https socket on ${address}\n`);
     }
     const ws = { sockets: options.wsSockets, forward: options.wsForward, origins: options.wsOrigins };
-    gateways = await startGateways(server, ws, (line) => cliLog(line, { event: 'gateway' })).catch(asUsageError);
-    for (const line of gateways.lines) await say(`${line}\n`);
+    if (ws.sockets.length > 0) {
+      // loaded only when asked for: the gateway and its WebSocket library cost ~15 MB of RSS
+      const { startGateways } = await import('../gateway/serve.js');
+      gateways = await startGateways(server, ws, (line) => cliLog(line, { event: 'gateway' })).catch(asUsageError);
+      for (const line of gateways.lines) await say(`${line}\n`);
+    }
     if (observing && !isWorker) {
       observers = await startObservers(options, localSource(server), nodeInfo(), observeLog).catch(asUsageError);
       for (const line of observers.lines) await say(`${line}\n`);

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { Codec } from '../codec/codec.js';
 import type { FrameDecoder } from '../codec/decoder.js';
 import { MODIFIER2, RPC_MODIFIER1 } from '../codec/constants.js';
+import { withKeepOpenMark } from '../codec/keep-open.js';
 import { RpcError } from '../rpc-error.js';
 import { NO_ANSWER_MESSAGE, connectError, tlsError } from './errors.js';
 import { type TlsDialer, dial, isTlsError } from './tls.js';
@@ -164,7 +165,12 @@ export class Connection implements CallHolder {
   private onConnect(): void {
     this.connected = true;
     const first = this.queue[0];
-    if (first !== undefined && !first.settled) this.write(first);
+    if (first === undefined || first.settled) return;
+    if (!this.reusable) return this.write(first);
+    // Keep-alive: the first call carries the keep-open mark, or a server of ours ends the
+    // connection with its answer as it does for one-shot callers (uWSGI ignores the mark).
+    first.sent = true;
+    this.socket.write(withKeepOpenMark(first.packet) ?? first.packet);
   }
 
   /** Keep-alive: an idle connection holds no call, does not keep the process alive, and closes after `ms`. */

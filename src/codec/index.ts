@@ -5,6 +5,7 @@ export { Codec, type DecodedRequest, type DecodedResponse, type Engine, type Hea
 export { FrameDecoder, type Frame, type DecoderOptions } from './decoder.js';
 export { CodecError, type CodecErrorCode } from './errors.js';
 export { type Bytes, type Input, utf8, toBytes } from './bytes.js';
+export { KEEP_OPEN_MARK_SIZE, hasKeepOpenMark, withKeepOpenMark } from './keep-open.js';
 export {
   HEADER_SIZE,
   RPC_MODIFIER1,

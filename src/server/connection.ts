@@ -6,6 +6,7 @@ import type { Codec } from '../codec/codec.js';
 import type { FrameDecoder, Frame } from '../codec/decoder.js';
 import { MAX_ITEMS, MODIFIER2, RPC_MODIFIER1, VARS_MODIFIER1 } from '../codec/constants.js';
 import { CodecError } from '../codec/errors.js';
+import { hasKeepOpenMark } from '../codec/keep-open.js';
 import { TextBytes } from '../functions/text-bytes.js';
 import type { Bridge } from '../dispatch/dispatcher.js';
 import { handOffHttp } from './http-handoff.js';
@@ -26,6 +27,8 @@ export interface ConnectionHost {
   /** Routes and bridges for HTTP requests (modifier1 0, and 173 with modifier2 2..4). */
   readonly http: HttpService;
   readonly limits: ServerLimits;
+  /** closeAfterAnswer 'lone': a first request that comes alone and unmarked is answered with FIN. */
+  readonly closeLone: boolean;
   /** A coarse clock (ms), moved on by the server's sweep: cheap to read per chunk. */
   readonly now: number;
   /** What stats and metrics read. */
@@ -67,6 +70,10 @@ export class Connection implements SenderOwner, Watched, room.Occupant {
   private stalled = false;
   /** The connection's first bytes have come (a TLS client is told from them). */
   private sawData = false;
+  /** The connection's first request has been read (closeLone looks at it alone). */
+  private sawRequest = false;
+  /** Its first request came alone (closeLone): it ends with that answer. */
+  private lone = false;
 
   constructor(
     readonly socket: Socket,
@@ -87,7 +94,7 @@ export class Connection implements SenderOwner, Watched, room.Occupant {
     socket.on('error', (err: NodeJS.ErrnoException) => {
       const owed = this.sender.queued;
       const unsent = socket.writableLength;
-      if (this.isEnded || (owed === 0 && unsent === 0)) return;
+      if (unsent === 0 && (this.isEnded || owed === 0)) return;
       this.log(
         `the peer went away (${err.code ?? err.message}) with ${owed} call${owed === 1 ? '' : 's'} unanswered and ${unsent} answer bytes unsent`,
       );
@@ -195,7 +202,27 @@ export class Connection implements SenderOwner, Watched, room.Occupant {
     this.bad = this.decoder.error;
     this.chunk = chunk;
     this.next = 0;
+    if (!this.sawRequest && frames.length > 0) {
+      this.sawRequest = true;
+      if (this.host.closeLone && this.oneShot(frames)) {
+        this.lone = true;
+        this.run();
+        // as a peer's FIN would: end once it is answered (with it, when it is answered at once)
+        return this.drain();
+      }
+    }
     this.run();
+  }
+
+  /**
+   * The first request read is all there is (nothing more came with it), an RPC call answered
+   * in the uwsgi form, without the keep-open mark: a caller that sends one request per
+   * connection, as uWSGI's client and nginx do, and waits for the server to close.
+   */
+  private oneShot(frames: Frame<TextBytes>[]): boolean {
+    if (frames.length !== 1 || this.decoder.buffered > 0 || this.bad !== null) return false;
+    const f = frames[0];
+    return f.modifier1 === RPC_MODIFIER1 && f.modifier2 === MODIFIER2.UWSGI && !hasKeepOpenMark(f.body);
   }
 
   /**
@@ -314,6 +341,15 @@ export class Connection implements SenderOwner, Watched, room.Occupant {
     this.accepting = false;
     this.stalled = false;
     const s = this.socket;
+    if (this.lone && s.writableLength === 0 && !(s as { encrypted?: boolean }).encrypted) {
+      // The answer is all in the kernel: closing the descriptor now sends FIN right behind it,
+      // before the caller (who closes once it has the answer) can close first, as uWSGI does.
+      // end() would send it a loop turn later, and the caller's side would keep the TIME_WAIT,
+      // which costs the caller a port and this machine a third of the connections per second.
+      // Nothing more was read, so the close is graceful; a peer that sends more gets a reset.
+      s.destroy();
+      return;
+    }
     s.end();
     if (s.isPaused()) s.resume();
     this.timeouts.lingerAfterFinish();

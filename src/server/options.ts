@@ -92,6 +92,15 @@ const DEFAULT_BODY_TIMEOUT = 10_000;
 const DEFAULT_CLOSE_TIMEOUT = 10_000;
 export const DEFAULT_ENGINE: EngineChoice = 'auto';
 /**
+ * When a connection is ended right after its answer (see RpcServerOptions.closeAfterAnswer).
+ * 'lone': a connection whose first request comes alone, without the keep-open mark (uWSGI's
+ * callers, nginx): answer and FIN go out together, as uWSGI does. 'never': every connection
+ * stays open until the peer closes it or it idles out.
+ */
+export type CloseAfterAnswer = 'lone' | 'never';
+export const CLOSE_AFTER_ANSWER: readonly CloseAfterAnswer[] = ['lone', 'never'];
+export const DEFAULT_CLOSE_AFTER_ANSWER: CloseAfterAnswer = 'lone';
+/**
  * How long a leaving node keeps accepting after its unsubscribe: a router may have picked it
  * just before reading the datagram, and connections still in the listen backlog when the
  * socket closes would be reset.
@@ -103,6 +112,14 @@ export interface RpcServerOptions extends Partial<ServerLimits> {
   registry?: Registry;
   /** Codec engine: 'auto' (default), 'wasm' or 'ts'. */
   engine?: EngineChoice;
+  /**
+   * 'lone' (default): a connection whose first request arrives alone (nothing else read with it) and without the
+   * keep-open mark (a leading empty item, which this package's client puts on a keep-alive connection's first call)
+   * is ended with its answer, as uWSGI ends every connection: one-shot callers (uWSGI's `uwsgi.rpc`, nginx) then
+   * need not close first, which costs a Node server a third of its per-connection rate. Requests it sends after
+   * that answer are not run. 'never': connections stay open for more requests until the peer closes them.
+   */
+  closeAfterAnswer?: CloseAfterAnswer;
   /** One line per failed request or other event. Default: a line on stderr. */
   log?: LogLine;
   /**
@@ -193,6 +210,7 @@ export interface ServerConfig {
   readonly router: Router | null;
   readonly http: HttpConfig;
   readonly engine: EngineChoice;
+  readonly closeAfterAnswer: CloseAfterAnswer;
 }
 
 const ENGINES: readonly EngineChoice[] = ['auto', 'wasm', 'ts'];
@@ -211,6 +229,9 @@ export function resolveServerOptions(options: RpcServerOptions): ServerConfig {
   const router = routes === undefined ? null : routes instanceof Router ? routes : Router.fromOptions(routes);
   const engine = options.engine ?? DEFAULT_ENGINE;
   if (!ENGINES.includes(engine)) throw new RpcError('INVALID', `engine ${String(engine)}: use 'auto', 'wasm' or 'ts'`);
+  const closeAfterAnswer = options.closeAfterAnswer ?? DEFAULT_CLOSE_AFTER_ANSWER;
+  if (!CLOSE_AFTER_ANSWER.includes(closeAfterAnswer))
+    throw new RpcError('INVALID', `closeAfterAnswer ${String(closeAfterAnswer)}: use 'lone' or 'never'`);
   return {
     limits,
     allow,
@@ -221,6 +242,7 @@ export function resolveServerOptions(options: RpcServerOptions): ServerConfig {
     router,
     http,
     engine,
+    closeAfterAnswer,
   };
 }
 

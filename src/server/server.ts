@@ -12,11 +12,10 @@ import type { Registry, RpcFunction } from '../functions/registry.js';
 import { type Catalog, isCatalog } from '../typed/catalog.js';
 import { RpcError } from '../rpc-error.js';
 import { type SubscribeTarget, parseSubscribeTo } from '../subscription/spec.js';
-import { Subscriber } from '../subscription/subscriber.js';
+import type { Subscriber } from '../subscription/subscriber.js';
 import type { AllowList } from './allow.js';
 import { Connection, type ConnectionHost } from './connection.js';
 import { Eviction } from './eviction.js';
-import { createHttpFront } from './http-front.js';
 import { HttpService } from './http-service.js';
 import { bind } from './listen.js';
 import type { LogLine } from './log.js';
@@ -36,7 +35,7 @@ import { ListenerCounters, ServerCounters } from './counters.js';
 import { createMetrics } from './metrics.js';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import type { ServerSnapshot } from './snapshot.js';
-import { createTlsServer, guardTls, loadTls, reloadTls, tlsServerOptions } from './tls.js';
+import type * as TlsModule from './tls.js';
 
 interface Listener {
   server: Server;
@@ -57,6 +56,7 @@ export class RpcServer {
   readonly registry: Registry;
   private readonly log: LogLine;
   private readonly closeTimeout: number;
+  private readonly closeLone: boolean;
   private readonly codecReady: Promise<Codec>;
   private readonly listeners: Listener[] = [];
   private readonly connections = new Set<Connection>();
@@ -76,6 +76,11 @@ export class RpcServer {
   private readonly allowed: AllowList | null;
   private readonly chmodSocket: number | undefined;
   private subscriber: { subscriber: Subscriber; grace: number } | null = null;
+  /**
+   * TLS sockets' code, loaded by the first one (as the HTTP front and the subscriber are, when
+   * asked for): a server on plain sockets does not pay their memory (idle RSS is a target).
+   */
+  private tlsCode: typeof TlsModule | null = null;
   /** Set once close() stops accepting (after unsubscribing: connections keep coming until then). */
   private draining = false;
   private readonly counters = new ServerCounters();
@@ -89,6 +94,7 @@ export class RpcServer {
     this.registry = config.registry;
     this.log = config.log;
     this.closeTimeout = config.closeTimeout;
+    this.closeLone = config.closeAfterAnswer === 'lone';
     this.http = new HttpService(this.registry, config.router, this.log, config.http);
     this.codecReady = createCodec({ engine: config.engine });
     // listen() reports a codec that cannot load; do not let it surface as unhandled first.
@@ -225,10 +231,11 @@ export class RpcServer {
     // same turn as the primary's "listening" answer; a connection nothing handles is never read.
     let dropHandshakes: (() => void) | undefined;
     let server: Server;
-    if (tls === null) server = createServer({ noDelay: true, allowHalfOpen: true }, accept);
+    const tlsCode = tls === null ? null : (this.tlsCode ??= await import('./tls.js'));
+    if (tlsCode === null) server = createServer({ noDelay: true, allowHalfOpen: true }, accept);
     else
-      ({ server, dropHandshakes } = createTlsServer(
-        loadTls(tls),
+      ({ server, dropHandshakes } = tlsCode.createTlsServer(
+        tlsCode.loadTls(tls as ServerTlsOptions),
         this.limits.socketTimeout,
         () => bound,
         this.log,
@@ -260,9 +267,9 @@ export class RpcServer {
   reloadTls(): void {
     let first: unknown = null;
     for (const l of this.listeners) {
-      if (l.tls === undefined) continue;
+      if (l.tls === undefined || this.tlsCode === null) continue;
       try {
-        reloadTls(l.server, l.tls);
+        this.tlsCode.reloadTls(l.server, l.tls);
       } catch (err) {
         first ??= err;
         this.log(`${l.address}: TLS files not reloaded, the old ones stay: ${(err as Error).message}`);
@@ -284,7 +291,10 @@ export class RpcServer {
     const reusePort = await checkReusePort(where, options);
     const tls = checkTls(options);
     const timeout = this.limits.socketTimeout;
-    const tlsOptions = tls === null ? undefined : tlsServerOptions(loadTls(tls), timeout);
+    const tlsCode = tls === null ? null : (this.tlsCode ??= await import('./tls.js'));
+    const tlsOptions =
+      tlsCode === null ? undefined : tlsCode.tlsServerOptions(tlsCode.loadTls(tls as ServerTlsOptions), timeout);
+    const { createHttpFront } = await import('./http-front.js');
     const server = createHttpFront(
       this.http,
       bridge,
@@ -295,7 +305,7 @@ export class RpcServer {
     );
     let bound = formatAddress(where);
     const dropHandshakes =
-      tls === null ? undefined : guardTls(server as unknown as TlsServer, timeout, () => bound, this.log);
+      tlsCode === null ? undefined : tlsCode.guardTls(server as unknown as TlsServer, timeout, () => bound, this.log);
     server.maxConnections = this.limits.maxConns;
     const port = await bind(server, where, { backlog: this.limits.backlog, reusePort });
     bound = formatAddress(where.kind === 'tcp' ? { ...where, port } : where);
@@ -324,6 +334,8 @@ export class RpcServer {
     subscribeTo: string | readonly (string | SubscribeTarget)[],
     options: SubscribeOptions = {},
   ): Promise<Subscriber> {
+    // first: the checks below and the subscriber's creation then run in one turn
+    const { Subscriber } = await import('../subscription/subscriber.js');
     if (this.closing) throw new RpcError('INVALID', 'the server is closed');
     if (this.subscriber !== null)
       throw new RpcError('INVALID', 'subscribe() was already called: give every server in one call');
@@ -481,6 +493,7 @@ export class RpcServer {
       log: this.log,
       http: this.http,
       limits: this.limits,
+      closeLone: this.closeLone,
       counters: this.counters,
       get now() {
         return self.clock;

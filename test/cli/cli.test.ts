@@ -1,10 +1,11 @@
 // The CLI as a user runs it: `node bin/uwsgi-rpc.js ...` child processes, after the build.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
-import { type Server, createServer } from 'node:net';
+import { type Server, connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CALL_OPTIONS } from '../../src/cli/call.js';
+import { createCodecSync } from '../../src/codec/index.js';
 import { LIMIT_OPTIONS, SERVE_OPTIONS } from '../../src/cli/serve-options.js';
 import { DEFAULT_TIMEOUT } from '../../src/client/options.js';
 import { DEFAULT_LIMITS } from '../../src/server/options.js';
@@ -348,6 +349,31 @@ describe('uwsgi-rpc serve', () => {
     }
   });
 
+  it('--close-after-answer: lone (default) ends a one-shot connection with its answer; never keeps it open', async () => {
+    for (const [flags, keptOpen] of [
+      [[], false],
+      [['--close-after-answer', 'never'], true],
+      [['--close-after-answer', 'lone'], false],
+    ] as const) {
+      const tcp = `127.0.0.1:${await freePort()}`;
+      const s = await serve(['--socket', tcp, '--import', 'examples/functions.mjs', ...flags], 1);
+      started.push(s);
+      const [host, port] = tcp.split(':');
+      const sock = connect(Number(port), host);
+      const chunks: Buffer[] = [];
+      sock.on('data', (c: Buffer) => chunks.push(c));
+      const ended = new Promise<boolean>((r) => {
+        sock.once('end', () => r(true));
+        setTimeout(() => r(false), 300);
+      });
+      sock.write(createCodecSync().encodeRequest('hello', []));
+      expect(await ended, flags.join(' ')).toBe(!keptOpen);
+      expect(Buffer.concat(chunks).subarray(4).toString()).toBe('Hello World');
+      sock.destroy();
+      expect(await s.stop()).toBe(0);
+    }
+  });
+
   it('under npm start: the examples load and it prints how to call them', async () => {
     const tcp = `127.0.0.1:${await freePort()}`;
     const s = await serve(['--socket', tcp, '--import', 'examples/functions.mjs'], 2, { npm_lifecycle_event: 'start' });
@@ -408,6 +434,7 @@ describe('uwsgi-rpc serve', () => {
     [['--socket', '127.0.0.1:0', '--route', '^/x nosuch:a'], /no routing action "nosuch"/],
     [['--socket', '127.0.0.1:0', '--processes', '0'], /--processes 0: an integer 1..1024/],
     [['--socket', '127.0.0.1:0', '--engine', 'fast'], /--engine fast: use auto, wasm or ts/],
+    [['--socket', '127.0.0.1:0', '--close-after-answer', 'always'], /--close-after-answer always: use lone or never/],
     [['--socket', '127.0.0.1:0', '--master'], /unknown option --master/],
     [['--socket'], /--socket needs a value/],
     [['--socket', '127.0.0.1:0', 'extra'], /serve takes no arguments/],

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RpcClient } from '../../src/client/client.js';
 import type { RpcServer } from '../../src/server/server.js';
 import { startServer } from '../server/start.js';
-import { Wire, answers, req } from '../server/wire.js';
+import { Wire, answers, keepOpen, req } from '../server/wire.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -58,7 +58,7 @@ describe('max-conns: a full table makes room', () => {
     const idle: Wire[] = [];
     for (const tag of ['i0', 'i1']) {
       const w = await open(address);
-      w.write(req('echo', [tag]));
+      w.write(keepOpen(req('echo', [tag])));
       expect(answers(await w.bytes(6))).toEqual([tag]);
       idle.push(w);
       await sleep(20);

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RpcServerOptions } from '../../src/server/options.js';
 import type { RpcServer } from '../../src/server/server.js';
 import { startServer } from '../server/start.js';
-import { Wire, answers, req } from '../server/wire.js';
+import { Wire, answers, keepOpen, req } from '../server/wire.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Short enough for a quick test, long enough that a loaded machine does not trip the good calls. */
@@ -83,7 +83,7 @@ describe('request-timeout (whole-packet deadline)', () => {
     const end = performance.now() + 3 * DEADLINE;
     for (let i = 0; performance.now() < end; i++) {
       // each packet in two halves, a quarter of the deadline apart
-      const p = req('echo', [`p${i}`]);
+      const p = keepOpen(req('echo', [`p${i}`]));
       w.write(p.subarray(0, 3));
       await sleep(DEADLINE / 4);
       w.write(p.subarray(3));

@@ -8,7 +8,7 @@ import { DEFAULT_LIMITS } from '../../src/server/options.js';
 import { Registry } from '../../src/functions/registry.js';
 import type { RpcServerOptions } from '../../src/server/options.js';
 import { RpcServer } from '../../src/server/server.js';
-import { Wire, answers, req } from './wire.js';
+import { Wire, answers, keepOpen, req } from './wire.js';
 import { startServer } from './start.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -89,7 +89,7 @@ describe('server limits', () => {
   it('keepalive-timeout: an answered connection may idle past socket-timeout, then gets a quiet FIN', async () => {
     await start({ socketTimeout: 100, keepaliveTimeout: 600 });
     const w = await Wire.open(address);
-    w.write(req('hello'));
+    w.write(keepOpen(req('hello')));
     await w.bytes(15);
     await sleep(350);
     expect(w.isClosed).toBe(false);

@@ -1,6 +1,7 @@
 import { type Socket, connect } from 'node:net';
 import { expect } from 'vitest';
 import { createCodecSync } from '../../src/codec/index.js';
+import { withKeepOpenMark } from '../../src/codec/keep-open.js';
 
 /** A raw socket to a server under test: write bytes, wait for bytes or for the close. */
 export class Wire {
@@ -93,6 +94,16 @@ const codec = createCodecSync();
 
 /** An RPC request packet. */
 export const req = (name: string, args: string[] = []): Uint8Array => codec.encodeRequest(name, args);
+
+/**
+ * `packet` with the keep-open mark, as a keep-alive client sends its first request: without it a
+ * connection whose first request comes alone is ended with its answer (closeAfterAnswer 'lone').
+ */
+export const keepOpen = (packet: Uint8Array): Uint8Array => {
+  const marked = withKeepOpenMark(packet);
+  if (marked === null) throw new Error('no room for the keep-open mark');
+  return marked;
+};
 
 /** The results (as text) of the framed answers in `b`. */
 export const answers = (b: Uint8Array): string[] =>
