@@ -1,6 +1,7 @@
 // What `serve --stats/--metrics` starts: the stats server and the metrics server, reading
 // this process's server, or with --processes every worker through the primary.
-import { AggregatorRegistry, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { promClient } from '../server/prom-client.js';
 import type { RpcServer } from '../server/server.js';
 import { type MetricsJson, type WorkerSlot, answerCollects, collect } from './collect.js';
 import { listenQueues, maxListenQueue } from './listen-queue.js';
@@ -27,6 +28,7 @@ export interface ObserveSource {
 
 /** The server's metrics and Node's process metrics in one registry. */
 function withProcessMetrics(server: RpcServer): Registry {
+  const { Registry, collectDefaultMetrics } = promClient();
   const processMetrics = new Registry();
   collectDefaultMetrics({ register: processMetrics });
   return Registry.merge([server.metrics, processMetrics]);
@@ -61,7 +63,7 @@ export function clusterSource(slots: () => readonly WorkerSlot[]): ObserveSource
     reports: async () => (await collect(slots(), false)).reports,
     metrics: async () => {
       const { metrics } = await collect(slots(), true);
-      const registry = AggregatorRegistry.aggregate(metrics);
+      const registry = promClient().AggregatorRegistry.aggregate(metrics);
       return { text: await registry.metrics(), contentType: registry.contentType };
     },
   };

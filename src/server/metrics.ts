@@ -1,6 +1,7 @@
 // RpcServer.metrics: the counters as prom-client metrics, computed when scraped, so that a
 // call never goes through prom-client (no label lookup per call).
-import { Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { promClient } from './prom-client.js';
 import { LATENCY_BUCKETS, type FunctionCounts } from '../functions/function-stats.js';
 import type { ServerSnapshot } from './snapshot.js';
 
@@ -21,7 +22,7 @@ interface ComputedMetric {
 
 /** A registry whose metrics read `snapshot()` once per scrape. */
 export function createMetrics(snapshot: () => ServerSnapshot): Registry {
-  const registry = new Registry();
+  const registry = new (promClient().Registry)();
   // one snapshot serves every metric of one scrape
   let last: { at: number; value: ServerSnapshot } | null = null;
   const read = () => {
