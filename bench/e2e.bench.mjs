@@ -90,6 +90,14 @@ const specs = [
     args: (p) => ['--expose-gc', join(benchDir, 'baselines', 'minimal-server.mjs'), String(p)],
   },
   {
+    // the first row's server keeping one-shot callers' connections open until they close (the default before)
+    name: 'uwsgi-rpc, close-after-answer never',
+    node: true,
+    gcOnSignal: true,
+    cmd: node,
+    args: (p) => ['--expose-gc', join(servers, 'ours.mjs'), String(p), 'auto', '-', 'never'],
+  },
+  {
     // the first row's server with every call timed and counted for stats and metrics, scraped each second
     name: 'uwsgi-rpc, stats+metrics on',
     node: true,
@@ -193,10 +201,14 @@ const rows = cases.map(([label]) => [
   label,
   ...names.map((n) => cell(med(n, label))),
   ratio(med('uwsgi-rpc', label), med('minimal Node', label)),
+  ratio(med('uwsgi-rpc', label), med('uWSGI python3 x1', label)),
   ratio(med('uwsgi-rpc, stats+metrics on', label), med('uwsgi-rpc', label)),
   String(names.reduce((k, n) => k + errs(n, label), 0)),
 ]);
-const md = table(['case', ...names, 'ours / minimal', 'stats+metrics on / off', 'errors'], rows);
+const md = table(
+  ['case', ...names, 'ours / minimal', 'ours / uWSGI python3 x1', 'stats+metrics on / off', 'errors'],
+  rows,
+);
 const memMd = table(
   ['server', 'RSS idle (MB)', 'RSS under load (MB)', 'RSS after each round (MB)', 'growth round 1 -> last (MB)'],
   running.filter(main).map((s) => {
