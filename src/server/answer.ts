@@ -10,7 +10,52 @@ import { showError } from './log.js';
  * Results up to this size are copied behind their header into one buffer (from Node's
  * pool): one stream chunk per answer costs less than two. Larger ones are never copied.
  */
-const COPY_MAX = 1024;
+export const COPY_MAX = 1024;
+
+/**
+ * Small uwsgi-form answers gathered while one read's requests run, written as one buffer: a
+ * pipelined chunk of 16 requests then costs one stream chunk and one write, not a writev of 16
+ * (what a hand-written server does with Buffer.concat, without the second copy).
+ */
+export class AnswerBatch {
+  private results: Answer[] = [];
+  private sizes: number[] = [];
+  /** Bytes the batch will write (headers included). */
+  bytes = 0;
+
+  /** Takes `result` (its body `size` bytes, at most COPY_MAX). */
+  add(result: Answer, size: number): void {
+    this.results.push(result);
+    this.sizes.push(size);
+    this.bytes += 4 + size;
+  }
+
+  /** Writes what was gathered, in order, as one buffer (nothing when empty). */
+  write(socket: Socket, codec: Codec): void {
+    const n = this.results.length;
+    if (n === 0) return;
+    const out = Buffer.allocUnsafe(this.bytes);
+    let o = 0;
+    for (let i = 0; i < n; i++) {
+      const result = this.results[i];
+      const size = this.sizes[i];
+      out.set(codec.encodeResponseHeader(size, MODIFIER2.UWSGI), o);
+      o += 4;
+      if (typeof result === 'string') out.write(result, o, size, 'utf8');
+      else out.set(result, o);
+      o += size;
+    }
+    this.results = [];
+    this.sizes = [];
+    this.bytes = 0;
+    socket.write(out);
+  }
+}
+
+/** The body size of a uwsgi-form answer. */
+export function answerSize(result: Answer): number {
+  return typeof result === 'string' ? Buffer.byteLength(result, 'utf8') : result.length;
+}
 
 /**
  * Writes one answer for request modifier2 `modifier2` (0: uwsgi packet, the 64-bit form

@@ -235,6 +235,7 @@ export class Connection implements SenderOwner, Watched, room.Occupant {
     const s = this.socket;
     const frames = this.frames;
     s.cork();
+    this.sender.batching(true);
     let i = this.next;
     while (i < frames.length && this.accepting) {
       this.dispatch(frames[i], i);
@@ -255,6 +256,7 @@ export class Connection implements SenderOwner, Watched, room.Occupant {
         );
       }
     }
+    this.sender.batching(false);
     s.uncork();
     if (this.accepting && (this.stalled || this.sender.blocked)) this.sender.pause();
   }
@@ -309,6 +311,8 @@ export class Connection implements SenderOwner, Watched, room.Occupant {
   /** The HTTP request in frame `i`: the bytes read past it are the start of its body. */
   private handOff(frame: Frame<TextBytes>, bridge: Bridge, i: number): void {
     this.accepting = false;
+    // the answers before it go first: the hand-off writes on the socket itself
+    this.sender.flushBatch();
     const rest = this.chunk!.subarray(this.decoder.end(i));
     // What the decoder holds past the packet is body, not a frame.
     this.decoder.reset();
@@ -341,6 +345,8 @@ export class Connection implements SenderOwner, Watched, room.Occupant {
     this.accepting = false;
     this.stalled = false;
     const s = this.socket;
+    // the answers gathered so far go before the FIN
+    this.sender.flushBatch();
     if (this.lone && s.writableLength === 0 && !(s as { encrypted?: boolean }).encrypted) {
       // The answer is all in the kernel: closing the descriptor now sends FIN right behind it,
       // before the caller (who closes once it has the answer) can close first, as uWSGI does.

@@ -7,7 +7,7 @@ import { MODIFIER2 } from '../codec/constants.js';
 import type { TextBytes } from '../functions/text-bytes.js';
 import { type Answer, refuseResult } from '../functions/results.js';
 import { isSized, refuseSized, type SizedStream } from '../functions/sized.js';
-import { writeAnswer, writeStream } from './answer.js';
+import { AnswerBatch, COPY_MAX, answerSize, writeAnswer, writeStream } from './answer.js';
 import type { ServerLimits } from './options.js';
 import { showFailure, showName } from './log.js';
 import type { FailureReason, FunctionStats } from '../functions/function-stats.js';
@@ -68,6 +68,9 @@ export class Sender {
   private readonly maxInFlight: number;
   private readonly maxPending: number;
   private corkedForTick = false;
+  /** While the connection runs one read's requests (see batch()): their small answers, written as one. */
+  private batchOn = false;
+  private readonly batch = new AnswerBatch();
   private readonly uncorkTick = () => {
     this.corkedForTick = false;
     this.socket.uncork();
@@ -105,7 +108,21 @@ export class Sender {
 
   /** Enough runs or waits to be sent: run no more requests for now. */
   get full(): boolean {
-    return this.socket.writableLength >= this.maxPending || this.queue.length >= this.maxInFlight;
+    return this.socket.writableLength + this.batch.bytes >= this.maxPending || this.queue.length >= this.maxInFlight;
+  }
+
+  /**
+   * The connection starts running one read's requests (true) or is done with them (false):
+   * small answers ready meanwhile are gathered and written as one buffer at the end.
+   */
+  batching(on: boolean): void {
+    this.batchOn = on;
+    if (!on) this.batch.write(this.socket, this.codec);
+  }
+
+  /** Writes the gathered answers now: anything written after them must go behind them. */
+  flushBatch(): void {
+    this.batch.write(this.socket, this.codec);
   }
 
   /** Reading must wait: the socket's buffer is over its mark, or the calls in flight at their limit. */
@@ -162,8 +179,13 @@ export class Sender {
     }
     counters.answered(fn, t0);
     if (this.queue.length === 0) {
-      writeAnswer(this.socket, this.codec, m2, result as Answer);
       this.wrote = true;
+      if (this.batchOn && m2 === MODIFIER2.UWSGI) {
+        const size = answerSize(result as Answer);
+        if (size <= COPY_MAX) return this.batch.add(result as Answer, size);
+      }
+      this.batch.write(this.socket, this.codec);
+      writeAnswer(this.socket, this.codec, m2, result as Answer);
       if (m2 !== MODIFIER2.UWSGI) this.owner.end();
     } else {
       this.queue.push({
@@ -262,6 +284,7 @@ export class Sender {
     const s = this.socket;
     const q = this.queue;
     if (this.owner.ended || s.destroyed || this.streaming) return;
+    this.batch.write(s, this.codec);
     if (!this.corkedForTick) {
       // Answers settled in the same tick share one writev.
       this.corkedForTick = true;
