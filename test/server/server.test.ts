@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Codec, MAX_ARGS, MAX_BODY } from '../../src/codec/index.js';
+import { sized } from '../../src/functions/sized.js';
 import type { TextBytes } from '../../src/functions/text-bytes.js';
 import { RpcError } from '../../src/rpc-error.js';
 import { formatAddress, parseAddress } from '../../src/address/address.js';
@@ -372,6 +373,38 @@ describe.each(ENGINES)('RpcServer, %s engine', (engine) => {
       const d = codec.createDecoder({ response: true });
       const frames = d.push(await w.bytes(total));
       expect(frames.map((f) => Buffer.from(f.body).toString())).toEqual(packets.map((_, i) => String(i)));
+      w.end();
+    });
+
+    it('one read of small, big (> 1 KB, written uncopied), 64-bit, async and streamed answers: all in request order', async () => {
+      await start();
+      const fill = (n: number) => new Uint8Array(n).fill(0x61 + (n % 26));
+      registry.register('size', (n) => fill(Number(String(n))));
+      registry.register('later', async (a) => {
+        await sleep(5);
+        return a;
+      });
+      registry.register('streamed', (n) => sized(Number(String(n)), [fill(Number(String(n)))]));
+      const calls: [string, string, Uint8Array][] = [
+        ['echo', 's1', Buffer.from('s1')],
+        ['size', '1025', fill(1025)],
+        ['echo', 's2', Buffer.from('s2')],
+        ['size', '70000', fill(70000)],
+        ['later', 'a1', Buffer.from('a1')],
+        ['echo', 's3', Buffer.from('s3')],
+        ['streamed', '3000', fill(3000)],
+        ['echo', 's4', Buffer.from('s4')],
+        ['size', '10', fill(10)],
+      ];
+      const w = await Wire.open(tcp);
+      // more than one request in the first read: the connection stays open (no mark needed)
+      w.write(Buffer.concat(calls.map(([name, arg]) => req(name, [arg]))));
+      const want = calls.map(([, , answer]) => hex(answer));
+      const framed = calls.map(([, , a]) => hex(codec.encodeResponse(a)));
+      const bytes = framed.reduce((n, f) => n + f.length / 2, 0);
+      const got = codec.createDecoder({ response: true }).push(await w.bytes(bytes));
+      expect(got.map((f) => hex(f.body))).toEqual(want);
+      expect(hex(w.data)).toBe(framed.join(''));
       w.end();
     });
 
