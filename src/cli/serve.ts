@@ -16,7 +16,8 @@ import {
   workerSlots,
 } from './cluster.js';
 import { collect } from '../observe/collect.js';
-import { type Observers, answerPrimary, clusterSource, localSource, startObservers } from '../observe/observe.js';
+import type { Observers } from '../observe/observe.js';
+import { answerPrimary, clusterSource, localSource } from '../observe/sources.js';
 import type { NodeInfo } from '../observe/stats-document.js';
 import { packageVersion } from './version.js';
 import { cliLog, logLine, setLogFormat } from './log-format.js';
@@ -256,6 +257,10 @@ async function serveHere(argv: readonly string[]): Promise<number> {
 }
 
 const observeLog = (line: string) => cliLog(line, { event: 'observe' });
+
+/** The stats and metrics servers (node:http, the dashboard), loaded only for --stats or --metrics. */
+const startObservers: typeof import('../observe/observe.js').startObservers = async (...args) =>
+  (await import('../observe/observe.js')).startObservers(...args);
 
 /** What the stats document says of this process. */
 function nodeInfo(): NodeInfo {

@@ -2,7 +2,7 @@
 // nginx's uwsgi_pass).
 import { CodecError } from '../codec/errors.js';
 import type { Codec } from '../codec/codec.js';
-import { RpcClient } from '../client/client.js';
+import type { RpcClient } from '../client/client.js';
 import { type Bridge, HttpDispatcher } from '../dispatch/dispatcher.js';
 import { RequestVars } from '../http/request-vars.js';
 import type { HttpResponse } from '../http/response.js';
@@ -22,8 +22,12 @@ export class HttpService {
   private client: RpcClient | null = null;
 
   constructor(registry: Registry, router: Router | null, log: LogLine, options: HttpConfig) {
-    const target = rpcTarget(registry, (node, name, args) => {
-      this.client ??= new RpcClient({ registry });
+    const target = rpcTarget(registry, async (node, name, args) => {
+      // the client (and node:tls with it) loads with the first remote call: most servers make none
+      if (this.client === null) {
+        const { RpcClient } = await import('../client/client.js');
+        this.client ??= new RpcClient({ registry });
+      }
       return this.client.call(node, name, args);
     });
     this.dispatcher = new HttpDispatcher({
