@@ -5,10 +5,10 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RpcClient } from '../../src/client/client.js';
+import { type Reply, rpcFromUwsgi as callFromUwsgi } from './rpc-caller.js';
 import { ENGINES } from '../helpers/engines.js';
 import { requirePeer, which } from '../helpers/peers.js';
 import { type Peer, freePort, removeDir, startPeer, startUwsgi, tempDir, waitListening } from '../helpers/processes.js';
@@ -44,7 +44,6 @@ const PAIR = Buffer.concat([BINARY, bin('|'), UTF8]);
 const SIZES = [65_535, 65_536, 100_000];
 
 /** What the uWSGI app (fixtures/rpc_caller.py) tells of its uwsgi.rpc() call. */
-type Reply = { none?: true; len?: number; sha256?: string; hex?: string | null; error?: string };
 
 /** Every line a clean run of the Bun server prints (anything else, e.g. a runtime warning, fails). */
 const EXPECTED_LINES = [
@@ -79,33 +78,8 @@ describe.skipIf(!hasBun)(`our server under Bun ${'version' in bun ? bun.version 
   });
 
   /** Has the uWSGI app call uwsgi.rpc(node, fn, *args) and tell what it got. */
-  function rpcFromUwsgi(node: string, fn: string, args: Uint8Array[]): Promise<Reply> {
-    const body = JSON.stringify({
-      node,
-      fn: bin(fn).toString('hex'),
-      args: args.map((a) => Buffer.from(a).toString('hex')),
-    });
-    const [host, port] = http.split(':');
-    return new Promise((resolve, reject) => {
-      const req = request(
-        { host, port: Number(port), method: 'POST', path: '/', agent: false, headers: { connection: 'close' } },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString();
-            try {
-              resolve(JSON.parse(text) as Reply);
-            } catch {
-              reject(new Error(`uWSGI answered ${res.statusCode}: ${text.slice(0, 300)}\n${uwsgi?.logText()}`));
-            }
-          });
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
-  }
+  const rpcFromUwsgi = (node: string, fn: string, args: Uint8Array[]): Promise<Reply> =>
+    callFromUwsgi(http, node, fn, args, () => uwsgi?.logText() ?? '');
 
   describe.each(ENGINES)('%s engine', (engine) => {
     let server: Peer;

@@ -1,11 +1,11 @@
 // uWSGI's own RPC client (uwsgi.rpc() in a Python app under a real uWSGI) -> our server.
 import { createHash } from 'node:crypto';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_ARGS, MAX_BODY } from '../../src/codec/index.js';
 import { Registry } from '../../src/functions/registry.js';
 import { RpcServer } from '../../src/server/server.js';
+import { type Reply, rpcFromUwsgi as callFromUwsgi } from './rpc-caller.js';
 import { ENGINES } from '../helpers/engines.js';
 import { requirePeer, which } from '../helpers/peers.js';
 import { type Peer, freePort, removeDir, startUwsgi, tempDir } from '../helpers/processes.js';
@@ -13,8 +13,6 @@ import { type Peer, freePort, removeDir, startUwsgi, tempDir } from '../helpers/
 const hasUwsgi = requirePeer('uwsgi', which('uwsgi') !== null, 'apt-get install uwsgi-core uwsgi-plugin-python3');
 const APP = join(__dirname, 'fixtures', 'rpc_caller.py');
 const MB = 1 << 20;
-
-type Reply = { none?: true; len?: number; sha256?: string; hex?: string | null; error?: string };
 
 const pattern = (n: number) => Buffer.from(Uint8Array.from({ length: n }, (_, i) => i % 251));
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -35,49 +33,9 @@ describe.skipIf(!hasUwsgi)("uWSGI's client (uwsgi.rpc) -> our server", () => {
     removeDir(dir);
   });
 
-  /** Has the app call uwsgi.rpc(node, fn, *args) and tell what it got. */
-  function rpcFromUwsgi(node: string, fn: string, args: Uint8Array[]): Promise<Reply> {
-    const body = JSON.stringify({
-      node,
-      fn: bin(fn).toString('hex'),
-      args: args.map((a) => Buffer.from(a).toString('hex')),
-    });
-    const [host, port] = http.split(':');
-    return new Promise((resolve, reject) => {
-      const req = request(
-        {
-          host,
-          port: Number(port),
-          method: 'POST',
-          path: '/',
-          agent: false,
-          headers: {
-            connection: 'close',
-            'content-type': 'application/json',
-            'content-length': Buffer.byteLength(body),
-          },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString();
-            try {
-              resolve(JSON.parse(text) as Reply);
-            } catch {
-              reject(
-                new Error(
-                  `uWSGI answered ${res.statusCode}: ${text.slice(0, 300)}\n--- uwsgi log ---\n${uwsgi.logText()}`,
-                ),
-              );
-            }
-          });
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
-  }
+  /** Has the uWSGI app call uwsgi.rpc(node, fn, *args) and tell what it got. */
+  const rpcFromUwsgi = (node: string, fn: string, args: Uint8Array[]): Promise<Reply> =>
+    callFromUwsgi(http, node, fn, args, () => uwsgi.logText());
 
   describe.each(ENGINES)('%s engine', (engine) => {
     let server: RpcServer;
