@@ -14,6 +14,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { machine, quick, ratio, table } from './lib/measure.mjs';
+import { uwsgiLua, uwsgiPython } from './lib/uwsgi.mjs';
 import {
   arg,
   benchDir,
@@ -36,19 +37,6 @@ const secs = Number(arg('secs', quick ? 0.3 : 3));
 const node = process.execPath;
 const servers = join(benchDir, 'servers');
 
-const uwsgiArgs = (port, n) => [
-  '--master',
-  '--no-orphans',
-  '--processes',
-  String(n),
-  '--socket',
-  `127.0.0.1:${port}`,
-  '--disable-logging',
-  '--buffer-size',
-  '65535',
-  '--listen',
-  '1024',
-];
 /** `serve --processes 2` on a port: the same command on every runtime. */
 const ourCli = (p) => [
   join(benchDir, '..', 'bin', 'uwsgi-rpc.js'),
@@ -132,12 +120,12 @@ if (has('uwsgi', 'apt-get install uwsgi-core uwsgi-plugin-python3 uwsgi-plugin-l
     specs.push({
       name: `uWSGI python3 x${n}`,
       cmd: 'uwsgi',
-      args: (p) => ['--plugin', 'python3,rpc', ...uwsgiArgs(p, n), '--python-path', servers, '--import', 'echo'],
+      args: (p) => uwsgiPython(p, n),
     });
     specs.push({
       name: `uWSGI lua x${n}`,
       cmd: 'uwsgi',
-      args: (p) => ['--plugin', 'lua,rpc', ...uwsgiArgs(p, n), '--lua', join(servers, 'echo.lua')],
+      args: (p) => uwsgiLua(p, n),
     });
   }
 }

@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeDir, tempDir } from './lib/cleanup.mjs';
 import { machine, quick, ratio, table } from './lib/measure.mjs';
+import { uwsgiPython } from './lib/uwsgi.mjs';
 import { arg, benchDir, drive, freePort, has, median, progress, start } from './lib/procs.mjs';
 
 const rounds = Number(arg('rounds', quick ? 1 : 3));
@@ -66,27 +67,7 @@ if (has('uwsgi', 'apt-get install uwsgi-core uwsgi-plugin-python3')) {
     name: 'uWSGI python3 x2',
     modes: ['percall'],
     cmd: 'uwsgi',
-    args: (p) => [
-      '--plugin',
-      'python3,rpc',
-      '--master',
-      '--no-orphans',
-      '--processes',
-      '2',
-      '--socket',
-      `127.0.0.1:${p}`,
-      '--ssl-socket',
-      `127.0.0.1:${p + 1},${certKey}`,
-      '--disable-logging',
-      '--buffer-size',
-      '65535',
-      '--listen',
-      '1024',
-      '--python-path',
-      join(benchDir, 'servers'),
-      '--import',
-      'echo',
-    ],
+    args: (p) => uwsgiPython(p, 2, ['--ssl-socket', `127.0.0.1:${p + 1},${certKey}`]),
   });
 }
 const modeName = { percall: 'connection per call', keepalive: 'keep-alive' };
