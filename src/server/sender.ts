@@ -117,12 +117,12 @@ export class Sender {
    */
   batching(on: boolean): void {
     this.batchOn = on;
-    if (!on) this.batch.write(this.socket, this.codec);
+    if (!on) this.batch.write(this.socket);
   }
 
   /** Writes the gathered answers now: anything written after them must go behind them. */
   flushBatch(): void {
-    this.batch.write(this.socket, this.codec);
+    this.batch.write(this.socket);
   }
 
   /** Reading must wait: the socket's buffer is over its mark, or the calls in flight at their limit. */
@@ -184,7 +184,7 @@ export class Sender {
         const size = answerSize(result as Answer);
         if (size <= COPY_MAX) return this.batch.add(result as Answer, size);
       }
-      this.batch.write(this.socket, this.codec);
+      this.batch.write(this.socket);
       writeAnswer(this.socket, this.codec, m2, result as Answer);
       if (m2 !== MODIFIER2.UWSGI) this.owner.end();
     } else {
@@ -284,7 +284,7 @@ export class Sender {
     const s = this.socket;
     const q = this.queue;
     if (this.owner.ended || s.destroyed || this.streaming) return;
-    this.batch.write(s, this.codec);
+    this.batch.write(s);
     if (!this.corkedForTick) {
       // Answers settled in the same tick share one writev.
       this.corkedForTick = true;
