@@ -6,7 +6,7 @@ import { benchDir } from './procs.mjs';
 const servers = join(benchDir, 'servers');
 
 /** uWSGI with `processes` workers on 127.0.0.1:`port`; `extra`: more sockets or options. */
-export const uwsgiArgs = (port, processes, extra = []) => [
+const uwsgiArgs = (port, processes, extra = []) => [
   '--master',
   '--no-orphans',
   '--processes',
