@@ -157,9 +157,9 @@ export class Connection implements CallHolder {
     if (!call.settled) this.owner.redispatch(call);
   }
 
-  private write(call: PendingCall): void {
+  private write(call: PendingCall, packet = call.packet): void {
     call.sent = true;
-    this.socket.write(call.packet);
+    this.socket.write(packet);
   }
 
   private onConnect(): void {
@@ -169,8 +169,7 @@ export class Connection implements CallHolder {
     if (!this.reusable) return this.write(first);
     // Keep-alive: the first call carries the keep-open mark, or a server of ours ends the
     // connection with its answer as it does for one-shot callers (uWSGI ignores the mark).
-    first.sent = true;
-    this.socket.write(withKeepOpenMark(first.packet) ?? first.packet);
+    this.write(first, withKeepOpenMark(first.packet) ?? first.packet);
   }
 
   /** Keep-alive: an idle connection holds no call, does not keep the process alive, and closes after `ms`. */

@@ -66,13 +66,20 @@ export function answerSize(result: Answer): number {
  * above 65535 bytes; anything else here: the bare result). A big result goes out as its
  * own chunk after the header; the caller corks the socket, so they leave in one writev.
  */
-export function writeAnswer(socket: Socket, codec: Codec, modifier2: number, result: Answer): void {
+export function writeAnswer(
+  socket: Socket,
+  codec: Codec,
+  modifier2: number,
+  result: Answer,
+  /** The body's size when the caller has it already (answerSize). */
+  known = -1,
+): void {
   if (modifier2 !== MODIFIER2.UWSGI) {
     socket.write(result);
     return;
   }
   const text = typeof result === 'string';
-  const size = text ? Buffer.byteLength(result, 'utf8') : result.length;
+  const size = known >= 0 ? known : answerSize(result);
   const header = codec.encodeResponseHeader(size, MODIFIER2.UWSGI);
   if (size <= COPY_MAX) {
     const out = Buffer.allocUnsafe(header.length + size);

@@ -180,12 +180,13 @@ export class Sender {
     counters.answered(fn, t0);
     if (this.queue.length === 0) {
       this.wrote = true;
+      let size = -1;
       if (this.batchOn && m2 === MODIFIER2.UWSGI) {
-        const size = answerSize(result as Answer);
+        size = answerSize(result as Answer);
         if (size <= COPY_MAX) return this.batch.add(result as Answer, size);
       }
       this.batch.write(this.socket);
-      writeAnswer(this.socket, this.codec, m2, result as Answer);
+      writeAnswer(this.socket, this.codec, m2, result as Answer, size);
       if (m2 !== MODIFIER2.UWSGI) this.owner.end();
     } else {
       this.queue.push({

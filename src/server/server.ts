@@ -81,6 +81,11 @@ export class RpcServer {
    * asked for): a server on plain sockets does not pay their memory (idle RSS is a target).
    */
   private tlsCode: typeof TlsModule | null = null;
+
+  private async loadTlsCode(): Promise<typeof TlsModule> {
+    this.tlsCode ??= await import('./tls.js');
+    return this.tlsCode;
+  }
   /** Set once close() stops accepting (after unsubscribing: connections keep coming until then). */
   private draining = false;
   private readonly counters = new ServerCounters();
@@ -231,7 +236,7 @@ export class RpcServer {
     // same turn as the primary's "listening" answer; a connection nothing handles is never read.
     let dropHandshakes: (() => void) | undefined;
     let server: Server;
-    const tlsCode = tls === null ? null : (this.tlsCode ??= await import('./tls.js'));
+    const tlsCode = tls === null ? null : await this.loadTlsCode();
     if (tlsCode === null) server = createServer({ noDelay: true, allowHalfOpen: true }, accept);
     else
       ({ server, dropHandshakes } = tlsCode.createTlsServer(
@@ -291,7 +296,7 @@ export class RpcServer {
     const reusePort = await checkReusePort(where, options);
     const tls = checkTls(options);
     const timeout = this.limits.socketTimeout;
-    const tlsCode = tls === null ? null : (this.tlsCode ??= await import('./tls.js'));
+    const tlsCode = tls === null ? null : await this.loadTlsCode();
     const tlsOptions =
       tlsCode === null ? undefined : tlsCode.tlsServerOptions(tlsCode.loadTls(tls as ServerTlsOptions), timeout);
     const { createHttpFront } = await import('./http-front.js');
