@@ -9,18 +9,27 @@
 // reach the machine's network (nor the test process, which stays in the root namespace).
 // Interface names live per namespace, so they are fixed and short (br0, p1.., eth0);
 // namespace names carry the creating pid so a crashed run's leftovers can be recognised.
+// A host named in `impair` gets a bad link instead of the veth: two TAP devices (its eth0 and
+// the bridge's port) with impair.c between them adding latency, jitter, loss (impair.mjs).
 //
 // Plain ESM with JSDoc types: bench/ (.mjs) imports it as well as the TypeScript tests.
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildImpair, startImpairedLink } from './impair.mjs';
 
 /** Prefix of every namespace a lab creates: `urpc-<pid>-<lab>-<hub|host index>`. */
 export const NS_PREFIX = 'urpc-';
 const STALE = /^urpc-(\d+)-\d+-/;
+/** Prefix of a lab's folder (impaired links' program and counters): `urpc-lab-<pid>-XXXXXX`. */
+const DIR_PREFIX = 'urpc-lab-';
+const STALE_DIR = /^urpc-lab-(\d+)-/;
 
 /**
  * @typedef {object} LabOptions
  * @property {string} [subnet] first three octets of the lab's /24 (default '10.77.0')
+ * @property {Record<string, import('./impair.mjs').LinkImpairment>} [impair] hosts whose link is bad, and how
  */
 
 /**
@@ -41,6 +50,7 @@ const STALE = /^urpc-(\d+)-\d+-/;
  * @property {(host: string, cmd: string, args: string[], opts: { log: string, stopSignal?: NodeJS.Signals, stopTimeoutMs?: number, env?: NodeJS.ProcessEnv }) => LabProcess} spawn
  * @property {(host: string, cmd: string, args: string[], opts?: { timeoutMs?: number, env?: NodeJS.ProcessEnv }) => Promise<{ code: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string }>} run
  * @property {(host: string, target: string, opts?: { child?: import('node:child_process').ChildProcess, timeoutMs?: number }) => Promise<void>} waitListening
+ * @property {(host: string) => Promise<import('./impair.mjs').LinkStats>} linkStats an impaired host's link counters so far
  * @property {() => Promise<void>} destroy
  * @property {() => void} destroyNow synchronous destroy for a process on its way out: SIGKILL instead of each stopSignal
  */
@@ -134,6 +144,10 @@ export function cleanupStaleLabs() {
     const m = STALE.exec(ns);
     if (m && !alive(Number(m[1]))) removeNamespace(ns);
   }
+  for (const name of readdirSync(tmpdir())) {
+    const m = STALE_DIR.exec(name);
+    if (m && !alive(Number(m[1]))) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+  }
 }
 
 let labCount = 0;
@@ -161,6 +175,10 @@ export function createLab(hostNames, options = {}) {
   if (new Set(hostNames).size !== hostNames.length || hostNames.length === 0 || hostNames.length > 250) {
     throw new Error(`createLab: 1..250 distinct host names, got ${JSON.stringify(hostNames)}`);
   }
+  const impair = options.impair ?? {};
+  for (const h of Object.keys(impair)) {
+    if (!hostNames.includes(h)) throw new Error(`createLab: impair names ${h}, not a host of this lab`);
+  }
   cleanupStaleLabs();
   const base = `${NS_PREFIX}${process.pid}-${++labCount}-`;
   const hub = `${base}hub`;
@@ -171,23 +189,48 @@ export function createLab(hostNames, options = {}) {
   let destroyed = false;
 
   const made = [hub, ...[...hosts.values()].map((h) => h.ns)];
+  /** @type {Map<string, import('./impair.mjs').ImpairedLink>} */
+  const links = new Map();
+  const dir = Object.keys(impair).length > 0 ? mkdtempSync(join(tmpdir(), `${DIR_PREFIX}${process.pid}-`)) : null;
+  const removeAll = () => {
+    for (const link of links.values()) link.kill();
+    for (const ns of made) removeNamespace(ns);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  };
   try {
+    const bin = dir ? buildImpair(dir) : '';
     ip(['netns', 'add', hub]);
     ip(['-n', hub, 'link', 'add', 'br0', 'type', 'bridge']);
     ip(['-n', hub, 'link', 'set', 'br0', 'up']);
     let port = 0;
-    for (const h of hosts.values()) {
+    for (const [name, h] of hosts) {
       ip(['netns', 'add', h.ns]);
       const p = `p${++port}`;
-      // Both ends are born inside the lab: the hub's end, and eth0 moved into the host.
-      ip(['-n', hub, 'link', 'add', p, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', h.ns]);
+      const bad = impair[name];
+      if (bad && dir) {
+        links.set(
+          name,
+          startImpairedLink({
+            bin,
+            hub,
+            hostNs: h.ns,
+            hostDev: 'eth0',
+            hubDev: p,
+            out: join(dir, `${p}.out`),
+            impairment: bad,
+          }),
+        );
+      } else {
+        // Both ends are born inside the lab: the hub's end, and eth0 moved into the host.
+        ip(['-n', hub, 'link', 'add', p, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', h.ns]);
+      }
       ip(['-n', hub, 'link', 'set', p, 'master', 'br0', 'up']);
       ip(['-n', h.ns, 'link', 'set', 'lo', 'up']);
       ip(['-n', h.ns, 'addr', 'add', `${h.ip}/24`, 'dev', 'eth0']);
       ip(['-n', h.ns, 'link', 'set', 'eth0', 'up']);
     }
   } catch (err) {
-    for (const ns of made) removeNamespace(ns);
+    removeAll();
     throw err;
   }
 
@@ -301,16 +344,23 @@ export function createLab(hostNames, options = {}) {
     spawn: spawnIn,
     run,
     waitListening,
+    async linkStats(host) {
+      get(host);
+      const link = links.get(host);
+      if (!link) throw new Error(`host ${host}'s link is not impaired`);
+      return link.stats();
+    },
     async destroy() {
       if (destroyed) return;
       destroyed = true;
       await Promise.all([...running].map((p) => p.stop()));
-      for (const ns of made) removeNamespace(ns);
+      await Promise.all([...links.values()].map((l) => l.stop()));
+      removeAll();
     },
     destroyNow() {
       destroyed = true;
       for (const p of running) if (p.child.pid) killGroup(p.child.pid, 'SIGKILL');
-      for (const ns of made) removeNamespace(ns);
+      removeAll();
     },
   };
 }
