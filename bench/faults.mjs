@@ -6,14 +6,20 @@
 //   - worker kill: `serve --processes 2`, C concurrent per-call callers, one worker SIGKILLed:
 //     every failed call classified by its error and by whether it ran (the function writes its
 //     call id to a file as it starts), with the primary handing connections out, with
-//     --shared-accept and, where the runtime has it, with --reuse-port.
-//   node bench/faults.mjs [--drips N] [--kills K] [--concurrency C] [--node PATH]... [--only drips,table,kill] [--modes primary,shared-accept,reuse-port]
-//                         [--quick] [--json FILE]
+//     --shared-accept and, where the runtime has it, with --reuse-port;
+//   - bad link (root, network namespaces, cc): our node behind a link of 50 ms ± 20 each way losing
+//     2% of its frames (the lab's userspace netem, test/helpers/impair.c): per-call, keep-alive
+//     pipelined and Splitter callers, every call accounted for: answered, failed (by code), ran
+//     twice, answered without having run.
+//   node bench/faults.mjs [--drips N] [--kills K] [--concurrency C] [--node PATH]... [--only drips,table,kill,badlink]
+//                         [--modes primary,shared-accept,reuse-port] [--quick] [--json FILE]
 // Every process and folder it starts is gone when it ends, however it ends (lib/cleanup.mjs).
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
-import { spawnGroup, tempDir } from './lib/cleanup.mjs';
+import { impairUnavailable } from '../test/helpers/impair.mjs';
+import { createLab, netnsUnavailable } from '../test/helpers/netns.mjs';
+import { register, spawnGroup, tempDir } from './lib/cleanup.mjs';
 import { quick, table } from './lib/measure.mjs';
 import { arg, benchDir, freePort, progress } from './lib/procs.mjs';
 import { runtimes } from './lib/runtimes.mjs';
@@ -21,6 +27,9 @@ import { runtimes } from './lib/runtimes.mjs';
 const root = join(benchDir, '..');
 const BIN = join(root, 'bin', 'uwsgi-rpc.js');
 const RAN = join(root, 'test', 'faults', 'fixtures', 'ran.mjs');
+const LOSSY_CALLER = join(root, 'test', 'faults', 'fixtures', 'lossy-caller.mjs');
+/** The bad link: each way, as the issue asked of netem. */
+const BAD_LINK = { delayMs: 50, jitterMs: 20, lossPct: 2 };
 const ECHO = join(benchDir, 'servers', 'functions.mjs');
 const { RpcClient } = await import(join(root, 'dist', 'src', 'index.js'));
 
@@ -195,8 +204,94 @@ async function workerKill(node, mode) {
   }
 }
 
-const only = new Set(arg('only', 'drips,table,kill').split(','));
-const out = { drips: null, fullTable: null, workerKill: [] };
+/** How many times each call id appears in the `mark` files of `dir`. */
+function ranCounts(dir) {
+  const ran = new Map();
+  for (const f of readdirSync(dir))
+    for (const id of readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean))
+      ran.set(id, (ran.get(id) ?? 0) + 1);
+  return ran;
+}
+
+/**
+ * Our node behind the bad link, a clean one and a caller (lab hosts): each caller mode's calls,
+ * every one accounted for by the caller (answered or its error code) and by the node (ran, how often).
+ */
+async function badLinkSection() {
+  for (const why of [netnsUnavailable(), impairUnavailable()]) if (why) return { skipped: why };
+  const dir = tempDir('faults-badlink-');
+  const lab = createLab(['node', 'other', 'client'], { impair: { node: BAD_LINK } });
+  const forget = register({ stop: () => lab.destroy(), kill: () => lab.destroyNow() });
+  try {
+    const nodes = {};
+    for (const host of ['node', 'other']) {
+      const address = `${lab.ip(host)}:3031`;
+      const p = lab.spawn(host, process.execPath, [BIN, 'serve', '--socket', address, '--import', RAN], {
+        log: join(dir, `${host}.log`),
+        stopSignal: 'SIGINT',
+        env: { ...process.env, FAULTS_RAN_DIR: dir },
+      });
+      await lab.waitListening(host, address, { child: p.child });
+      nodes[host] = address;
+    }
+    const n = quick ? 100 : 300;
+    const modes = [
+      ['per call, 8 at a time', ['--calls', String(n), '--concurrency', '8']],
+      [
+        'keep-alive, 16 at a time, pipelining 4',
+        ['--calls', String(2 * n), '--concurrency', '16', '--keepalive', '--pipelining', '4'],
+      ],
+      // a round trip takes 60-140 ms and a call per connection two of them: many calls time out
+      ['per call, 8 at a time, timeout 200 ms', ['--calls', String(n), '--concurrency', '8', '--timeout', '200']],
+      // nothing listens on the client's port 3999: calls given to it are refused, never left
+      [
+        'Splitter over it, a clean node, a refusing address',
+        ['--calls', String(n), '--concurrency', '4', '--split', `${nodes.other},${lab.ip('client')}:3999`],
+      ],
+    ];
+    const rows = [];
+    for (const [i, [mode, args]] of modes.entries()) {
+      progress(`bad link: ${mode}`);
+      const before = await lab.linkStats('node');
+      const t = performance.now();
+      const r = await lab.run(
+        'client',
+        process.execPath,
+        [LOSSY_CALLER, '--target', nodes.node, '--prefix', `m${i}-`, ...args],
+        { timeoutMs: 180_000 },
+      );
+      const seconds = (performance.now() - t) / 1000;
+      if (r.code !== 0) throw new Error(`bad link caller exited ${r.code ?? r.signal}: ${r.stderr}`);
+      const after = await lab.linkStats('node');
+      const res = JSON.parse(r.stdout);
+      const ran = ranCounts(dir);
+      const mine = [...ran].filter(([id]) => id.startsWith(`m${i}-`));
+      const failed = {};
+      for (const code of Object.values(res.failed)) failed[code] = (failed[code] ?? 0) + 1;
+      const delta = (k) => after.toHost[k] + after.fromHost[k] - before.toHost[k] - before.fromHost[k];
+      rows.push({
+        mode,
+        calls: res.calls,
+        answered: res.answered.length,
+        failed,
+        untyped: res.untyped,
+        ranTwice: mine.filter(([, c]) => c > 1).length,
+        answeredNotRun: res.answered.filter((id) => !ran.has(id)).length,
+        movedOn: res.movedOn,
+        framesLost: delta('lost'),
+        framesReordered: delta('reordered'),
+        seconds,
+      });
+    }
+    return { link: BAD_LINK, rows };
+  } finally {
+    await lab.destroy();
+    forget();
+  }
+}
+
+const only = new Set(arg('only', 'drips,table,kill,badlink').split(','));
+const out = { drips: null, fullTable: null, workerKill: [], badLink: null };
 if (only.has('drips')) {
   progress(`drips: ${DRIPS} connections`);
   out.drips = await dripSection();
@@ -243,6 +338,46 @@ if (out.workerKill.length > 0) {
         Object.entries(r.failures)
           .map(([k, v]) => `${v} ${k}`)
           .join('; ') || 'none',
+      ]),
+    ),
+  );
+}
+if (only.has('badlink')) out.badLink = await badLinkSection();
+if (out.badLink?.skipped) console.log(`\nBad link: skipped: ${out.badLink.skipped}`);
+else if (out.badLink) {
+  const l = out.badLink.link;
+  console.log(
+    `\nOur node behind a link of ${l.delayMs} ms ± ${l.jitterMs} each way losing ${l.lossPct}% of frames each way:\n`,
+  );
+  console.log(
+    table(
+      [
+        'caller',
+        'calls',
+        'answered',
+        'failed',
+        'untyped',
+        'ran twice',
+        'answered, never ran',
+        'moved on',
+        'frames lost',
+        'frames reordered',
+        's',
+      ],
+      out.badLink.rows.map((r) => [
+        r.mode,
+        String(r.calls),
+        String(r.answered),
+        Object.entries(r.failed)
+          .map(([k, v]) => `${v} ${k}`)
+          .join('; ') || '0',
+        String(r.untyped),
+        String(r.ranTwice),
+        String(r.answeredNotRun),
+        String(r.movedOn),
+        String(r.framesLost),
+        String(r.framesReordered),
+        r.seconds.toFixed(1),
       ]),
     ),
   );
