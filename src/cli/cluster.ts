@@ -1,5 +1,7 @@
 // `serve --processes N`: the primary that forks, watches and stops workers (node:cluster), and what a worker tells it.
 import cluster, { type Worker } from 'node:cluster';
+import { HANDOFF_ENV } from '../server/handoff-messages.js';
+import type { HandOff } from '../server/handoff-primary.js';
 import { cliLog } from './log-format.js';
 
 /** What a worker tells the primary once it listens. */
@@ -61,6 +63,7 @@ export function runPrimary(
   write: (text: string) => Promise<void>,
   hooks: PrimaryHooks = {},
   sharedAccept = false,
+  handoff: HandOff | null = null,
 ): Promise<number> {
   // Before the first fork. SCHED_NONE: the workers accept on the shared socket themselves, so
   // a connection waiting in its queue is not lost with a worker killed (the others take it),
@@ -74,8 +77,10 @@ export function runPrimary(
     let failed = false;
 
     const log = (line: string) => cliLog(line, { event: 'workers' });
+    const env = handoff === null ? undefined : { [HANDOFF_ENV]: JSON.stringify(handoff.ports) };
     const fork = (id: number) => {
-      const w = cluster.fork();
+      const w = cluster.fork(env);
+      handoff?.attach(w);
       slots.set(id, { worker: w, id, spawns: (slots.get(id)?.spawns ?? 0) + 1, spawnedAt: Date.now() });
       w.on('message', (m: Partial<ReadyMessage>) => {
         if (m?.uwsgiRpcReady === undefined) return;
@@ -97,10 +102,14 @@ export function runPrimary(
       });
     };
 
+    const finish = (code: number) => {
+      handoff?.dispose();
+      resolve(code);
+    };
     cluster.on('exit', (w, code, signal) => {
       const wasReady = ready.delete(w);
       if (stopping || failed) {
-        if (Object.keys(cluster.workers ?? {}).length === 0) resolve(failed ? 1 : 0);
+        if (Object.keys(cluster.workers ?? {}).length === 0) finish(failed ? 1 : 0);
         return;
       }
       const how = signal ? `signal ${signal}` : `exit code ${code}`;
@@ -109,7 +118,7 @@ export function runPrimary(
         failed = true;
         log(`worker ${w.process.pid} ${STARTUP_FAILURE} (${how}): stopping`);
         for (const other of Object.values(cluster.workers ?? {})) other?.process.kill('SIGTERM');
-        if (Object.keys(cluster.workers ?? {}).length === 0) resolve(1);
+        if (Object.keys(cluster.workers ?? {}).length === 0) finish(1);
         return;
       }
       log(`worker ${w.process.pid} died (${how}): starting another`);
@@ -126,9 +135,11 @@ export function runPrimary(
       void Promise.resolve(hooks.stopping?.())
         .catch(() => {})
         .then(() => {
+          // no new connections from here on (those on their way still reach their workers)
+          handoff?.close();
           // Workers close gracefully on SIGTERM.
           for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
-          if (Object.keys(cluster.workers ?? {}).length === 0) resolve(0);
+          if (Object.keys(cluster.workers ?? {}).length === 0) finish(0);
         });
     };
     process.on('SIGINT', stop).on('SIGTERM', stop);

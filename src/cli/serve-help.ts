@@ -114,13 +114,15 @@ const LIMITS: HelpRow[] = [
   ],
   [
     '--processes N',
-    `worker processes sharing the sockets (node:cluster); a worker that dies is restarted (default ${DEFAULT_PROCESSES})`,
+    'worker processes (node:cluster); the primary binds the sockets and hands each connection to a worker, taking ' +
+      'back those a dying worker had not taken; a worker that dies is restarted (default ' +
+      `${DEFAULT_PROCESSES})`,
   ],
   [
     '--shared-accept',
     'with --processes, every worker accepts on the shared sockets itself (node:cluster SCHED_NONE, as uWSGI workers ' +
-      'do) instead of the primary handing each connection over: a worker killed hard loses only the connections it ' +
-      'had accepted; the kernel may spread connections unevenly (default: off)',
+      'do) instead of the primary handing each connection over; the kernel may spread connections unevenly ' +
+      '(default: off)',
   ],
   [
     '--reuse-port',

@@ -25,7 +25,8 @@ import { type SubscribeOptions, resolveHttpListen, resolveUnsubscribeGrace } fro
 import { Subscriber, checkSubscribeTargets } from '../subscription/subscriber.js';
 import type { SubscribeTarget } from '../subscription/spec.js';
 import { importModules } from './imports.js';
-import { serveOptions } from './serve-options.js';
+import { type ServeOptions, serveOptions } from './serve-options.js';
+import type { HandOff } from '../server/handoff-primary.js';
 import { wantsHelp } from './args.js';
 import { SERVE_HELP } from './serve-help.js';
 import { UsageError } from './usage.js';
@@ -117,14 +118,18 @@ async function serveHere(argv: readonly string[]): Promise<number> {
       ? await startObservers(options, clusterSource(workerSlots), nodeInfo(), observeLog).catch(asUsageError)
       : null;
     if (observers !== null) await write(process.stdout, observers.lines.map((l) => `${l}\n`).join(''));
+    let handoff: HandOff | null = null;
     try {
+      handoff = await handOff(options);
       return await runPrimary(
         options.processes,
         (text) => write(process.stdout, text),
         subscribing ? primarySubscriber(options.subscribeTo, subscription) : {},
         options.sharedAccept,
+        handoff,
       );
     } finally {
+      handoff?.dispose();
       await observers?.close();
     }
   }
@@ -178,9 +183,7 @@ async function serveHere(argv: readonly string[]): Promise<number> {
     // handing each over) and another serve can share the port. Port 0 stays as it is: each
     // process would get a port of its own.
     const reusable = (socket: string) => {
-      if (!options.reusePort) return false;
-      const a = parseAddress(socket);
-      const own = a.kind === 'tcp' && a.port !== 0;
+      const own = bindsOwnPort(options, socket);
       if (own) ownPorts = true;
       return own;
     };
@@ -318,6 +321,35 @@ function onSignals(signals: NodeJS.Signals[]): { signal: Promise<NodeJS.Signals>
 }
 
 /** Rethrows `err`, an RpcError INVALID (a bad option value found late) as a usage error. */
+/**
+ * --reuse-port: a TCP socket with a fixed port is bound by each process itself with SO_REUSEPORT, so the kernel
+ * spreads connections over the --processes workers and another serve can share the port. Port 0 stays as it is:
+ * each process would get a port of its own.
+ */
+function bindsOwnPort(options: ServeOptions, socket: string): boolean {
+  if (!options.reusePort) return false;
+  const a = parseAddress(socket);
+  return a.kind === 'tcp' && a.port !== 0;
+}
+
+/**
+ * --processes N, unless --shared-accept: the primary binds the listeners and hands each connection to a worker,
+ * taking back those a dying worker had not taken (handoff-primary.ts). Bun cannot pass a descriptor to a worker:
+ * there, node:cluster's own hand-off.
+ */
+async function handOff(options: ServeOptions): Promise<HandOff | null> {
+  if (options.sharedAccept || process.versions.bun !== undefined) return null;
+  const addresses = [
+    ...options.sockets,
+    ...options.sslSockets.map((s) => s.address),
+    ...options.httpSockets,
+    ...options.httpsSockets.map((s) => s.address),
+  ].filter((a) => !bindsOwnPort(options, a));
+  if (addresses.length === 0) return null;
+  const { HandOff } = await import('../server/handoff-primary.js');
+  return HandOff.listen(addresses, options.limits.backlog);
+}
+
 function asUsageError(err: unknown): never {
   if (err instanceof RpcError && err.code === 'INVALID') throw new UsageError(err.message);
   throw err;

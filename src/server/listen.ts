@@ -1,7 +1,8 @@
 // Binding a listener: TCP (SO_REUSEPORT where asked) or a unix socket, replacing a stale socket file.
 import { lstatSync, unlinkSync } from 'node:fs';
 import { type ListenOptions, type Server, connect } from 'node:net';
-import type { SocketAddress } from '../address/address.js';
+import { formatAddress, type SocketAddress } from '../address/address.js';
+import { adoptHandedOver } from './handoff-worker.js';
 
 /** How a socket is bound. */
 export interface BindOptions {
@@ -15,12 +16,20 @@ export interface BindOptions {
   reusePort?: boolean;
 }
 
-/** Binds `server` to `address`; resolves with the port actually bound (0 for unix sockets). */
+/**
+ * Binds `server` to `address`; resolves with the port actually bound (0 for unix sockets). In a --processes worker
+ * whose primary bound `address` itself, nothing is bound here: the server is fed the connections the primary hands
+ * over (handoff-worker.ts), and the port is the primary's.
+ */
 export async function bind(
   server: Server,
   address: SocketAddress,
   { backlog, reusePort = false }: BindOptions = {},
 ): Promise<number> {
+  if (!reusePort) {
+    const port = adoptHandedOver(server, formatAddress(address));
+    if (port !== null) return port;
+  }
   if (address.kind === 'unix') await removeStaleSocket(address.path);
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error) => reject(err);

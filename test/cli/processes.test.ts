@@ -108,7 +108,7 @@ describe('--processes', () => {
       const [victim] = first;
       process.kill(Number(victim), 'SIGKILL');
       // calls go on being answered meanwhile, by the survivor, then by the new worker too
-      // (a connection the primary handed to the worker as it died is lost with it: node:cluster)
+      // (a call running in the worker as it died fails with it; a connection it had not taken yet goes to another)
       const after = new Set<string>();
       let lost = 0;
       for (let i = 0; i < 400 && after.size < 2; i++) {

@@ -2,10 +2,10 @@
 // their connections: every call is answered or fails typed, and the failures are what README's
 // Operations section says: a reset (ECONNRESET) means the request was never read (the kernel resets
 // a socket closed with bytes unread), so the call never ran; a plain close without an answer may
-// follow a call that ran (it was running when the worker died). With --shared-accept no call
-// is left hanging until its timeout (with the primary handing connections out, the one on its
-// way to the dying worker is: node:cluster keeps it open). The function writes each call's id to
-// a file as it starts, which tells the calls that ran.
+// follow a call that ran (it was running when the worker died). No call is left hanging until its
+// timeout: with --shared-accept there is no hand-off, and the primary's own hand-off takes back the
+// connections a dead worker had not taken and gives them to another (node:cluster's kept them open,
+// unanswered). The function writes each call's id to a file as it starts, which tells the calls that ran.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -149,13 +149,47 @@ describe(`one worker of --processes 2 SIGKILLed under ${CONCURRENCY} per-call ca
       console.info(
         `worker SIGKILLed, ${mode}: ${outcomes.size} calls, ${answered} answered, failed: ${JSON.stringify(failures)}`,
       );
-      if (args.includes('--shared-accept')) {
+      if (args.includes('--shared-accept'))
         expect(s.err()).toContain('every worker accepting on the shared sockets (SCHED_NONE)');
-        // with the workers accepting themselves, nothing waits in the primary for a dead worker
-        expect(Object.keys(failures).filter((k) => k.startsWith('TIMEOUT'))).toEqual([]);
-      }
+      // nothing waits in the primary for a dead worker
+      expect(Object.keys(failures).filter((k) => k.startsWith('TIMEOUT'))).toEqual([]);
     } finally {
       running = false;
+      await client.close();
+      await stop(s.child);
+      removeDir(ranDir);
+    }
+  });
+});
+
+describe('the primary takes back what a dead worker had not taken', () => {
+  it('connections sent to a frozen worker, then SIGKILLed, are answered by another worker, each call run once', async () => {
+    const ranDir = tempDir('faults-ran-');
+    const s = await serve([], ranDir);
+    const client = new RpcClient({ engine: 'ts', timeout: 10_000 });
+    const [frozen] = s.pids;
+    try {
+      // frozen, it takes nothing: every connection the primary sends it stays the primary's
+      process.kill(frozen, 'SIGSTOP');
+      const calls = Array.from({ length: 12 }, (_, i) =>
+        client.call(`127.0.0.1:${s.port}`, 'mark', [`frozen-${i}`, '0']).then((b) => Buffer.from(b).toString()),
+      );
+      await sleep(500);
+      process.kill(frozen, 'SIGKILL');
+      const pids = await Promise.all(calls);
+      // round robin gave some of them to the frozen worker; all were answered elsewhere
+      for (const pid of pids) expect(Number(pid)).not.toBe(frozen);
+      const ranLines = readdirSync(ranDir).flatMap((f) =>
+        readFileSync(join(ranDir, f), 'utf8').split('\n').filter(Boolean),
+      );
+      expect(ranLines.sort()).toEqual(Array.from({ length: 12 }, (_, i) => `frozen-${i}`).sort());
+      expect(s.err()).toMatch(new RegExp(`worker ${frozen} died \\(signal SIGKILL\\): starting another`));
+    } finally {
+      try {
+        process.kill(frozen, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
       await client.close();
       await stop(s.child);
       removeDir(ranDir);
