@@ -14,8 +14,8 @@ import { RpcError } from '../rpc-error.js';
 import { type SubscribeTarget, parseSubscribeTo } from '../subscription/spec.js';
 import type { Subscriber } from '../subscription/subscriber.js';
 import type { AllowList } from './allow.js';
+import { ConnectionTable } from './conn-table.js';
 import { Connection, type ConnectionHost } from './connection.js';
-import { Eviction } from './eviction.js';
 import { HttpService } from './http-service.js';
 import { bind } from './listen.js';
 import type { LogLine } from './log.js';
@@ -59,7 +59,9 @@ export class RpcServer {
   private readonly closeLone: boolean;
   private readonly codecReady: Promise<Codec>;
   private readonly listeners: Listener[] = [];
-  private readonly connections = new Set<Connection>();
+  /** The uwsgi sockets' connections, bounded by maxConns. */
+  private readonly table: ConnectionTable<Connection>;
+  private readonly connections: Set<Connection>;
   private closing: Promise<void> | null = null;
   private allClosed: (() => void) | null = null;
   private host: ConnectionHost | null = null;
@@ -68,11 +70,6 @@ export class RpcServer {
   /** The coarse clock connections read (see ConnectionHost.now), moved on by the sweep. */
   private clock = performance.now();
   private sweeper: NodeJS.Timeout | null = null;
-  /** At maxConns: what to close for a new connection; the table full since a line was logged. */
-  private readonly eviction = new Eviction(this.connections);
-  private full: { loggedAt: number; refused: number } | null = null;
-  private evictedTotal = 0;
-  private refusedTotal = 0;
   private readonly allowed: AllowList | null;
   private readonly chmodSocket: number | undefined;
   private subscriber: { subscriber: Subscriber; grace: number } | null = null;
@@ -94,6 +91,8 @@ export class RpcServer {
   constructor(options: RpcServerOptions = {}) {
     const config = resolveServerOptions(options);
     this.limits = config.limits;
+    this.table = new ConnectionTable(this.limits.maxConns, 'connection', config.log);
+    this.connections = this.table.open;
     this.allowed = config.allow;
     this.chmodSocket = config.chmodSocket;
     this.registry = config.registry;
@@ -132,12 +131,12 @@ export class RpcServer {
 
   /** Connections closed to make room at maxConns (idle or with a request not whole), since listen(). */
   get evictedConnections(): number {
-    return this.evictedTotal;
+    return this.table.evicted;
   }
 
   /** New connections closed at once at maxConns because every open one was busy, since listen(). */
   get refusedConnections(): number {
-    return this.refusedTotal;
+    return this.table.refused;
   }
 
   /**
@@ -229,8 +228,7 @@ export class RpcServer {
         const peer = `${socket.remoteAddress}:${socket.remotePort}`;
         const message = `not in the allow list of ${counters.address}: connection closed`;
         this.log(`${peer}: ${message}`, { peer, message });
-      } else if (this.connections.size < this.limits.maxConns || this.makeRoom(socket, counters))
-        this.connections.add(new Connection(socket, host, counters));
+      } else if (this.table.admit(socket, counters)) this.connections.add(new Connection(socket, host, counters));
     };
     // Before bind: in a cluster worker the first handed-over connection can arrive in the
     // same turn as the primary's "listening" answer; a connection nothing handles is never read.
@@ -386,59 +384,6 @@ export class RpcServer {
     return this.close();
   }
 
-  /**
-   * At maxConns: closes the open connection that costs least to lose (see eviction.ts) and
-   * takes the new one, or refuses the new one when every open one is busy. One line when the
-   * table fills; the sweep then sums up at most every FULL_LOG_EVERY_MS, so a flood writes few.
-   */
-  private makeRoom(socket: Socket, counters: ListenerCounters): boolean {
-    const now = performance.now();
-    if (this.full === null) {
-      this.full = { loggedAt: now, refused: 0 };
-      this.log(
-        `${counters.address}: max-conns: ${this.limits.maxConns} connections open: closing idle ones and requests not whole ` +
-          'to make room; new ones refused while every one is busy',
-      );
-    }
-    const victim = this.eviction.makeRoom(now);
-    if (victim !== null) {
-      // its close event comes later: the slot is the new one's now
-      this.connections.delete(victim);
-      this.evictedTotal++;
-      victim.listenerCounters.evicted++;
-      return true;
-    }
-    socket.on('error', () => {});
-    socket.destroy();
-    this.full.refused++;
-    this.refusedTotal++;
-    counters.refused++;
-    return false;
-  }
-
-  /** The sweep's line on a full table: what it cost since the last one. */
-  private logFullTable(now: number): void {
-    const full = this.full;
-    if (full === null) return;
-    const below = this.connections.size < this.limits.maxConns;
-    if (!below && now - full.loggedAt < FULL_LOG_EVERY_MS) return;
-    const { ending, idle, unfinished } = this.eviction.take();
-    const closed = ending + idle + unfinished;
-    if (closed > 0 || full.refused > 0 || below) {
-      const s = (n: number) => (n === 1 ? '' : 's');
-      this.log(
-        `max-conns: in ${((now - full.loggedAt) / 1000).toFixed(1)} s, ${closed} connection${s(closed)} closed to make room ` +
-          `(${ending} ending, ${idle} idle, ${unfinished} with a request not whole), ${full.refused} refused ` +
-          `(every one busy)${below ? '; below the limit again' : ''}`,
-      );
-    }
-    if (below) this.full = null;
-    else {
-      full.loggedAt = now;
-      full.refused = 0;
-    }
-  }
-
   /** Looks for connections past a timeout (socket-timeout, keepalive-timeout, harakiri). */
   private startSweep(): void {
     const every = sweepInterval(this.limits);
@@ -448,7 +393,7 @@ export class RpcServer {
       // The clock a connection read was up to one interval old: look back that much more.
       const now = this.clock - every;
       for (const c of this.connections) c.check(now);
-      this.logFullTable(this.clock);
+      this.table.logFull(this.clock);
     }, every);
     this.sweeper.unref();
   }
@@ -511,9 +456,6 @@ export class RpcServer {
     return this.host;
   }
 }
-
-/** While the connection table stays full, a line on what it cost at most this often (ms). */
-const FULL_LOG_EVERY_MS = 10_000;
 
 /** Counts an HTTP socket's connections (accepted, open; refused by maxConns) and bytes. */
 function countHttp(server: Server, address: string, backlog: number): ListenerCounters {
