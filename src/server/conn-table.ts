@@ -1,5 +1,6 @@
 // One table of open connections bounded by --max-conns: at the limit it makes room for a new one
 // (eviction.ts picks whom to close), counts what it closed and refused, and says so in few lines.
+// The uwsgi sockets share one table, the HTTP sockets another (see RpcServer).
 import type { Duplex } from 'node:stream';
 import type { ListenerCounters } from './counters.js';
 import { Eviction, type Occupant } from './eviction.js';

@@ -16,6 +16,7 @@ import type { Subscriber } from '../subscription/subscriber.js';
 import type { AllowList } from './allow.js';
 import { ConnectionTable } from './conn-table.js';
 import { Connection, type ConnectionHost } from './connection.js';
+import type { HttpOccupant } from './http-occupant.js';
 import { HttpService } from './http-service.js';
 import { bind } from './listen.js';
 import type { LogLine } from './log.js';
@@ -59,9 +60,13 @@ export class RpcServer {
   private readonly closeLone: boolean;
   private readonly codecReady: Promise<Codec>;
   private readonly listeners: Listener[] = [];
-  /** The uwsgi sockets' connections, bounded by maxConns. */
+  /**
+   * The uwsgi sockets' connections, bounded by maxConns; the HTTP sockets' have a table of their
+   * own with the same bound, so that a flood on one front never refuses the other's callers.
+   */
   private readonly table: ConnectionTable<Connection>;
   private readonly connections: Set<Connection>;
+  private readonly httpTable: ConnectionTable<HttpOccupant>;
   private closing: Promise<void> | null = null;
   private allClosed: (() => void) | null = null;
   private host: ConnectionHost | null = null;
@@ -93,6 +98,7 @@ export class RpcServer {
     this.limits = config.limits;
     this.table = new ConnectionTable(this.limits.maxConns, 'connection', config.log);
     this.connections = this.table.open;
+    this.httpTable = new ConnectionTable(this.limits.maxConns, 'HTTP connection', config.log);
     this.allowed = config.allow;
     this.chmodSocket = config.chmodSocket;
     this.registry = config.registry;
@@ -124,19 +130,19 @@ export class RpcServer {
     return this.listeners.map((l) => l.address);
   }
 
-  /** Open uwsgi-protocol connections (over all sockets; what maxConns bounds). */
+  /** Open uwsgi-protocol connections (over all uwsgi sockets; what maxConns bounds there, the HTTP sockets having their own table). */
   get connectionCount(): number {
     return this.connections.size;
   }
 
-  /** Connections closed to make room at maxConns (idle or with a request not whole), since listen(). */
+  /** Connections closed to make room at maxConns (idle or with a request not whole), uwsgi and HTTP, since listen(). */
   get evictedConnections(): number {
-    return this.table.evicted;
+    return this.table.evicted + this.httpTable.evicted;
   }
 
-  /** New connections closed at once at maxConns because every open one was busy, since listen(). */
+  /** New connections closed at once at maxConns because every open one was busy, uwsgi and HTTP, since listen(). */
   get refusedConnections(): number {
-    return this.table.refused;
+    return this.table.refused + this.httpTable.refused;
   }
 
   /**
@@ -309,19 +315,23 @@ export class RpcServer {
     let bound = formatAddress(where);
     const dropHandshakes =
       tlsCode === null ? undefined : tlsCode.guardTls(server as unknown as TlsServer, timeout, () => bound, this.log);
-    server.maxConnections = this.limits.maxConns;
+    const counters = new ListenerCounters(bound, 'http', this.limits.backlog);
+    const { watchHttpConnections } = await import('./http-occupant.js');
+    watchHttpConnections(server, tls !== null, this.httpTable, counters);
     const port = await bind(server, where, { backlog: this.limits.backlog, reusePort });
     bound = formatAddress(where.kind === 'tcp' ? { ...where, port } : where);
+    counters.address = bound;
     if (this.closing) {
       server.close();
       throw new RpcError('INVALID', 'the server was closed while listening');
     }
+    this.startSweep();
     server.on('error', (err) => this.log(`${bound}: ${err.message}`));
     this.listeners.push({
       server,
       address: bound,
       http: true,
-      counters: countHttp(server, bound, this.limits.backlog),
+      counters,
       tls: tls ?? undefined,
       dropHandshakes,
     });
@@ -394,6 +404,7 @@ export class RpcServer {
       const now = this.clock - every;
       for (const c of this.connections) c.check(now);
       this.table.logFull(this.clock);
+      this.httpTable.logFull(this.clock);
     }, every);
     this.sweeper.unref();
   }
@@ -455,24 +466,6 @@ export class RpcServer {
     };
     return this.host;
   }
-}
-
-/** Counts an HTTP socket's connections (accepted, open; refused by maxConns) and bytes. */
-function countHttp(server: Server, address: string, backlog: number): ListenerCounters {
-  const counters = new ListenerCounters(address, 'http', backlog);
-  server.on('connection', (socket: Socket) => {
-    counters.accepted++;
-    counters.open++;
-    socket.once('close', () => {
-      counters.open--;
-      counters.closedRx += socket.bytesRead;
-      counters.closedTx += socket.bytesWritten;
-    });
-  });
-  server.on('drop', () => {
-    counters.refused++;
-  });
-  return counters;
 }
 
 /** options.reusePort, refused where it cannot be had. */
