@@ -9,6 +9,10 @@ import type { ConnectionTable, TableEntry } from './conn-table.js';
 import type { ListenerCounters } from './counters.js';
 import { BUSY, ENDING, IDLE, type Occupancy, UNFINISHED } from './eviction.js';
 
+/** Where a socket keeps its occupant, for requestStarted(): one property read per request, no map. */
+const OCCUPANT = Symbol('max-conns occupant');
+type Held = Socket & { [OCCUPANT]?: HttpOccupant };
+
 /** Matches no byte count: before its first request a connection counts as unfinished, as on a uwsgi socket. */
 const NO_REQUEST_YET = -1;
 
@@ -36,7 +40,7 @@ export class HttpOccupant implements TableEntry {
     readonly listenerCounters: ListenerCounters,
   ) {}
 
-  /** node:http parsed a request head: busy until its response has closed (sent, or the socket gone). */
+  /** A request head came: busy until its response has closed (sent, or the socket gone). */
   request(res: ServerResponse): void {
     this.pending++;
     res.on('close', this.settled);
@@ -68,12 +72,11 @@ export function watchHttpConnections(
   table: ConnectionTable<HttpOccupant>,
   counters: ListenerCounters,
 ): void {
-  const bySocket = new WeakMap<Socket, HttpOccupant>();
   server.on(secure ? 'secureConnection' : 'connection', (socket: Socket) => {
     if (!table.admit(socket, counters)) return;
     const o = new HttpOccupant(socket, counters);
     table.open.add(o);
-    bySocket.set(socket, o);
+    (socket as Held)[OCCUPANT] = o;
     counters.accepted++;
     counters.open++;
     socket.once('close', () => {
@@ -83,8 +86,13 @@ export function watchHttpConnections(
       counters.closedTx += socket.bytesWritten;
     });
   });
-  // first: busy before the handler runs
-  server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
-    bySocket.get(req.socket)?.request(res);
-  });
+}
+
+/**
+ * node:http parsed a request head on a watched connection: busy until its response has closed.
+ * Called by the request handler itself: a second 'request' listener would make node copy the
+ * listener array at every request.
+ */
+export function requestStarted(req: IncomingMessage, res: ServerResponse): void {
+  (req.socket as Held)[OCCUPANT]?.request(res);
 }
