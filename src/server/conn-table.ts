@@ -40,9 +40,11 @@ export class ConnectionTable<C extends TableEntry> {
     const now = performance.now();
     if (this.full === null) {
       this.full = { loggedAt: now, refused: 0 };
+      // the socket's address goes first, so the event is not found from the opening words
       this.log(
         `${counters.address}: max-conns: ${this.max} ${this.noun}s open: closing idle ones and requests not whole ` +
           'to make room; new ones refused while every one is busy',
+        { event: 'max_conns', level: 'warn' },
       );
     }
     const victim = this.eviction.makeRoom(now);

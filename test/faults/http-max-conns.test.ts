@@ -45,6 +45,8 @@ async function start(maxConns: number) {
     release = r;
   });
   let running = 0;
+  const logs: string[] = [];
+  const events: (string | undefined)[] = [];
   const started = await startServer(
     {
       echo: (x) => x ?? 'none',
@@ -54,12 +56,19 @@ async function start(maxConns: number) {
         return x ?? 'none';
       },
     },
-    { maxConns, requestTimeout: 0 },
+    {
+      maxConns,
+      requestTimeout: 0,
+      log: (line, fields) => {
+        logs.push(line);
+        events.push(fields?.event);
+      },
+    },
   );
   server = started.server;
   const http = await server.listenHttp('127.0.0.1:0', { modifier1: 173, modifier2: 2 });
   const listener = (proto: 'uwsgi' | 'http') => server!.snapshot().listeners.find((l) => l.proto === proto)!;
-  return { ...started, http, running: () => running, listener };
+  return { ...started, logs, events, http, running: () => running, listener };
 }
 
 async function open(address: string): Promise<Wire> {
@@ -79,7 +88,7 @@ async function idleOne(address: string, tag: string): Promise<Wire> {
 describe('max-conns on an HTTP socket: a full table makes room', () => {
   it('idle keep-alive ones go first (longest idle first), then heads not whole (oldest first); busy ones never; then refused', async () => {
     const s = await start(6);
-    const { http, logs } = s;
+    const { http, logs, events } = s;
     const idle = [await idleOne(http, 'i0')];
     await sleep(20);
     idle.push(await idleOne(http, 'i1'));
@@ -146,6 +155,8 @@ describe('max-conns on an HTTP socket: a full table makes room', () => {
         /max-conns: in [\d.]+ s, 4 HTTP connections closed to make room \(0 ending, 2 idle, 2 with a request not whole\), 1 refused \(every one busy\); below the limit again/,
       ),
     ]);
+    // --log-format json: the first line begins with the socket's address, so it names its event itself
+    expect(events[0]).toBe('max_conns');
   });
 
   it('a table full of idle keep-alive connections from one host does not lock callers out', async () => {
