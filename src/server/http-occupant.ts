@@ -1,7 +1,7 @@
 // An --http-socket connection in the max-conns table (conn-table.ts): busy while a request is
 // served or its response written, idle between requests, unfinished while a request head has not
 // come whole. Read from node:http's own events and the socket's byte count, and only judged when
-// the table is full: per request one listener and one clock read, no timer, and no 'data'
+// the table is full: per request one listener, one byte count and one clock read, no timer, no 'data'
 // listener (one would take node:http off its fast path, the parser reading the socket's handle).
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -48,9 +48,10 @@ export class HttpOccupant implements TableEntry {
 
   get occupancy(): Occupancy {
     const s = this.socket;
-    // node:http ends the socket after a `Connection: close` response
-    if (s.destroyed || s.writableEnded) return ENDING;
+    if (s.destroyed) return ENDING;
     if (this.pending > 0 || s.writableLength > 0) return BUSY;
+    // node:http ends the socket after a `Connection: close` response (once it is all written)
+    if (s.writableEnded) return ENDING;
     return s.bytesRead === this.readMark ? IDLE : UNFINISHED;
   }
 

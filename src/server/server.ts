@@ -154,12 +154,13 @@ export class RpcServer {
     let running = 0;
     for (const conn of this.connections) running += conn.sender.queued;
     const live = new Map<ListenerCounters, { rx: number; tx: number }>();
-    for (const conn of this.connections) {
-      const l = live.get(conn.listenerCounters) ?? { rx: 0, tx: 0 };
-      l.rx += conn.socket.bytesRead;
-      l.tx += conn.socket.bytesWritten;
-      live.set(conn.listenerCounters, l);
-    }
+    for (const table of [this.connections, this.httpTable.open])
+      for (const conn of table) {
+        const l = live.get(conn.listenerCounters) ?? { rx: 0, tx: 0 };
+        l.rx += conn.socket.bytesRead;
+        l.tx += conn.socket.bytesWritten;
+        live.set(conn.listenerCounters, l);
+      }
     const listeners = this.listeners.map(({ counters: l }) => ({
       address: l.address,
       proto: l.proto,

@@ -3,8 +3,10 @@
 // head not whole yet, begun longest ago first), never one with a request being served; with every
 // one busy the new one is closed. The HTTP sockets have a table of their own: the uwsgi one is
 // not touched. Counted in the snapshot and the metrics, logged in few lines.
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { type Socket, connect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { RpcFunction } from '../../src/functions/registry.js';
 import type { RpcServer } from '../../src/server/server.js';
 import { type Certs, hasOpenssl, makeCerts } from '../helpers/certs.js';
 import { removeDir, tempDir } from '../helpers/processes.js';
@@ -20,7 +22,8 @@ async function until(cond: () => boolean, ms = 5_000): Promise<boolean> {
 
 let server: RpcServer | undefined;
 const wires: Wire[] = [];
-const tlsSockets: TLSSocket[] = [];
+/** Sockets a test opened itself (not through Wire). */
+const sockets: Socket[] = [];
 const timers: NodeJS.Timeout[] = [];
 let release = () => {};
 let certDir: string | undefined;
@@ -29,7 +32,7 @@ afterEach(async () => {
   release();
   for (const t of timers.splice(0)) clearInterval(t);
   for (const w of wires.splice(0)) w.end();
-  for (const s of tlsSockets.splice(0)) s.destroy();
+  for (const s of sockets.splice(0)) s.destroy();
   await server?.close();
   server = undefined;
   if (certDir !== undefined) removeDir(certDir);
@@ -39,8 +42,8 @@ afterEach(async () => {
 /** A GET through the PATH_INFO bridge: /name/arg calls name(arg); HTTP/1.1, so the connection stays open. */
 const get = (path: string) => Buffer.from(`GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`);
 
-/** The server with `hold` (runs until release()) and `echo`, an HTTP socket (PATH_INFO bridge) and its uwsgi one. */
-async function start(maxConns: number) {
+/** The server with `hold` (runs until release()), `echo` and `more`, an HTTP socket (PATH_INFO bridge) and its uwsgi one. */
+async function start(maxConns: number, more: RpcFunction = () => 'none') {
   const released = new Promise<void>((r) => {
     release = r;
   });
@@ -50,6 +53,7 @@ async function start(maxConns: number) {
   const started = await startServer(
     {
       echo: (x) => x ?? 'none',
+      more,
       hold: async (x) => {
         running++;
         await released;
@@ -172,6 +176,36 @@ describe('max-conns on an HTTP socket: a full table makes room', () => {
     expect(idle.slice(GOOD).some((w) => w.isClosed)).toBe(false);
   });
 
+  it('a response still being written (the client reads slowly) is never closed for room', async () => {
+    const BIG = 8 << 20;
+    const s = await start(4, () => 'x'.repeat(BIG));
+    const i = s.http.lastIndexOf(':');
+    const reader = connect(Number(s.http.slice(i + 1)), s.http.slice(0, i));
+    sockets.push(reader);
+    let closed = false;
+    reader.on('close', () => {
+      closed = true;
+    });
+    await new Promise((r) => reader.once('connect', r));
+    // reads nothing yet: the answer waits in the server's socket
+    reader.pause();
+    reader.write(get('/more'));
+    expect(await until(() => s.listener('http').tx >= BIG)).toBe(true);
+    const idle: Wire[] = [];
+    for (let n = 0; n < 3; n++) idle.push(await idleOne(s.http, `i${n}`));
+    // the idle ones make room, never the reader's
+    for (let n = 0; n < 3; n++) await idleOne(s.http, `n${n}`);
+    expect(s.listener('http')).toMatchObject({ evicted: 3, refused: 0 });
+    expect(await until(() => idle.every((w) => w.isClosed))).toBe(true);
+    expect(closed).toBe(false);
+    let got = 0;
+    reader.on('data', (c: Buffer) => {
+      got += c.length;
+    });
+    reader.resume();
+    expect(await until(() => got > BIG)).toBe(true);
+  });
+
   it.skipIf(!hasOpenssl())(
     'HTTPS: a new connection takes the place of the longest idle one once its handshake is done',
     async () => {
@@ -189,7 +223,7 @@ describe('max-conns on an HTTP socket: a full table makes room', () => {
       const idleTls = async (tag: string) => {
         const got: Buffer[] = [];
         const c = tlsConnect({ host: https.slice(0, i), port: Number(https.slice(i + 1)), ca });
-        tlsSockets.push(c);
+        sockets.push(c);
         c.on('error', () => {});
         let closed = false;
         c.on('close', () => {
