@@ -86,8 +86,9 @@ const LIMITS: HelpRow[] = [
   ['--listen N', `listen queue (default ${L.backlog})`],
   [
     '--max-conns N',
-    'open connections; at the limit a new one takes the place of an idle one or of a request not whole yet, ' +
-      `or is closed at once if a call runs on every one (default ${L.maxConns})`,
+    'open connections (on the uwsgi sockets, and as many on the HTTP ones); at the limit a new one takes the ' +
+      'place of an idle one or of a request not whole yet, or is closed at once if a call or HTTP request runs ' +
+      `on every one (default ${L.maxConns})`,
   ],
   [
     '--socket-timeout S',

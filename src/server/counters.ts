@@ -7,7 +7,7 @@ import { RpcError } from '../rpc-error.js';
 export class ListenerCounters {
   /** Connections taken. */
   accepted = 0;
-  /** Closed at once: maxConns connections were open, every one busy. */
+  /** Closed at once: maxConns connections were open (uwsgi or HTTP ones, as this socket's), every one busy. */
   refused = 0;
   /** Open ones closed to make room for a new one at maxConns (idle, or a request not whole). */
   evicted = 0;

@@ -14,6 +14,7 @@ import { hostname } from 'node:os';
 import type { Bridge } from '../dispatch/dispatcher.js';
 import { varsFromHttp } from '../http/http-vars.js';
 import type { HttpResponse } from '../http/response.js';
+import { requestStarted } from './http-occupant.js';
 import type { HttpService } from './http-service.js';
 import type { LogLine } from './log.js';
 
@@ -48,6 +49,8 @@ export function createHttpFront(
         }
       : { headersTimeout: 0 };
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    // busy for --max-conns until the response has closed
+    requestStarted(req, res);
     handle(service, bridge, serverName, https, req, res, log).catch((err) => {
       log(`HTTP ${req.method} ${req.url}: ${err instanceof Error ? err.message : String(err)}`);
       if (!res.headersSent) {

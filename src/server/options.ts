@@ -25,8 +25,9 @@ export interface ServerLimits {
    */
   backlog: number;
   /**
-   * Open uwsgi connections at most, over all sockets (--max-conns). At the limit a new one
-   * takes the place of an idle or half-sent one (see eviction.ts), or is closed at once.
+   * Open connections at most (--max-conns): uwsgi ones over all uwsgi sockets, and as many
+   * HTTP ones over all HTTP sockets (a table each). At the limit a new one takes the place of
+   * an idle or half-sent one (see eviction.ts), or is closed at once.
    */
   maxConns: number;
   /**

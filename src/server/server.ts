@@ -14,8 +14,9 @@ import { RpcError } from '../rpc-error.js';
 import { type SubscribeTarget, parseSubscribeTo } from '../subscription/spec.js';
 import type { Subscriber } from '../subscription/subscriber.js';
 import type { AllowList } from './allow.js';
+import { ConnectionTable } from './conn-table.js';
 import { Connection, type ConnectionHost } from './connection.js';
-import { Eviction } from './eviction.js';
+import type { HttpOccupant } from './http-occupant.js';
 import { HttpService } from './http-service.js';
 import { bind } from './listen.js';
 import type { LogLine } from './log.js';
@@ -59,7 +60,13 @@ export class RpcServer {
   private readonly closeLone: boolean;
   private readonly codecReady: Promise<Codec>;
   private readonly listeners: Listener[] = [];
-  private readonly connections = new Set<Connection>();
+  /**
+   * The uwsgi sockets' connections, bounded by maxConns; the HTTP sockets' have a table of their
+   * own with the same bound, so that a flood on one front never refuses the other's callers.
+   */
+  private readonly table: ConnectionTable<Connection>;
+  private readonly connections: Set<Connection>;
+  private readonly httpTable: ConnectionTable<HttpOccupant>;
   private closing: Promise<void> | null = null;
   private allClosed: (() => void) | null = null;
   private host: ConnectionHost | null = null;
@@ -68,11 +75,6 @@ export class RpcServer {
   /** The coarse clock connections read (see ConnectionHost.now), moved on by the sweep. */
   private clock = performance.now();
   private sweeper: NodeJS.Timeout | null = null;
-  /** At maxConns: what to close for a new connection; the table full since a line was logged. */
-  private readonly eviction = new Eviction(this.connections);
-  private full: { loggedAt: number; refused: number } | null = null;
-  private evictedTotal = 0;
-  private refusedTotal = 0;
   private readonly allowed: AllowList | null;
   private readonly chmodSocket: number | undefined;
   private subscriber: { subscriber: Subscriber; grace: number } | null = null;
@@ -94,6 +96,9 @@ export class RpcServer {
   constructor(options: RpcServerOptions = {}) {
     const config = resolveServerOptions(options);
     this.limits = config.limits;
+    this.table = new ConnectionTable(this.limits.maxConns, 'connection', config.log);
+    this.connections = this.table.open;
+    this.httpTable = new ConnectionTable(this.limits.maxConns, 'HTTP connection', config.log);
     this.allowed = config.allow;
     this.chmodSocket = config.chmodSocket;
     this.registry = config.registry;
@@ -125,19 +130,19 @@ export class RpcServer {
     return this.listeners.map((l) => l.address);
   }
 
-  /** Open uwsgi-protocol connections (over all sockets; what maxConns bounds). */
+  /** Open uwsgi-protocol connections (over all uwsgi sockets; what maxConns bounds there, the HTTP sockets having their own table). */
   get connectionCount(): number {
     return this.connections.size;
   }
 
-  /** Connections closed to make room at maxConns (idle or with a request not whole), since listen(). */
+  /** Connections closed to make room at maxConns (idle or with a request not whole), uwsgi and HTTP, since listen(). */
   get evictedConnections(): number {
-    return this.evictedTotal;
+    return this.table.evicted + this.httpTable.evicted;
   }
 
-  /** New connections closed at once at maxConns because every open one was busy, since listen(). */
+  /** New connections closed at once at maxConns because every open one was busy, uwsgi and HTTP, since listen(). */
   get refusedConnections(): number {
-    return this.refusedTotal;
+    return this.table.refused + this.httpTable.refused;
   }
 
   /**
@@ -149,12 +154,13 @@ export class RpcServer {
     let running = 0;
     for (const conn of this.connections) running += conn.sender.queued;
     const live = new Map<ListenerCounters, { rx: number; tx: number }>();
-    for (const conn of this.connections) {
-      const l = live.get(conn.listenerCounters) ?? { rx: 0, tx: 0 };
-      l.rx += conn.socket.bytesRead;
-      l.tx += conn.socket.bytesWritten;
-      live.set(conn.listenerCounters, l);
-    }
+    for (const table of [this.connections, this.httpTable.open])
+      for (const conn of table) {
+        const l = live.get(conn.listenerCounters) ?? { rx: 0, tx: 0 };
+        l.rx += conn.socket.bytesRead;
+        l.tx += conn.socket.bytesWritten;
+        live.set(conn.listenerCounters, l);
+      }
     const listeners = this.listeners.map(({ counters: l }) => ({
       address: l.address,
       proto: l.proto,
@@ -229,8 +235,7 @@ export class RpcServer {
         const peer = `${socket.remoteAddress}:${socket.remotePort}`;
         const message = `not in the allow list of ${counters.address}: connection closed`;
         this.log(`${peer}: ${message}`, { peer, message });
-      } else if (this.connections.size < this.limits.maxConns || this.makeRoom(socket, counters))
-        this.connections.add(new Connection(socket, host, counters));
+      } else if (this.table.admit(socket, counters)) this.connections.add(new Connection(socket, host, counters));
     };
     // Before bind: in a cluster worker the first handed-over connection can arrive in the
     // same turn as the primary's "listening" answer; a connection nothing handles is never read.
@@ -311,19 +316,23 @@ export class RpcServer {
     let bound = formatAddress(where);
     const dropHandshakes =
       tlsCode === null ? undefined : tlsCode.guardTls(server as unknown as TlsServer, timeout, () => bound, this.log);
-    server.maxConnections = this.limits.maxConns;
+    const counters = new ListenerCounters(bound, 'http', this.limits.backlog);
+    const { watchHttpConnections } = await import('./http-occupant.js');
+    watchHttpConnections(server, tls !== null, this.httpTable, counters);
     const port = await bind(server, where, { backlog: this.limits.backlog, reusePort });
     bound = formatAddress(where.kind === 'tcp' ? { ...where, port } : where);
+    counters.address = bound;
     if (this.closing) {
       server.close();
       throw new RpcError('INVALID', 'the server was closed while listening');
     }
+    this.startSweep();
     server.on('error', (err) => this.log(`${bound}: ${err.message}`));
     this.listeners.push({
       server,
       address: bound,
       http: true,
-      counters: countHttp(server, bound, this.limits.backlog),
+      counters,
       tls: tls ?? undefined,
       dropHandshakes,
     });
@@ -386,59 +395,6 @@ export class RpcServer {
     return this.close();
   }
 
-  /**
-   * At maxConns: closes the open connection that costs least to lose (see eviction.ts) and
-   * takes the new one, or refuses the new one when every open one is busy. One line when the
-   * table fills; the sweep then sums up at most every FULL_LOG_EVERY_MS, so a flood writes few.
-   */
-  private makeRoom(socket: Socket, counters: ListenerCounters): boolean {
-    const now = performance.now();
-    if (this.full === null) {
-      this.full = { loggedAt: now, refused: 0 };
-      this.log(
-        `${counters.address}: max-conns: ${this.limits.maxConns} connections open: closing idle ones and requests not whole ` +
-          'to make room; new ones refused while every one is busy',
-      );
-    }
-    const victim = this.eviction.makeRoom(now);
-    if (victim !== null) {
-      // its close event comes later: the slot is the new one's now
-      this.connections.delete(victim);
-      this.evictedTotal++;
-      victim.listenerCounters.evicted++;
-      return true;
-    }
-    socket.on('error', () => {});
-    socket.destroy();
-    this.full.refused++;
-    this.refusedTotal++;
-    counters.refused++;
-    return false;
-  }
-
-  /** The sweep's line on a full table: what it cost since the last one. */
-  private logFullTable(now: number): void {
-    const full = this.full;
-    if (full === null) return;
-    const below = this.connections.size < this.limits.maxConns;
-    if (!below && now - full.loggedAt < FULL_LOG_EVERY_MS) return;
-    const { ending, idle, unfinished } = this.eviction.take();
-    const closed = ending + idle + unfinished;
-    if (closed > 0 || full.refused > 0 || below) {
-      const s = (n: number) => (n === 1 ? '' : 's');
-      this.log(
-        `max-conns: in ${((now - full.loggedAt) / 1000).toFixed(1)} s, ${closed} connection${s(closed)} closed to make room ` +
-          `(${ending} ending, ${idle} idle, ${unfinished} with a request not whole), ${full.refused} refused ` +
-          `(every one busy)${below ? '; below the limit again' : ''}`,
-      );
-    }
-    if (below) this.full = null;
-    else {
-      full.loggedAt = now;
-      full.refused = 0;
-    }
-  }
-
   /** Looks for connections past a timeout (socket-timeout, keepalive-timeout, harakiri). */
   private startSweep(): void {
     const every = sweepInterval(this.limits);
@@ -448,7 +404,8 @@ export class RpcServer {
       // The clock a connection read was up to one interval old: look back that much more.
       const now = this.clock - every;
       for (const c of this.connections) c.check(now);
-      this.logFullTable(this.clock);
+      this.table.logFull(this.clock);
+      this.httpTable.logFull(this.clock);
     }, every);
     this.sweeper.unref();
   }
@@ -510,27 +467,6 @@ export class RpcServer {
     };
     return this.host;
   }
-}
-
-/** While the connection table stays full, a line on what it cost at most this often (ms). */
-const FULL_LOG_EVERY_MS = 10_000;
-
-/** Counts an HTTP socket's connections (accepted, open; refused by maxConns) and bytes. */
-function countHttp(server: Server, address: string, backlog: number): ListenerCounters {
-  const counters = new ListenerCounters(address, 'http', backlog);
-  server.on('connection', (socket: Socket) => {
-    counters.accepted++;
-    counters.open++;
-    socket.once('close', () => {
-      counters.open--;
-      counters.closedRx += socket.bytesRead;
-      counters.closedTx += socket.bytesWritten;
-    });
-  });
-  server.on('drop', () => {
-    counters.refused++;
-  });
-  return counters;
 }
 
 /** options.reusePort, refused where it cannot be had. */

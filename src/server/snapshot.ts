@@ -35,7 +35,7 @@ export interface ServerSnapshot {
   timeSum: number;
   /** Calls running or waiting for an earlier answer now. */
   running: number;
-  /** Open uwsgi-protocol connections (what maxConns bounds, and a subscription's load). */
+  /** Open uwsgi-protocol connections (what maxConns bounds on the uwsgi sockets, and a subscription's load). */
   connections: number;
   listeners: ListenerSnapshot[];
   /** Per registered function, by name. */
