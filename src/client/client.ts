@@ -16,6 +16,7 @@ import { type NodeAddress, TLS_SCHEME, parseNode } from '../address/address.js';
 import { NodePool } from './node-pool.js';
 import { type CallOptions, type ClientConfig, type ClientOptions, checkTimeout, resolveConfig } from './options.js';
 import { PendingCall } from './pending-call.js';
+import { Deadlines } from './deadlines.js';
 import { streamCall } from './stream-call.js';
 import { TlsDialer } from './tls.js';
 import { type SplitCall, type SplitOptions, type SplitResult, Splitter } from './splitter.js';
@@ -54,6 +55,8 @@ export class RpcClient {
   private readonly addresses = new Map<string, NodeAddress>();
   /** TLS nodes' dialers by pooling key: one secure context and session per node. */
   private readonly dialers = new Map<string, TlsDialer>();
+  /** The timeouts of every call in flight, on one timer. */
+  private readonly deadlines = new Deadlines(true);
   private closed = false;
 
   constructor(options: ClientOptions = {}) {
@@ -90,7 +93,7 @@ export class RpcClient {
     const label = typeof node === 'string' ? node : '';
     try {
       const { timeout, signal, address } = this.begin(node, label, args, options);
-      if (address === null) return await callLocal(this.registry, name, args, timeout, signal);
+      if (address === null) return await callLocal(this.registry, name, args, timeout, signal, this.deadlines);
       const { packet } = await this.encode(label, name, args, options);
       return await this.send(address, label, packet, options.raw === true, timeout, signal);
     } catch (err) {
@@ -117,7 +120,7 @@ export class RpcClient {
     try {
       const { timeout, signal, address } = this.begin(node, label, args, options);
       if (address === null) {
-        yield await callLocal(this.registry, name, args, timeout, signal);
+        yield await callLocal(this.registry, name, args, timeout, signal, this.deadlines);
         return;
       }
       const { codec, packet } = await this.encode(label, name, args, options);
@@ -130,6 +133,7 @@ export class RpcClient {
         options.raw === true,
         timeout,
         signal,
+        this.deadlines,
       );
     } catch (err) {
       throw asRpcError(err, label);
@@ -273,6 +277,7 @@ export class RpcClient {
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all([...this.pools.values()].map((p) => p.close()));
+    this.deadlines.stopIfIdle();
   }
 
   /** `await using client = new RpcClient()`: close() at the end of the block. */
@@ -302,7 +307,7 @@ export class RpcClient {
     const target = pool;
     return new Promise<Uint8Array>((resolve, reject) => {
       const call = new PendingCall(label, packet, raw, resolve, reject);
-      call.arm(timeout, signal);
+      call.arm(timeout, signal, this.deadlines);
       target.dispatch(call);
     });
   }
