@@ -57,6 +57,8 @@ export class RpcClient {
   private readonly dialers = new Map<string, TlsDialer>();
   /** The timeouts of every call in flight, on one timer. */
   private readonly deadlines = new Deadlines(true);
+  /** keepAlive: when idle pooled connections close; never holds the process. */
+  private readonly idle = new Deadlines(false);
   private closed = false;
 
   constructor(options: ClientOptions = {}) {
@@ -278,6 +280,7 @@ export class RpcClient {
     this.closed = true;
     await Promise.all([...this.pools.values()].map((p) => p.close()));
     this.deadlines.stopIfIdle();
+    this.idle.stopIfIdle();
   }
 
   /** `await using client = new RpcClient()`: close() at the end of the block. */
@@ -300,6 +303,7 @@ export class RpcClient {
         this.dialer(address, label),
         this.config,
         () => this.codec!,
+        this.idle,
         (p) => this.dropPool(p),
       );
       this.pools.set(address.key, pool);

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RpcClient } from '../../src/index.js';
 import { Registry } from '../../src/functions/registry.js';
 import type { Deadlines } from '../../src/client/deadlines.js';
-import { answer, sleep, tinyServersPerTest } from './helpers/tiny-server.js';
+import { answer, sleep, tinyServersPerTest, until } from './helpers/tiny-server.js';
 import { rejection } from '../helpers/rejection.js';
 
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
@@ -132,6 +132,22 @@ describe('client deadlines: one timer per client', () => {
     expect(deadlinesOf(client).size).toBe(0);
     expect(deadlinesOf(client).holdsProcess).toBe(false);
     expect(deadlinesOf(client).armed).toBe(false);
+  });
+
+  it('keep-alive: idle connections close on the idle timer, not before idleTimeout, and it never holds the process', async () => {
+    const s = await hangOrLater();
+    const idleTimeout = 150;
+    const client = make({ keepAlive: true, probation: 10, idleTimeout });
+    const idle = (client as unknown as { idle: Deadlines }).idle;
+    await Promise.all([0, 1, 2].map(() => client.call(s.node, 'after', ['0'])));
+    // before they are marked idle (that waits for the node's probation)
+    const answeredAt = performance.now();
+    expect(await until(() => idle.size === 3)).toBe(true);
+    expect(idle.armed).toBe(true);
+    expect(idle.holdsProcess).toBe(false);
+    expect(await until(() => s.closed === 3)).toBe(true);
+    expect(performance.now() - answeredAt).toBeGreaterThanOrEqual(idleTimeout);
+    expect(idle.size).toBe(0);
   });
 
   it('local calls and streams wait on the same timer', async () => {
