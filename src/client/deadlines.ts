@@ -122,19 +122,24 @@ export class Deadlines {
     this.timer = undefined;
     this.armedFor = Infinity;
     const now = performance.now();
-    for (const [ms, list] of this.lists) {
-      for (let t = list.head; t !== null && t.deadline <= now; t = list.head) {
-        Deadlines.remove(t);
-        t.onDeadline();
-      }
-      if (list.head === null) this.lists.delete(ms);
+    // Earliest head first across the lists, so that a timer firing late still expires in deadline order.
+    for (let t = this.earliest(); t !== null && t.deadline <= now; t = this.earliest()) {
+      Deadlines.remove(t);
+      t.onDeadline();
     }
+    for (const [ms, list] of this.lists) if (list.head === null) this.lists.delete(ms);
     // onDeadline() may have added entries (and armed the timer for them): the earliest head wins
-    let next = Infinity;
-    for (const list of this.lists.values())
-      if (list.head !== null && list.head.deadline < next) next = list.head.deadline;
-    if (next < this.armedFor) this.arm(next, performance.now());
+    const next = this.earliest();
+    if (next !== null && next.deadline < this.armedFor) this.arm(next.deadline, performance.now());
   };
+
+  /** The entry due first (one head per timeout length: a client has few). */
+  private earliest(): Timed | null {
+    let first: Timed | null = null;
+    for (const list of this.lists.values())
+      if (list.head !== null && (first === null || list.head.deadline < first.deadline)) first = list.head;
+    return first;
+  }
 }
 
 /** A deadline that runs a function: for waits that are not objects of their own (a local call, a stream's next chunk). */

@@ -68,6 +68,26 @@ describe('client deadlines: one timer per client', () => {
     expect(deadlinesOf(client).holdsProcess).toBe(false);
   });
 
+  it('a sweep that runs late (the event loop was busy) still expires in deadline order', async () => {
+    const s = await hangOrLater();
+    const client = make();
+    // the 300 ms list is the first one the client made: list order is not deadline order
+    const timeouts = [300, 100, 200];
+    const ended: number[] = [];
+    const calls = timeouts.map((timeout) =>
+      rejection(client.call(s.node, 'hang', [], { timeout })).then((err) => {
+        ended.push(timeout);
+        return err;
+      }),
+    );
+    await sleep(20);
+    for (const end = performance.now() + 350; performance.now() < end; ) {
+      // busy: every deadline passes before the timer can fire
+    }
+    expect((await Promise.all(calls)).map((e) => e.code)).toEqual(['TIMEOUT', 'TIMEOUT', 'TIMEOUT']);
+    expect(ended).toEqual([100, 200, 300]);
+  });
+
   it('a call answered just before its deadline is not failed when an earlier deadline fires', async () => {
     const s = await hangOrLater();
     const client = make();
