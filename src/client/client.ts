@@ -16,6 +16,7 @@ import { type NodeAddress, TLS_SCHEME, parseNode } from '../address/address.js';
 import { NodePool } from './node-pool.js';
 import { type CallOptions, type ClientConfig, type ClientOptions, checkTimeout, resolveConfig } from './options.js';
 import { PendingCall } from './pending-call.js';
+import { Deadlines } from './deadlines.js';
 import { streamCall } from './stream-call.js';
 import { TlsDialer } from './tls.js';
 import { type SplitCall, type SplitOptions, type SplitResult, Splitter } from './splitter.js';
@@ -54,6 +55,10 @@ export class RpcClient {
   private readonly addresses = new Map<string, NodeAddress>();
   /** TLS nodes' dialers by pooling key: one secure context and session per node. */
   private readonly dialers = new Map<string, TlsDialer>();
+  /** The timeouts of every call in flight, on one timer. */
+  private readonly deadlines = new Deadlines(true);
+  /** keepAlive: when idle pooled connections close; never holds the process. */
+  private readonly idle = new Deadlines(false);
   private closed = false;
 
   constructor(options: ClientOptions = {}) {
@@ -90,8 +95,9 @@ export class RpcClient {
     const label = typeof node === 'string' ? node : '';
     try {
       const { timeout, signal, address } = this.begin(node, label, args, options);
-      if (address === null) return await callLocal(this.registry, name, args, timeout, signal);
-      const { packet } = await this.encode(label, name, args, options);
+      if (address === null) return await callLocal(this.registry, name, args, timeout, signal, this.deadlines);
+      // no await once the codec is loaded: a promise layer less per call
+      const packet = this.encode(this.codec ?? (await this.loadCodec()), label, name, args, options);
       return await this.send(address, label, packet, options.raw === true, timeout, signal);
     } catch (err) {
       throw asRpcError(err, label);
@@ -117,10 +123,11 @@ export class RpcClient {
     try {
       const { timeout, signal, address } = this.begin(node, label, args, options);
       if (address === null) {
-        yield await callLocal(this.registry, name, args, timeout, signal);
+        yield await callLocal(this.registry, name, args, timeout, signal, this.deadlines);
         return;
       }
-      const { codec, packet } = await this.encode(label, name, args, options);
+      const codec = this.codec ?? (await this.loadCodec());
+      const packet = this.encode(codec, label, name, args, options);
       yield* streamCall(
         codec,
         address,
@@ -130,6 +137,7 @@ export class RpcClient {
         options.raw === true,
         timeout,
         signal,
+        this.deadlines,
       );
     } catch (err) {
       throw asRpcError(err, label);
@@ -187,22 +195,9 @@ export class RpcClient {
   }
 
   /** The request packet (TOO_LARGE and friends before anything is sent). */
-  private async encode(
-    label: string,
-    name: Input,
-    args: readonly Input[],
-    options: CallOptions,
-  ): Promise<{ codec: Codec; packet: Uint8Array }> {
-    const codec = this.codec ?? (await this.loadCodec());
+  private encode(codec: Codec, label: string, name: Input, args: readonly Input[], options: CallOptions): Uint8Array {
     try {
-      return {
-        codec,
-        packet: codec.encodeRequest(
-          name,
-          dropTrailingEmpty(args),
-          options.raw === true ? MODIFIER2.RAW : MODIFIER2.UWSGI,
-        ),
-      };
+      return codec.encodeRequest(name, dropTrailingEmpty(args), options.raw === true ? MODIFIER2.RAW : MODIFIER2.UWSGI);
     } catch (err) {
       throw requestError(err, label);
     }
@@ -273,6 +268,8 @@ export class RpcClient {
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all([...this.pools.values()].map((p) => p.close()));
+    this.deadlines.stopIfIdle();
+    this.idle.stopIfIdle();
   }
 
   /** `await using client = new RpcClient()`: close() at the end of the block. */
@@ -295,6 +292,7 @@ export class RpcClient {
         this.dialer(address, label),
         this.config,
         () => this.codec!,
+        this.idle,
         (p) => this.dropPool(p),
       );
       this.pools.set(address.key, pool);
@@ -302,7 +300,7 @@ export class RpcClient {
     const target = pool;
     return new Promise<Uint8Array>((resolve, reject) => {
       const call = new PendingCall(label, packet, raw, resolve, reject);
-      call.arm(timeout, signal);
+      call.arm(timeout, signal, this.deadlines);
       target.dispatch(call);
     });
   }

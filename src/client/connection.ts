@@ -9,6 +9,7 @@ import { NO_ANSWER_MESSAGE, connectError, tlsError } from './errors.js';
 import { type TlsDialer, dial, isTlsError } from './tls.js';
 import type { NodeAddress } from '../address/address.js';
 import type { CallHolder, PendingCall } from './pending-call.js';
+import { Deadlines, Timed } from './deadlines.js';
 
 /** What a connection tells its owner (a NodePool). */
 export interface ConnectionOwner {
@@ -24,6 +25,8 @@ export interface ConnectionSettings {
   /** Keep the socket after an answer (else close it as soon as the one answer is read). */
   keepAlive: boolean;
   maxResponse: number;
+  /** keepAlive: the client's idle deadlines (they never hold the process). */
+  idle: Deadlines;
 }
 
 /**
@@ -48,7 +51,7 @@ function owned(body: Uint8Array): Uint8Array {
  * still unwritten, goes back to the pool instead of onto a dead socket. Calls given in
  * the same turn go out in one write.
  */
-export class Connection implements CallHolder {
+export class Connection extends Timed implements CallHolder {
   readonly socket: Socket;
   readonly raw: boolean;
   connected = false;
@@ -74,7 +77,6 @@ export class Connection implements CallHolder {
   private lastError: Error | null = null;
   /** TLS: the TCP connection is up (a failure now is the handshake's). */
   private tcpUp = false;
-  private idleTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     readonly address: NodeAddress,
@@ -84,6 +86,7 @@ export class Connection implements CallHolder {
     private readonly owner: ConnectionOwner,
     first: PendingCall,
   ) {
+    super();
     this.raw = first.raw;
     this.reusable = settings.keepAlive && !first.raw;
     this.decoder = first.raw ? null : codec.createDecoder({ response: true, maxFrame: settings.maxResponse });
@@ -172,21 +175,23 @@ export class Connection implements CallHolder {
     this.write(first, withKeepOpenMark(first.packet) ?? first.packet);
   }
 
-  /** Keep-alive: an idle connection holds no call, does not keep the process alive, and closes after `ms`. */
+  /**
+   * Keep-alive: an idle connection holds no call, does not keep the process alive, and closes after `ms`
+   * (on the client's idle deadlines: a timer per connection was armed and cleared on every call).
+   */
   markIdle(ms: number): void {
     this.socket.unref();
-    if (ms !== Infinity && this.idleTimer === undefined) {
-      this.idleTimer = setTimeout(() => this.destroy(), Math.min(ms, 2 ** 31 - 1));
-      this.idleTimer.unref();
-    }
+    if (ms !== Infinity && this.list === null) this.settings.idle.add(this, ms);
   }
 
   private clearIdle(): void {
     this.socket.ref();
-    if (this.idleTimer !== undefined) {
-      clearTimeout(this.idleTimer);
-      this.idleTimer = undefined;
-    }
+    Deadlines.remove(this);
+  }
+
+  /** Idle for idleTimeout. */
+  onDeadline(): void {
+    this.destroy();
   }
 
   destroy(): void {

@@ -2,6 +2,7 @@
 import { type Input, isInput } from '../codec/bytes.js';
 import { RpcError } from '../rpc-error.js';
 import type { Registry } from '../functions/registry.js';
+import { DeadlineCallback, Deadlines } from './deadlines.js';
 
 /**
  * A call without any socket (uWSGI's `rpc(None, ...)`), with the same deadline and abort
@@ -15,6 +16,7 @@ export function callLocal(
   args: readonly Input[],
   timeout: number,
   signal: AbortSignal | undefined,
+  deadlines: Deadlines,
 ): Promise<Uint8Array> {
   if (!isInput(name))
     return Promise.reject(new RpcError('INVALID', 'the function name must be a string or Uint8Array'));
@@ -22,24 +24,19 @@ export function callLocal(
   if (bad >= 0) return Promise.reject(new RpcError('INVALID', `args[${bad}] must be a string or Uint8Array`));
   const label = typeof name === 'string' ? name : new TextDecoder().decode(name);
   return new Promise<Uint8Array>((resolve, reject) => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    const wait = new DeadlineCallback(() => {
+      done();
+      reject(new RpcError('TIMEOUT', `local call: no result within ${timeout} ms (the function keeps running)`));
+    });
     const done = (): void => {
-      if (timer !== undefined) clearTimeout(timer);
+      Deadlines.remove(wait);
       signal?.removeEventListener('abort', onAbort);
     };
     const onAbort = (): void => {
       done();
       reject(new RpcError('ABORTED', 'local call aborted (the function keeps running)', '', { cause: signal?.reason }));
     };
-    if (timeout !== Infinity) {
-      timer = setTimeout(
-        () => {
-          done();
-          reject(new RpcError('TIMEOUT', `local call: no result within ${timeout} ms (the function keeps running)`));
-        },
-        Math.min(timeout, 2 ** 31 - 1),
-      );
-    }
+    if (timeout !== Infinity) deadlines.add(wait, timeout);
     signal?.addEventListener('abort', onAbort, { once: true });
     registry.call(name, ...args).then(
       (result) => {

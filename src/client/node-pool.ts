@@ -6,6 +6,7 @@ import type { NodeAddress } from '../address/address.js';
 import type { TlsDialer } from './tls.js';
 import type { ClientConfig } from './options.js';
 import type { CallHolder, PendingCall } from './pending-call.js';
+import type { Deadlines } from './deadlines.js';
 
 /**
  * What a node does with a connection after answering: uWSGI closes it, our server keeps
@@ -35,6 +36,8 @@ export class NodePool implements ConnectionOwner, CallHolder {
     private readonly tls: TlsDialer | null,
     private readonly cfg: ClientConfig,
     private readonly codec: () => Codec,
+    /** The client's idle deadlines (keepAlive). */
+    private readonly idle: Deadlines,
     /** Called when the pool holds nothing (per-call mode drops it then). */
     private readonly onEmpty: (pool: NodePool) => void,
   ) {}
@@ -64,7 +67,11 @@ export class NodePool implements ConnectionOwner, CallHolder {
   }
 
   private open(call: PendingCall): void {
-    const settings = { keepAlive: this.cfg.keepAlive && !this.closing, maxResponse: this.cfg.maxResponse };
+    const settings = {
+      keepAlive: this.cfg.keepAlive && !this.closing,
+      maxResponse: this.cfg.maxResponse,
+      idle: this.idle,
+    };
     this.conns.add(new Connection(this.address, this.tls, this.codec(), settings, this, call));
   }
 

@@ -1,25 +1,24 @@
 // PendingCall: one call waiting for its answer, with its timeout and abort.
 import { RpcError } from '../rpc-error.js';
 import { neverSent } from './errors.js';
+import { Deadlines, Timed } from './deadlines.js';
 
 /** Whoever holds a call (a node's wait queue, a connection) and must let go of it when it is cancelled. */
 export interface CallHolder {
   cancel(call: PendingCall): void;
 }
 
-/** setTimeout takes at most a signed 32-bit delay; longer ones fire at once. */
-const MAX_DELAY = 2 ** 31 - 1;
-
 /**
  * One remote call from dispatch to answer: its encoded request, its deadline and abort
  * signal, and whether its bytes were written (after that it may have run).
  */
-export class PendingCall {
+export class PendingCall extends Timed {
   holder: CallHolder | null = null;
   /** The request was written on a connected socket. */
   sent = false;
   settled = false;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  /** ms it may wait, for the TIMEOUT message. */
+  private timeout = Infinity;
   private signal: AbortSignal | undefined;
   private readonly onAbort = (): void => this.expire('ABORTED');
 
@@ -29,12 +28,16 @@ export class PendingCall {
     readonly raw: boolean,
     private readonly res: (value: Uint8Array) => void,
     private readonly rej: (err: RpcError) => void,
-  ) {}
+  ) {
+    super();
+  }
 
-  /** Starts the deadline and listens to the signal (the caller checked it is not aborted yet). */
-  arm(timeout: number, signal: AbortSignal | undefined): void {
-    if (timeout !== Infinity)
-      this.timer = setTimeout(() => this.expire('TIMEOUT', timeout), Math.min(timeout, MAX_DELAY));
+  /** Starts the deadline among the client's and listens to the signal (the caller checked it is not aborted yet). */
+  arm(timeout: number, signal: AbortSignal | undefined, deadlines: Deadlines): void {
+    if (timeout !== Infinity) {
+      this.timeout = timeout;
+      deadlines.add(this, timeout);
+    }
     if (signal) {
       this.signal = signal;
       signal.addEventListener('abort', this.onAbort, { once: true });
@@ -55,15 +58,19 @@ export class PendingCall {
 
   private finish(): void {
     this.settled = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    Deadlines.remove(this);
     this.signal?.removeEventListener('abort', this.onAbort);
     this.signal = undefined;
   }
 
-  private expire(code: 'TIMEOUT' | 'ABORTED', ms?: number): void {
+  onDeadline(): void {
+    this.expire('TIMEOUT');
+  }
+
+  private expire(code: 'TIMEOUT' | 'ABORTED'): void {
     if (this.settled) return;
     const when = this.sent ? 'after the call was sent (it may have run)' : 'before the call was sent';
-    const what = code === 'TIMEOUT' ? `no answer within ${ms} ms` : 'aborted';
+    const what = code === 'TIMEOUT' ? `no answer within ${this.timeout} ms` : 'aborted';
     const err = new RpcError(
       code,
       `${this.node}: ${what}, ${when}`,

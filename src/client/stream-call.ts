@@ -7,6 +7,7 @@ import { RpcError } from '../rpc-error.js';
 import { NO_ANSWER_MESSAGE, connectError, neverSent, tlsError } from './errors.js';
 import { type TlsDialer, dial, isTlsError } from './tls.js';
 import type { NodeAddress } from '../address/address.js';
+import { DeadlineCallback, Deadlines } from './deadlines.js';
 
 const CONTENT_LENGTH = 'CONTENT_LENGTH';
 const MAX_SAFE_DIGITS = 16;
@@ -29,6 +30,7 @@ export async function* streamCall(
   raw: boolean,
   timeout: number,
   signal: AbortSignal | undefined,
+  deadlines: Deadlines,
 ): AsyncGenerator<Uint8Array, void, undefined> {
   const { socket, ready } = dial(address, tls) as { socket: Socket; ready: string };
   let connected = false;
@@ -51,12 +53,12 @@ export async function* streamCall(
       cause: err,
     });
   };
-  /** The next chunk, or null at EOF; bounded by the timeout and the signal. */
+  /** The next chunk, or null at EOF; bounded by the timeout (among the client's deadlines) and the signal. */
   const next = (): Promise<Buffer | null> =>
     new Promise((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
+      const wait = new DeadlineCallback(() => stop('TIMEOUT'));
       const done = (): void => {
-        if (timer !== undefined) clearTimeout(timer);
+        Deadlines.remove(wait);
         signal?.removeEventListener('abort', onAbort);
       };
       const stop = (code: 'TIMEOUT' | 'ABORTED'): void => {
@@ -73,7 +75,7 @@ export async function* streamCall(
       };
       const onAbort = (): void => stop('ABORTED');
       if (signal?.aborted) return stop('ABORTED');
-      if (timeout !== Infinity) timer = setTimeout(() => stop('TIMEOUT'), Math.min(timeout, 2 ** 31 - 1));
+      if (timeout !== Infinity) deadlines.add(wait, timeout);
       signal?.addEventListener('abort', onAbort, { once: true });
       it.next().then(
         (r) => {
