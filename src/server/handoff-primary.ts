@@ -5,14 +5,28 @@
 // on them were never read, so they are answered, not lost; node:cluster's own hand-off would leave each such
 // connection open and unanswered in the primary until the caller's timeout.
 import type { Worker } from 'node:cluster';
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { formatAddress, parseAddress } from '../address/address.js';
 import type { ConnMessage, FeedMessage, TakenMessage } from './handoff-messages.js';
 import { bind } from './listen.js';
 
+/**
+ * An accepted connection as the listening handle gives it (a TCP or Pipe wrap): the primary never reads, so it makes
+ * no net.Socket of it (what node:cluster's own round robin does too: a Socket per connection costs the primary, which
+ * accepts for every worker, a measurable share of its time).
+ */
+interface ClientHandle {
+  close(): void;
+}
+
+/** The listening handle's hook for each accepted connection (net.Server sets it; node:cluster's round robin replaces it too). */
+interface ListenHandle {
+  onconnection: (status: number, client: ClientHandle | undefined) => void;
+}
+
 interface Handed {
   key: string;
-  socket: Socket;
+  socket: ClientHandle;
 }
 
 /** The listeners the primary bound for its workers, and the connections on their way. */
@@ -23,7 +37,7 @@ export class HandOff {
   /** Workers taking each listener's connections, in the order they said so; `turn`: the next one's index. */
   private readonly feeds = new Map<string, { workers: Worker[]; turn: number }>();
   /** Connections that came while no worker took their listener. */
-  private readonly waiting = new Map<string, Socket[]>();
+  private readonly waiting = new Map<string, ClientHandle[]>();
   /** Per worker: connections sent, not yet answered. */
   private readonly inFlight = new Map<Worker, Map<number, Handed>>();
   private nextId = 0;
@@ -37,10 +51,15 @@ export class HandOff {
         const where = parseAddress(a);
         const key = formatAddress(where);
         if (key in h.ports) continue;
-        // never read here: the bytes are the worker's, and a connection unread can go to any worker
-        const server = createServer({ pauseOnConnect: true }, (socket) => h.dispatch(key, socket));
+        const server = createServer();
         h.servers.push(server);
         h.ports[key] = await bind(server, where, { backlog });
+        // Never read here: the bytes are the worker's, and a connection unread can go to any worker.
+        const listening = (server as unknown as { _handle: ListenHandle | null })._handle;
+        if (listening === null) throw new Error(`${key}: no listening handle to hand connections out from`);
+        listening.onconnection = (status, client) => {
+          if (status === 0 && client !== undefined) h.dispatch(key, client);
+        };
       }
     } catch (err) {
       h.dispose();
@@ -71,7 +90,7 @@ export class HandOff {
    */
   close(): void {
     this.closed = true;
-    for (const sockets of this.waiting.values()) for (const s of sockets) s.destroy();
+    for (const handles of this.waiting.values()) for (const c of handles) c.close();
     this.waiting.clear();
     for (const s of this.servers) if (s.listening) s.close();
   }
@@ -79,7 +98,7 @@ export class HandOff {
   /** Every worker is gone: closes what none of them took. */
   dispose(): void {
     this.close();
-    for (const handed of this.inFlight.values()) for (const h of handed.values()) h.socket.destroy();
+    for (const handed of this.inFlight.values()) for (const h of handed.values()) h.socket.close();
     this.inFlight.clear();
   }
 
@@ -93,18 +112,15 @@ export class HandOff {
     for (const socket of waiting) this.dispatch(key, socket);
   }
 
-  private dispatch(key: string, socket: Socket): void {
-    socket.on('error', () => {});
-    if (this.closed || socket.destroyed) {
-      socket.destroy();
+  private dispatch(key: string, socket: ClientHandle): void {
+    if (this.closed) {
+      socket.close();
       return;
     }
     const feed = this.feeds.get(key);
     const worker =
       feed === undefined || feed.workers.length === 0 ? undefined : feed.workers[feed.turn++ % feed.workers.length];
-    const handle = (socket as unknown as { _handle: object | null })._handle;
-    if (worker === undefined || handle === null) {
-      if (handle === null) return;
+    if (worker === undefined) {
       let list = this.waiting.get(key);
       if (list === undefined) this.waiting.set(key, (list = []));
       list.push(socket);
@@ -114,7 +130,7 @@ export class HandOff {
     this.inFlight.get(worker)?.set(id, { key, socket });
     const m: ConnMessage = { uwsgiRpcConn: { key, id } };
     // The raw handle, kept open here: sent as a net.Socket it would be read in the worker at once, and closed here.
-    worker.send(m, handle as never, { keepOpen: true }, (err) => {
+    worker.send(m, socket as never, { keepOpen: true }, (err) => {
       if (err !== null) this.back(worker, id);
     });
   }
@@ -124,7 +140,7 @@ export class HandOff {
       const h = this.inFlight.get(worker)?.get(id);
       this.inFlight.get(worker)?.delete(id);
       // only this process's descriptor: the worker's copy carries the connection on
-      h?.socket.destroy();
+      h?.socket.close();
     } else {
       // that listener of the worker is closing: its other connections too go elsewhere
       const key = this.inFlight.get(worker)?.get(id)?.key;
