@@ -10,15 +10,11 @@ import type { RpcFunction } from '../../src/functions/registry.js';
 import type { RpcServer } from '../../src/server/server.js';
 import { type Certs, hasOpenssl, makeCerts } from '../helpers/certs.js';
 import { removeDir, tempDir } from '../helpers/processes.js';
+import { until } from '../helpers/until.js';
 import { startServer } from '../server/start.js';
 import { Wire } from '../server/wire.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(cond: () => boolean, ms = 5_000): Promise<boolean> {
-  for (const end = Date.now() + ms; !cond(); await sleep(5)) if (Date.now() > end) return false;
-  return true;
-}
 
 let server: RpcServer | undefined;
 const wires: Wire[] = [];

@@ -4,15 +4,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RpcClient } from '../../src/client/client.js';
 import type { RpcServer } from '../../src/server/server.js';
+import { until } from '../helpers/until.js';
 import { startServer } from '../server/start.js';
 import { Wire, answers, keepOpen, req } from '../server/wire.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(cond: () => boolean, ms = 5_000): Promise<boolean> {
-  for (const end = Date.now() + ms; !cond(); await sleep(5)) if (Date.now() > end) return false;
-  return true;
-}
 
 let server: RpcServer | undefined;
 const wires: Wire[] = [];
