@@ -25,6 +25,8 @@ function listeners(): Record<string, number> | null {
   if (handoff !== undefined) return handoff;
   const text = process.send === undefined ? undefined : process.env[HANDOFF_ENV];
   handoff = text === undefined ? null : (JSON.parse(text) as Record<string, number>);
+  // not for the processes a function of this worker may start
+  delete process.env[HANDOFF_ENV];
   if (handoff !== null) process.on('message', onMessage);
   return handoff;
 }
