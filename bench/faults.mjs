@@ -186,8 +186,7 @@ async function workerKill(node, mode) {
     await sleep(1000);
     running = false;
     await Promise.all(loops);
-    const ran = new Set();
-    for (const f of readdirSync(dir)) for (const line of readFileSync(join(dir, f), 'utf8').split('\n')) ran.add(line);
+    const ran = ranCounts(dir);
     const failures = {};
     let answered = 0;
     for (const [call, how] of outcomes) {
@@ -311,6 +310,11 @@ for (const { cmd, label } of only.has('kill') ? runtimes().filter((r) => r.label
 }
 
 const f = (n) => (Number.isFinite(n) ? n.toFixed(1) : '-');
+/** `{ what: count }` as "count what; ...", or `none` when empty. */
+const tally = (counts, none) =>
+  Object.entries(counts)
+    .map(([k, v]) => `${v} ${k}`)
+    .join('; ') || none;
 if (out.drips)
   console.log(
     `\nDrips: ${out.drips.drips} connections, one byte per second each, defaults (--request-timeout 5 s):` +
@@ -330,15 +334,7 @@ if (out.workerKill.length > 0) {
   console.log(
     table(
       ['runtime', 'handoff', 'calls', 'answered', 'failed: error, ran?'],
-      out.workerKill.map((r) => [
-        r.runtime,
-        r.mode,
-        String(r.calls),
-        String(r.answered),
-        Object.entries(r.failures)
-          .map(([k, v]) => `${v} ${k}`)
-          .join('; ') || 'none',
-      ]),
+      out.workerKill.map((r) => [r.runtime, r.mode, String(r.calls), String(r.answered), tally(r.failures, 'none')]),
     ),
   );
 }
@@ -368,9 +364,7 @@ else if (out.badLink) {
         r.mode,
         String(r.calls),
         String(r.answered),
-        Object.entries(r.failed)
-          .map(([k, v]) => `${v} ${k}`)
-          .join('; ') || '0',
+        tally(r.failed, '0'),
         String(r.untyped),
         String(r.ranTwice),
         String(r.answeredNotRun),

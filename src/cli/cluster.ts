@@ -102,14 +102,10 @@ export function runPrimary(
       });
     };
 
-    const finish = (code: number) => {
-      handoff?.dispose();
-      resolve(code);
-    };
     cluster.on('exit', (w, code, signal) => {
       const wasReady = ready.delete(w);
       if (stopping || failed) {
-        if (Object.keys(cluster.workers ?? {}).length === 0) finish(failed ? 1 : 0);
+        if (Object.keys(cluster.workers ?? {}).length === 0) resolve(failed ? 1 : 0);
         return;
       }
       const how = signal ? `signal ${signal}` : `exit code ${code}`;
@@ -118,7 +114,7 @@ export function runPrimary(
         failed = true;
         log(`worker ${w.process.pid} ${STARTUP_FAILURE} (${how}): stopping`);
         for (const other of Object.values(cluster.workers ?? {})) other?.process.kill('SIGTERM');
-        if (Object.keys(cluster.workers ?? {}).length === 0) finish(1);
+        if (Object.keys(cluster.workers ?? {}).length === 0) resolve(1);
         return;
       }
       log(`worker ${w.process.pid} died (${how}): starting another`);
@@ -139,7 +135,7 @@ export function runPrimary(
           handoff?.close();
           // Workers close gracefully on SIGTERM.
           for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
-          if (Object.keys(cluster.workers ?? {}).length === 0) finish(0);
+          if (Object.keys(cluster.workers ?? {}).length === 0) resolve(0);
         });
     };
     process.on('SIGINT', stop).on('SIGTERM', stop);

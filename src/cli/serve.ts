@@ -178,10 +178,7 @@ async function serveHere(argv: readonly string[]): Promise<number> {
           : `${names.length} function${names.length === 1 ? '' : 's'}: ${names.join(', ')}`,
         { event: 'functions' },
       );
-    // --reuse-port: this process binds its TCP sockets itself with SO_REUSEPORT, so the kernel
-    // spreads connections over the --processes workers (instead of the primary accepting and
-    // handing each over) and another serve can share the port. Port 0 stays as it is: each
-    // process would get a port of its own.
+    // --reuse-port (bindsOwnPort): the primary is told, so it says how connections are spread
     const reusable = (socket: string) => {
       const own = bindsOwnPort(options, socket);
       if (own) ownPorts = true;
@@ -320,7 +317,6 @@ function onSignals(signals: NodeJS.Signals[]): { signal: Promise<NodeJS.Signals>
   return { signal, cancel };
 }
 
-/** Rethrows `err`, an RpcError INVALID (a bad option value found late) as a usage error. */
 /**
  * --reuse-port: a TCP socket with a fixed port is bound by each process itself with SO_REUSEPORT, so the kernel
  * spreads connections over the --processes workers and another serve can share the port. Port 0 stays as it is:
@@ -350,6 +346,7 @@ async function handOff(options: ServeOptions): Promise<HandOff | null> {
   return HandOff.listen(addresses, options.limits.backlog);
 }
 
+/** Rethrows `err`, an RpcError INVALID (a bad option value found late) as a usage error. */
 function asUsageError(err: unknown): never {
   if (err instanceof RpcError && err.code === 'INVALID') throw new UsageError(err.message);
   throw err;

@@ -26,7 +26,7 @@ interface ListenHandle {
 
 interface Handed {
   key: string;
-  socket: ClientHandle;
+  handle: ClientHandle;
 }
 
 /** The listeners the primary bound for its workers, and the connections on their way. */
@@ -95,10 +95,10 @@ export class HandOff {
     for (const s of this.servers) if (s.listening) s.close();
   }
 
-  /** Every worker is gone: closes what none of them took. */
+  /** Its owner is done with the workers (all gone): closes what none of them took. */
   dispose(): void {
     this.close();
-    for (const handed of this.inFlight.values()) for (const h of handed.values()) h.socket.close();
+    for (const handed of this.inFlight.values()) for (const h of handed.values()) h.handle.close();
     this.inFlight.clear();
   }
 
@@ -109,12 +109,12 @@ export class HandOff {
     if (!feed.workers.includes(worker)) feed.workers.push(worker);
     const waiting = this.waiting.get(key) ?? [];
     this.waiting.delete(key);
-    for (const socket of waiting) this.dispatch(key, socket);
+    for (const handle of waiting) this.dispatch(key, handle);
   }
 
-  private dispatch(key: string, socket: ClientHandle): void {
+  private dispatch(key: string, handle: ClientHandle): void {
     if (this.closed) {
-      socket.close();
+      handle.close();
       return;
     }
     const feed = this.feeds.get(key);
@@ -123,14 +123,14 @@ export class HandOff {
     if (worker === undefined) {
       let list = this.waiting.get(key);
       if (list === undefined) this.waiting.set(key, (list = []));
-      list.push(socket);
+      list.push(handle);
       return;
     }
     const id = ++this.nextId;
-    this.inFlight.get(worker)?.set(id, { key, socket });
+    this.inFlight.get(worker)?.set(id, { key, handle });
     const m: ConnMessage = { uwsgiRpcConn: { key, id } };
     // The raw handle, kept open here: sent as a net.Socket it would be read in the worker at once, and closed here.
-    worker.send(m, socket as never, { keepOpen: true }, (err) => {
+    worker.send(m, handle as never, { keepOpen: true }, (err) => {
       if (err !== null) this.back(worker, id);
     });
   }
@@ -140,7 +140,7 @@ export class HandOff {
       const h = this.inFlight.get(worker)?.get(id);
       this.inFlight.get(worker)?.delete(id);
       // only this process's descriptor: the worker's copy carries the connection on
-      h?.socket.close();
+      h?.handle.close();
     } else {
       // that listener of the worker is closing: its other connections too go elsewhere
       const key = this.inFlight.get(worker)?.get(id)?.key;
@@ -154,14 +154,14 @@ export class HandOff {
     const h = this.inFlight.get(worker)?.get(id);
     if (h === undefined) return;
     this.inFlight.get(worker)?.delete(id);
-    this.dispatch(h.key, h.socket);
+    this.dispatch(h.key, h.handle);
   }
 
   private giveBack(worker: Worker): void {
     this.unfeed(worker);
     const left = this.inFlight.get(worker);
     this.inFlight.delete(worker);
-    for (const h of left?.values() ?? []) this.dispatch(h.key, h.socket);
+    for (const h of left?.values() ?? []) this.dispatch(h.key, h.handle);
   }
 
   /** `worker` takes no more connections of `key` (closing), or of any listener (gone). */
