@@ -33,6 +33,11 @@ beforeAll(() => {
 });
 afterAll(() => removeDir(dir));
 
+/** Every call id the function wrote as it started, over all the worker files of `ranDir` (one line per run). */
+function ranIds(ranDir: string): string[] {
+  return readdirSync(ranDir).flatMap((f) => readFileSync(join(ranDir, f), 'utf8').split('\n').filter(Boolean));
+}
+
 interface Serving {
   child: ChildProcess;
   port: number;
@@ -123,9 +128,7 @@ describe(`one worker of --processes 2 SIGKILLed under ${CONCURRENCY} per-call ca
       // served again once the worker was replaced
       expect(answered).toBeGreaterThanOrEqual(before + 150);
 
-      const ranLines = readdirSync(ranDir).flatMap((f) =>
-        readFileSync(join(ranDir, f), 'utf8').split('\n').filter(Boolean),
-      );
+      const ranLines = ranIds(ranDir);
       const ran = new Set(ranLines);
       // no call ran twice
       expect(ran.size).toBe(ranLines.length);
@@ -179,9 +182,7 @@ describe('the primary takes back what a dead worker had not taken', () => {
       const pids = await Promise.all(calls);
       // round robin gave some of them to the frozen worker; all were answered elsewhere
       for (const pid of pids) expect(Number(pid)).not.toBe(frozen);
-      const ranLines = readdirSync(ranDir).flatMap((f) =>
-        readFileSync(join(ranDir, f), 'utf8').split('\n').filter(Boolean),
-      );
+      const ranLines = ranIds(ranDir);
       expect(ranLines.sort()).toEqual(Array.from({ length: 12 }, (_, i) => `frozen-${i}`).sort());
       expect(s.err()).toMatch(new RegExp(`worker ${frozen} died \\(signal SIGKILL\\): starting another`));
     } finally {
