@@ -8,16 +8,7 @@ import { internalError, notFound, tooLarge } from '../http/error-pages.js';
 import type { RequestVars } from '../http/request-vars.js';
 import { HttpResponse } from '../http/response.js';
 import type { RpcTarget } from '../http/rpc-target.js';
-
-/**
- * Where a request goes after routing: 0 nowhere (a request no rule answered is a 404),
- * or the RPC bridge of that request modifier2: 2 PATH_INFO, 3 XML-RPC, 4 JSON-RPC.
- */
-export type Bridge = 0 | 2 | 3 | 4;
-
-export function isBridge(n: number): n is Bridge {
-  return n === 0 || n === 2 || n === 3 || n === 4;
-}
+import { type Bridge, DEFAULT_MAX_BODY, needsBody } from './bridge.js';
 
 export interface DispatcherOptions {
   /** uWSGI-style routing rules run first, for every HTTP request. */
@@ -29,8 +20,6 @@ export interface DispatcherOptions {
   xml?: XmlLimits;
   json?: JsonRpcLimits;
 }
-
-export const DEFAULT_MAX_BODY = 1 << 20;
 
 /**
  * One HTTP request (vars, and the body for bridges 3 and 4) in, one HttpResponse out; the
@@ -58,7 +47,7 @@ export class HttpDispatcher {
 
   /** Whether `bridge` reads the request body (the front must read it before dispatch). */
   needsBody(bridge: Bridge): boolean {
-    return bridge === 3 || bridge === 4;
+    return needsBody(bridge);
   }
 
   /** The answer to a body over maxBody (the front checks CONTENT_LENGTH or counts). */

@@ -8,7 +8,7 @@ import { MAX_ITEMS, MODIFIER2, RPC_MODIFIER1, VARS_MODIFIER1 } from '../codec/co
 import { CodecError } from '../codec/errors.js';
 import { hasKeepOpenMark } from '../codec/keep-open.js';
 import { TextBytes } from '../functions/text-bytes.js';
-import type { Bridge } from '../dispatch/dispatcher.js';
+import type { Bridge } from '../dispatch/bridge.js';
 import { handOffHttp } from './http-handoff.js';
 import type { HttpService } from './http-service.js';
 import type { ServerLimits } from './options.js';
@@ -25,7 +25,7 @@ export interface ConnectionHost {
   readonly registry: Registry;
   readonly log: LogLine;
   /** Routes and bridges for HTTP requests (modifier1 0, and 173 with modifier2 2..4). */
-  readonly http: HttpService;
+  http(): Promise<HttpService>;
   readonly limits: ServerLimits;
   /** closeAfterAnswer 'lone': a first request that comes alone and unmarked is answered with FIN. */
   readonly closeLone: boolean;
@@ -317,7 +317,7 @@ export class Connection implements SenderOwner, Watched, room.Occupant {
     // What the decoder holds past the packet is body, not a frame.
     this.decoder.reset();
     const host = this.host;
-    handOffHttp(this.socket, this.sender, host.http, host.codec, frame.body, bridge, rest);
+    handOffHttp(this.socket, this.sender, host.http(), host.codec, frame.body, bridge, rest);
   }
 
   refuse(reason: string): void {

@@ -11,7 +11,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { TlsOptions } from 'node:tls';
 import { hostname } from 'node:os';
-import type { Bridge } from '../dispatch/dispatcher.js';
+import type { Bridge } from '../dispatch/bridge.js';
 import { varsFromHttp } from '../http/http-vars.js';
 import type { HttpResponse } from '../http/response.js';
 import { requestStarted } from './http-occupant.js';

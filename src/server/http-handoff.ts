@@ -4,7 +4,7 @@
 import type { Socket } from 'node:net';
 import type { Codec } from '../codec/codec.js';
 import { MODIFIER2 } from '../codec/constants.js';
-import type { Bridge } from '../dispatch/dispatcher.js';
+import { type Bridge, needsBody } from '../dispatch/bridge.js';
 import { BodyReader } from './body-reader.js';
 import type { HttpService } from './http-service.js';
 import { showError } from './log.js';
@@ -19,7 +19,7 @@ import type { Sender } from './sender.js';
 export function handOffHttp(
   socket: Socket,
   sender: Sender,
-  service: HttpService,
+  service: Promise<HttpService>,
   codec: Codec,
   vars: Uint8Array,
   bridge: Bridge,
@@ -27,7 +27,7 @@ export function handOffHttp(
 ): void {
   const slot = sender.expect(MODIFIER2.RAW);
   let reader: BodyReader | null = null;
-  if (service.dispatcher.needsBody(bridge)) {
+  if (needsBody(bridge)) {
     reader = new BodyReader(socket, rest);
   } else {
     // What follows (a body no one reads) is dropped until the peer closes.
@@ -36,7 +36,7 @@ export function handOffHttp(
   }
   if (socket.isPaused()) socket.resume();
   service
-    .answerPacket(codec, vars, bridge, (n) => reader!.read(n, service.bodyTimeout))
+    .then((s) => s.answerPacket(codec, vars, bridge, (n) => reader!.read(n, s.bodyTimeout)))
     .then(
       (answer) => {
         if (answer !== null && answer.length > 0) sender.settle(slot, answer, null);

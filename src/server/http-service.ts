@@ -3,7 +3,8 @@
 import { CodecError } from '../codec/errors.js';
 import type { Codec } from '../codec/codec.js';
 import type { RpcClient } from '../client/client.js';
-import { type Bridge, HttpDispatcher } from '../dispatch/dispatcher.js';
+import type { Bridge } from '../dispatch/bridge.js';
+import { HttpDispatcher } from '../dispatch/dispatcher.js';
 import { RequestVars } from '../http/request-vars.js';
 import type { HttpResponse } from '../http/response.js';
 import { rpcTarget } from '../dispatch/target.js';

@@ -5,7 +5,7 @@ import type { JsonRpcLimits } from '../bridges/jsonrpc-bridge.js';
 import type { XmlLimits } from '../bridges/xml-parser.js';
 import { MAX_BODY } from '../codec/constants.js';
 import type { EngineChoice } from '../codec/create.js';
-import { type Bridge, DEFAULT_MAX_BODY, isBridge } from '../dispatch/dispatcher.js';
+import { type Bridge, DEFAULT_MAX_BODY, isBridge } from '../dispatch/bridge.js';
 import { type Registry, defaultRegistry } from '../functions/registry.js';
 import { Router, type RouteOption } from '../routing/router.js';
 import { RpcError } from '../rpc-error.js';

@@ -17,7 +17,7 @@ import type { AllowList } from './allow.js';
 import { ConnectionTable } from './conn-table.js';
 import { Connection, type ConnectionHost } from './connection.js';
 import type { HttpOccupant } from './http-occupant.js';
-import { HttpService } from './http-service.js';
+import type { HttpService } from './http-service.js';
 import { bind } from './listen.js';
 import type { LogLine } from './log.js';
 import {
@@ -70,7 +70,9 @@ export class RpcServer {
   private closing: Promise<void> | null = null;
   private allClosed: (() => void) | null = null;
   private host: ConnectionHost | null = null;
-  private readonly http: HttpService;
+  /** Routes and bridges, made with the first HTTP request or HTTP listener (most uwsgi sockets get neither). */
+  private http: Promise<HttpService> | null = null;
+  private readonly httpSetup: () => Promise<HttpService>;
   readonly limits: Readonly<ServerLimits>;
   /** The coarse clock connections read (see ConnectionHost.now), moved on by the sweep. */
   private clock = performance.now();
@@ -105,7 +107,10 @@ export class RpcServer {
     this.log = config.log;
     this.closeTimeout = config.closeTimeout;
     this.closeLone = config.closeAfterAnswer === 'lone';
-    this.http = new HttpService(this.registry, config.router, this.log, config.http);
+    this.httpSetup = async () => {
+      const { HttpService } = await import('./http-service.js');
+      return new HttpService(this.registry, config.router, this.log, config.http);
+    };
     this.codecReady = createCodec({ engine: config.engine });
     // listen() reports a codec that cannot load; do not let it surface as unhandled first.
     this.codecReady.catch(() => {});
@@ -306,7 +311,7 @@ export class RpcServer {
       tlsCode === null ? undefined : tlsCode.tlsServerOptions(tlsCode.loadTls(tls as ServerTlsOptions), timeout);
     const { createHttpFront } = await import('./http-front.js');
     const server = createHttpFront(
-      this.http,
+      await this.httpService(),
       bridge,
       this.log,
       this.limits.bufferSize,
@@ -442,7 +447,12 @@ export class RpcServer {
     }
     await Promise.all(stopped);
     if (this.sweeper !== null) clearInterval(this.sweeper);
-    await this.http.close();
+    if (this.http !== null) await (await this.http).close();
+  }
+
+  private httpService(): Promise<HttpService> {
+    this.http ??= this.httpSetup();
+    return this.http;
   }
 
   private async connectionHost(): Promise<ConnectionHost> {
@@ -453,7 +463,7 @@ export class RpcServer {
       codec,
       registry: this.registry,
       log: this.log,
-      http: this.http,
+      http: () => self.httpService(),
       limits: this.limits,
       closeLone: this.closeLone,
       counters: this.counters,
