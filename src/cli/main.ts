@@ -1,8 +1,7 @@
 // The command line's dispatcher: serve, call, stubs, help, version; exit codes.
-import { call } from './call.js';
 import { CALL_HELP } from './call-help.js';
 import { serve } from './serve.js';
-import { STUBS_HELP, stubs } from './stubs.js';
+import { STUBS_HELP } from './stubs-help.js';
 import { SERVE_HELP } from './serve-help.js';
 import { type Command, USAGE, UsageError } from './usage.js';
 import { packageVersion } from './version.js';
@@ -19,10 +18,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     switch (command) {
       case 'serve':
         return await serve(rest);
+      // call and stubs load when they run: a server has no use for the client or the stub writers
+      // (idle RSS, bench/NOTES.md issue 17 item 4)
       case 'call':
-        return await call(rest);
+        return await (await import('./call.js')).call(rest);
       case 'stubs':
-        return await stubs(rest);
+        return await (await import('./stubs.js')).stubs(rest);
       case 'help':
       case '--help':
       case '-h':

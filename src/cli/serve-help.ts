@@ -5,7 +5,7 @@ import {
   DEFAULT_LIMITS,
   DEFAULT_UNSUBSCRIBE_GRACE,
 } from '../server/options.js';
-import { DEFAULT_SUBSCRIBE_FREQ } from '../subscription/subscriber.js';
+import { DEFAULT_SUBSCRIBE_FREQ } from '../subscription/spec.js';
 import { type HelpRow, optionTable } from './help-format.js';
 import { DEFAULT_PROCESSES } from './serve-options.js';
 import { DEFAULT_LOG_FORMAT } from './log-format.js';

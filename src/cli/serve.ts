@@ -22,7 +22,7 @@ import type { NodeInfo } from '../observe/stats-document.js';
 import { packageVersion } from './version.js';
 import { cliLog, logLine, setLogFormat } from './log-format.js';
 import { type SubscribeOptions, resolveHttpListen, resolveUnsubscribeGrace } from '../server/options.js';
-import { Subscriber, checkSubscribeTargets } from '../subscription/subscriber.js';
+import type { Subscriber } from '../subscription/subscriber.js';
 import type { SubscribeTarget } from '../subscription/spec.js';
 import { importModules } from './imports.js';
 import { type ServeOptions, serveOptions } from './serve-options.js';
@@ -93,6 +93,8 @@ async function serveHere(argv: readonly string[]): Promise<number> {
       `--subscribe2 ${numbered.text}: socket=${numbered.socket}, but there ${options.sockets.length === 1 ? 'is 1 --socket' : `are ${options.sockets.length} --socket`} (counted from 0)`,
     );
   if (subscribing && !isWorker) {
+    // the subscriber (node:dgram, node:crypto) loads only for a server that subscribes
+    const { checkSubscribeTargets } = await import('../subscription/subscriber.js');
     try {
       checkSubscribeTargets(options.subscribeTo);
     } catch (err) {
@@ -374,6 +376,7 @@ function primarySubscriber(targets: SubscribeTarget[], options: SubscribeOptions
       polling.unref();
       // workers listen on the --socket values first: [0] is the first uwsgi socket, when there is one
       const address = addresses[0] ?? targets[0].address!;
+      const { Subscriber } = await import('../subscription/subscriber.js');
       subscriber = new Subscriber({
         ...options,
         subscribeTo: bySocketNumber(targets, addresses),

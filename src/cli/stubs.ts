@@ -8,6 +8,7 @@ import { type OptionSpecs, parseArgs, wantsHelp } from './args.js';
 import { pythonStubs } from './stubs-python.js';
 import { typescriptStubs } from './stubs-typescript.js';
 import { UsageError } from './usage.js';
+import { STUBS_HELP } from './stubs-help.js';
 
 const STUBS_OPTIONS: OptionSpecs = {
   lang: { value: true },
@@ -15,19 +16,6 @@ const STUBS_OPTIONS: OptionSpecs = {
   timeout: { value: true },
   help: { value: false },
 };
-
-export const STUBS_HELP = `usage: uwsgi-rpc stubs NODE --lang py|ts [--out FILE] [--timeout MS]
-
-Reads rpc.discover from NODE (a uwsgi-rpc serve with a typed catalog) and writes typed stubs
-for its typed functions (untyped ones are left out) to FILE, or to stdout:
-  --lang py   a Python module for an app under uWSGI: one function per typed function, with
-              type hints, calling uwsgi.rpc(NODE, ...) (a node= keyword picks another node),
-              converting args and results; RpcNoAnswer when the node gives no answer
-  --lang ts   a TypeScript module: a catalog of specs for client.bind(NODE, catalog)
-
-example:
-  npx uwsgi-rpc stubs 127.0.0.1:3031 --lang py --out math_rpc.py
-`;
 
 /** `uwsgi-rpc stubs NODE --lang py|ts`: 0 when written, 1 when the node has no rpc.discover we can read. */
 export async function stubs(argv: readonly string[]): Promise<number> {

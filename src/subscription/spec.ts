@@ -1,6 +1,9 @@
 // --subscribe-to, --subscribe2 and key-file values, read the way uWSGI reads them.
 import { RpcError } from '../rpc-error.js';
 
+/** uWSGI's --subscribe-freq default: a router forgets a node not heard from in 17 s (--subscription-tolerance). */
+export const DEFAULT_SUBSCRIBE_FREQ = 10;
+
 /** One `--subscribe-to` value, read the way uWSGI reads it. */
 export interface SubscribeTarget {
   /** The subscription server: `HOST:PORT` (UDP) or `[V6]:PORT`. */

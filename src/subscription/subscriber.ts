@@ -6,11 +6,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { RpcError } from '../rpc-error.js';
 import { type Announcement, SUBSCRIBE, UNSUBSCRIBE, type SignOptions, encodeSubscription } from './packet.js';
-import { type SubscribeTarget, parseKeyFile, parseSubscribeTo } from './spec.js';
+import { DEFAULT_SUBSCRIBE_FREQ, type SubscribeTarget, parseKeyFile, parseSubscribeTo } from './spec.js';
 import { formatAddress, parseAddress } from '../address/address.js';
 
-/** uWSGI's --subscribe-freq default: a router forgets a node not heard from in 17 s (--subscription-tolerance). */
-export const DEFAULT_SUBSCRIBE_FREQ = 10;
 export interface SubscriberOptions {
   /** `--subscribe-to` values (`SERVER:PORT:KEY[,MODIFIER1[,DIGEST:KEYFILE]]`) or parsed targets. */
   subscribeTo: readonly (string | SubscribeTarget)[];
