@@ -10,6 +10,8 @@ const PROBE = join(__dirname, 'fixtures', 'loaded-modules.mjs');
 interface Loaded {
   packages: string[];
   builtins: string[];
+  /** The package's own files loaded, as paths from its root (dist/src/...). */
+  modules: string[];
 }
 
 /** Runs serve with `args` under the probe, reads what was loaded once it is up, stops it with SIGINT. */
@@ -38,13 +40,30 @@ function loadedBy(args: string[]): Promise<Loaded> {
     child.once('exit', (code) => {
       clearTimeout(timer);
       const reports = [...out.matchAll(/^loaded (.*)$/gm)];
-      if (reports.length === 0 || code !== 0) reject(new Error(`exit ${code}\nstdout: ${out}\nstderr: ${err}`));
-      else resolve(JSON.parse(reports[reports.length - 1][1]) as Loaded);
+      const modules = [...out.matchAll(/^modules (.*)$/gm)];
+      if (reports.length === 0 || modules.length === 0 || code !== 0)
+        reject(new Error(`exit ${code}\nstdout: ${out}\nstderr: ${err}`));
+      else
+        resolve({
+          ...(JSON.parse(reports[reports.length - 1][1]) as Omit<Loaded, 'modules'>),
+          modules: JSON.parse(modules[modules.length - 1][1]) as string[],
+        });
     });
   });
 }
 
-const HEAVY_BUILTINS = ['http', 'https', '_http_server', 'tls', '_tls_wrap'];
+const HEAVY_BUILTINS = ['http', 'https', '_http_server', 'tls', '_tls_wrap', 'crypto'];
+/** What a plain uwsgi socket never needs: the HTTP side, the client, the subscriber, the other commands. */
+const OPTIONAL_CODE = [
+  'dist/src/server/http-service.js',
+  'dist/src/dispatch/dispatcher.js',
+  'dist/src/bridges/',
+  'dist/src/client/client.js',
+  'dist/src/subscription/subscriber.js',
+  'dist/src/cli/call.js',
+  'dist/src/cli/stubs.js',
+];
+const optional = (modules: string[]) => modules.filter((m) => OPTIONAL_CODE.some((o) => m.startsWith(o)));
 
 describe('serve loads optional pieces on demand', () => {
   it('--socket alone: no ws, no prom-client, no http or tls module', async () => {
@@ -52,12 +71,18 @@ describe('serve loads optional pieces on demand', () => {
     expect(loaded.packages).not.toContain('ws');
     expect(loaded.packages).not.toContain('prom-client');
     expect(loaded.builtins.filter((b) => HEAVY_BUILTINS.includes(b))).toEqual([]);
+    expect(loaded.modules).toContain('dist/src/server/server.js');
+    expect(optional(loaded.modules)).toEqual([]);
   });
 
-  it('the probe sees them when an option needs them: --metrics loads http, --ws-socket loads ws', async () => {
+  it('the probe sees them when an option needs them: --metrics loads http, --ws-socket ws, --http-socket the HTTP service', async () => {
     const metrics = await loadedBy(['--socket', '127.0.0.1:0', '--metrics', '127.0.0.1:0']);
     expect(metrics.builtins).toContain('http');
     const gateway = await loadedBy(['--socket', '127.0.0.1:0', '--ws-socket', '127.0.0.1:0']);
     expect(gateway.packages).toContain('ws');
+    const http = await loadedBy(['--socket', '127.0.0.1:0', '--http-socket', '127.0.0.1:0']);
+    expect(optional(http.modules)).toEqual(
+      expect.arrayContaining(['dist/src/server/http-service.js', 'dist/src/dispatch/dispatcher.js']),
+    );
   });
 });
