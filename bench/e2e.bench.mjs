@@ -149,6 +149,7 @@ const cases = [
 const RUNTIME_CASES = cases.slice(0, 3).map((c) => c[0]);
 
 const running = [];
+const SERVE_SOCKET = 'uwsgi-rpc serve --socket (idle only)';
 const results = {}; // server -> case -> [{rate, errors, p99, rss}]
 const mem = {};
 try {
@@ -158,6 +159,18 @@ try {
   }
   await new Promise((r) => setTimeout(r, 300)); // cluster workers / uWSGI workers up
   for (const s of running) mem[s.name] = { idle: rssTree(s.child.pid), load: 0, after: [] };
+  // What issue 17 bounds: the CLI serving one uwsgi socket, idle (started, measured, stopped: it takes no load).
+  {
+    const port = await freePort();
+    const args = [join(benchDir, '..', 'bin', 'uwsgi-rpc.js'), 'serve', '--socket', `127.0.0.1:${port}`];
+    const idle = await start(SERVE_SOCKET, port, node, [...args, '--import', join(servers, 'functions.mjs')]);
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      mem[SERVE_SOCKET] = { idle: rssTree(idle.child.pid) };
+    } finally {
+      await idle.stop();
+    }
+  }
   process.stderr.write(`bench server: ${running.length} servers, ${rounds} rounds x ${secs}s per server and case\n`);
   if (!quick) {
     // warm-up (JIT, uWSGI workers), not counted
@@ -234,7 +247,7 @@ const runtimeMd = table(
   runtimeRows,
 );
 console.log(
-  `\n### Servers, driven by rpcload -c 16 (${machine()}; medians of ${rounds} paired rounds of ${secs}s)\n\n${md}\n\nPer runtime, the same rounds (our server and the minimal one on each; rpcload -c 16, echo):\n\n${runtimeMd}\n\nMemory (process tree: uWSGI master + workers, cluster primary + workers; "after each round" follows a forced GC in uwsgi-rpc and minimal Node, both run with --expose-gc):\n\n${memMd}\n`,
+  `\n### Servers, driven by rpcload -c 16 (${machine()}; medians of ${rounds} paired rounds of ${secs}s)\n\n${md}\n\nPer runtime, the same rounds (our server and the minimal one on each; rpcload -c 16, echo):\n\n${runtimeMd}\n\nMemory (process tree: uWSGI master + workers, cluster primary + workers; "after each round" follows a forced GC in uwsgi-rpc and minimal Node, both run with --expose-gc):\n\n${memMd}\n\n\`uwsgi-rpc serve --socket 127.0.0.1:PORT --import bench/servers/functions.mjs\` alone, idle: ${mem[SERVE_SOCKET].idle.toFixed(1)} MB (the uwsgi-rpc row above is bench/servers/ours.mjs, which loads the whole package entry).\n`,
 );
 const j = arg('json');
 const commands = [

@@ -78,6 +78,16 @@ function targets({ server, peers, client, codec }) {
   for (const [k, v] of Object.entries(client?.medians ?? {}))
     add(`client -> ${k}: ours / minimal Node client`, v.ours, v.minimal, 1.0);
   const mem = server?.mem ?? {};
+  if (mem['uwsgi-rpc serve --socket (idle only)'] && mem['minimal Node']) {
+    const a = mem['uwsgi-rpc serve --socket (idle only)'].idle,
+      b = mem['minimal Node'].idle;
+    rows.push([
+      'idle RSS: `serve --socket` / minimal Node',
+      `${(a / b).toFixed(2)}x (${a.toFixed(1)} / ${b.toFixed(1)} MB)`,
+      '<= 1.05x',
+      a / b <= 1.05 ? 'holds' : 'misses',
+    ]);
+  }
   if (mem['uwsgi-rpc'] && mem['minimal Node']) {
     const a = mem['uwsgi-rpc'].idle,
       b = mem['minimal Node'].idle;
