@@ -236,6 +236,9 @@ for (const engine of ENGINES) {
         // each call reached the server exactly once, and the closes did happen behind answers
         expect(s.requests.filter((r) => r.name === 'f').map((r) => text(r.args[0]))).toEqual(seq(100));
         expect(server.closes).toBeGreaterThanOrEqual(5);
+        // the node is still trusted to keep connections: each one served 5 calls, none just one
+        expect(client.nodeBehaviour(s.node)).toBe('keeps');
+        expect(s.connections).toBe(server.closes + 1);
       });
 
       it(`a server closing right behind every 5th answer (${how}): concurrent callers move to new connections, each call run once`, async () => {
@@ -257,6 +260,9 @@ for (const engine of ENGINES) {
         const sent = callers.flatMap((c) => seq(40).map((i) => `${c}${i}`));
         expect(ran.sort()).toEqual(sent.sort());
         expect(server.closes).toBeGreaterThanOrEqual(5);
+        expect(client.nodeBehaviour(s.node)).toBe('keeps');
+        // at most one connection per caller is left open, not closed after its 5th answer
+        expect(s.connections).toBeLessThanOrEqual(server.closes + callers.length);
       });
     }
 
