@@ -49,7 +49,12 @@ function owned(body: Uint8Array): Uint8Array {
  * A call given to an already used connection is written on the next turn of the event
  * loop, once I/O has been polled: if the peer closed the connection meanwhile, the call,
  * still unwritten, goes back to the pool instead of onto a dead socket. Calls given in
- * the same turn go out in one write.
+ * the same turn go out in one write. When the connection has nothing written in flight and
+ * read an answer since its last write, the write waits one check phase more: a FIN right
+ * behind that answer (a graceful close after in-flight answers, a max-requests limit, a
+ * restart) is read only in the poll phase after the one that read the answer, since libuv
+ * stops reading a socket at a short read. A call pipelined behind written calls is not held
+ * back: a FIN would come behind their answers, not yet read, so waiting would not show it.
  */
 export class Connection extends Timed implements CallHolder {
   readonly socket: Socket;
@@ -70,6 +75,11 @@ export class Connection extends Timed implements CallHolder {
   private readonly queue: PendingCall[] = [];
   private unwritten: PendingCall[] = [];
   private flushing = false;
+  /**
+   * An answer was read since the last write: a FIN right behind it is read only in the poll
+   * phase after the one that read the answer (libuv stops reading at a short read).
+   */
+  private answeredSinceWrite = false;
   private readonly decoder: FrameDecoder | null;
   private rawChunks: Uint8Array[] = [];
   private rawSize = 0;
@@ -131,15 +141,24 @@ export class Connection extends Timed implements CallHolder {
   }
 
   private flush(): void {
-    this.flushing = false;
     const calls = this.unwritten;
-    if (calls.length === 0) return;
-    this.unwritten = [];
-    if (this.sawEnd || this.closed) {
+    if (calls.length === 0 || this.sawEnd || this.closed) {
+      this.flushing = false;
+      this.unwritten = [];
       this.remove(calls);
       for (const call of calls) this.giveBack(call);
       return;
     }
+    if (this.answeredSinceWrite && this.queue.length === calls.length) {
+      // The answer may have been read in this turn's poll phase: the next one reads a FIN
+      // that came right behind it, and these calls then go elsewhere.
+      this.answeredSinceWrite = false;
+      setImmediate(() => this.flush());
+      return;
+    }
+    this.flushing = false;
+    this.answeredSinceWrite = false;
+    this.unwritten = [];
     this.socket.cork();
     for (const call of calls) this.write(call);
     this.socket.uncork();
@@ -272,6 +291,7 @@ export class Connection extends Timed implements CallHolder {
       else call.resolve(owned(f.body));
     }
     this.lastAnswerAt = performance.now();
+    this.answeredSinceWrite = true;
     if (!this.settings.keepAlive) {
       this.destroy();
     } else if (this.reusable) {

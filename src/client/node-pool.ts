@@ -124,10 +124,12 @@ export class NodePool implements ConnectionOwner, CallHolder {
     } else if (
       this.behaviour === 'keeps' &&
       conn.closedIdle &&
-      conn.answers > 0 &&
+      conn.answers === 1 &&
       performance.now() - conn.lastAnswerAt < this.cfg.probation
     ) {
       // A node that kept connections now closes them right after answering (another server there).
+      // Not after several answers: the node kept that connection, and closed it as a server that
+      // keeps connections does at times (a max-requests limit, a graceful restart).
       this.behaviour = 'closes';
     }
     this.drain();

@@ -44,6 +44,30 @@ function closer(after = 0) {
 
 const seq = (n: number): string[] => Array.from({ length: n }, (_, i) => String(i));
 
+/**
+ * A keeping server that closes gracefully right behind the `n`th answer of each connection, as
+ * a max-requests limit or a restart after the in-flight answers: the answer and the FIN (`end`)
+ * or the close (`destroy`) leave in the same turn. `closes` counts them.
+ */
+function closesAfter(n: number, how: 'end' | 'destroy') {
+  const answered = new WeakMap<Socket, number>();
+  const handler = (req: SeenRequest, socket: Socket): void => {
+    const k = (answered.get(socket) ?? 0) + 1;
+    answered.set(socket, k);
+    socket.write(answer(`${req.name}(${req.args.map(text).join(',')})`));
+    if (k < n) return;
+    handler.closes++;
+    if (how === 'end') socket.end();
+    else socket.destroy();
+  };
+  handler.closes = 0;
+  return handler;
+}
+
+/** One call's result, or its error code: a failed call shows in a comparison instead of ending the loop. */
+const outcome = (p: Promise<Uint8Array>): Promise<string> =>
+  p.then(text, (e: { code?: string }) => `failed: ${e.code ?? String(e)}`);
+
 /** Waits (at most 2 s) until the client trusts `node` to keep connections: its first answered connection outlived probation. */
 const proven = (client: RpcClient, node: string): Promise<boolean> =>
   until(() => client.nodeBehaviour(node) === 'keeps');
@@ -195,6 +219,50 @@ for (const engine of ENGINES) {
         expect(s.connections).toBe(60);
         expect(new Set(s.requests.map((r) => r.connection)).size).toBe(60);
         expect(client.nodeBehaviour(s.node)).toBe('closes');
+      });
+    }
+
+    for (const how of ['end', 'destroy'] as const) {
+      it(`a server closing right behind every 5th answer (${how}): sequential calls move to a new connection, each run once`, async () => {
+        const server = closesAfter(5, how);
+        const s = await serve(server);
+        const client = make();
+        await client.call(s.node, 'warm', []);
+        expect(await proven(client, s.node)).toBe(true);
+        const out: string[] = [];
+        for (const i of seq(100)) out.push(await outcome(client.call(s.node, 'f', [i])));
+        expect(out.filter((o) => o.startsWith('failed'))).toEqual([]);
+        expect(out).toEqual(seq(100).map((i) => `f(${i})`));
+        // each call reached the server exactly once, and the closes did happen behind answers
+        expect(s.requests.filter((r) => r.name === 'f').map((r) => text(r.args[0]))).toEqual(seq(100));
+        expect(server.closes).toBeGreaterThanOrEqual(5);
+        // the node is still trusted to keep connections: each one served 5 calls, none just one
+        expect(client.nodeBehaviour(s.node)).toBe('keeps');
+        expect(s.connections).toBe(server.closes + 1);
+      });
+
+      it(`a server closing right behind every 5th answer (${how}): concurrent callers move to new connections, each call run once`, async () => {
+        const server = closesAfter(5, how);
+        const s = await serve(server);
+        const client = make();
+        await client.call(s.node, 'warm', []);
+        expect(await proven(client, s.node)).toBe(true);
+        const caller = async (c: string): Promise<string[]> => {
+          const out: string[] = [];
+          for (const i of seq(40)) out.push(await outcome(client.call(s.node, 'f', [`${c}${i}`])));
+          return out;
+        };
+        const callers = ['a', 'b', 'c', 'd'];
+        const outs = await Promise.all(callers.map(caller));
+        expect(outs.flat().filter((o) => o.startsWith('failed'))).toEqual([]);
+        expect(outs).toEqual(callers.map((c) => seq(40).map((i) => `f(${c}${i})`)));
+        const ran = s.requests.filter((r) => r.name === 'f').map((r) => text(r.args[0]));
+        const sent = callers.flatMap((c) => seq(40).map((i) => `${c}${i}`));
+        expect(ran.sort()).toEqual(sent.sort());
+        expect(server.closes).toBeGreaterThanOrEqual(5);
+        expect(client.nodeBehaviour(s.node)).toBe('keeps');
+        // at most one connection per caller is left open, not closed after its 5th answer
+        expect(s.connections).toBeLessThanOrEqual(server.closes + callers.length);
       });
     }
 
