@@ -163,6 +163,19 @@ export function scanFrames(len: u32, maxBody: u32, stopAtDict: u32): i32 {
 // code if its body is not a valid array), then that many (offset, length) pairs.
 // Stops (status FULL) before a frame whose entries would not fit the table.
 export function scanRequests(len: u32, maxBody: u32): i32 {
+  // Four copies of one loop, each without the checks that cannot fail for it: a datasize is
+  // a u16, so a limit of MAX_BODY passes every frame; and a frame needs at most 5 + 2 * (size
+  // / 3) words for its 4 + size bytes, 1.25 words a byte, so a window of up to ROOMY bytes
+  // cannot fill the table. ~10% of the loop's time for 64 small requests.
+  if (maxBody >= MAX_BODY) {
+    return len <= ROOMY ? walkRequests(len, maxBody, false, false) : walkRequests(len, maxBody, true, false);
+  }
+  return len <= ROOMY ? walkRequests(len, maxBody, false, true) : walkRequests(len, maxBody, true, true);
+}
+
+const ROOMY: u32 = ((TABLE_WORDS - HEAD) << 2) / 5;
+
+@inline function walkRequests(len: u32, maxBody: u32, checkRoom: bool, checkMax: bool): i32 {
   const src = inp();
   const t0 = entry(0);
   const tEnd = tbl() + (TABLE_WORDS << 2);
@@ -174,10 +187,10 @@ export function scanRequests(len: u32, maxBody: u32): i32 {
   while (len - pos >= 4) {
     const h = src + pos;
     const size = <u32>load<u16>(h, 1);
-    if (size > maxBody) { code = E_FRAME_TOO_LARGE; break; }
+    if (checkMax && size > maxBody) { code = E_FRAME_TOO_LARGE; break; }
     if (size > len - pos - 4) break;
     // An item takes at least 3 bytes: size / 3 pairs is the most this frame can need.
-    if (tp + 20 + (<usize>(size / 3) << 3) > tEnd) { status = SCAN_FULL; break; }
+    if (checkRoom && tp + 20 + (<usize>(size / 3) << 3) > tEnd) { status = SCAN_FULL; break; }
     store<u32>(tp, <u32>load<u8>(h));
     store<u32>(tp, <u32>load<u8>(h, 3), 4);
     store<u32>(tp, pos + 4, 8);
