@@ -199,16 +199,22 @@ const ROOMY: u32 = ((TABLE_WORDS - HEAD) << 2) / 5;
     let p = pos + 4;
     let ip = tp + 20;
     let bad: i32 = 0;
+    // One bounds check an item, on where the next one would start; which fault it was is
+    // sorted out after. With one byte left the length's high byte is read from past the
+    // frame (still inside memory), and the item overruns whatever that byte is.
     while (p < end) {
-      if (end - p < 2) { bad = E_TRUNCATED_LENGTH; break; }
       const l = <u32>load<u16>(src + p);
-      p += 2;
-      if (l == 0) continue;
-      if (l > end - p) { bad = E_TRUNCATED_ITEM; break; }
-      store<u32>(ip, p);
-      store<u32>(ip, l, 4);
-      ip += 8;
-      p += l;
+      const next = p + 2 + l;
+      if (next > end) {
+        bad = end - p < 2 ? E_TRUNCATED_LENGTH : E_TRUNCATED_ITEM;
+        break;
+      }
+      if (l != 0) {
+        store<u32>(ip, p + 2);
+        store<u32>(ip, l, 4);
+        ip += 8;
+      }
+      p = next;
     }
     if (bad != 0) {
       store<i32>(tp, bad, 16);
