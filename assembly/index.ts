@@ -184,11 +184,13 @@ const ROOMY: u32 = ((TABLE_WORDS - HEAD) << 2) / 5;
   let n: u32 = 0;
   let status = SCAN_NEED_MORE;
   let code: i32 = 0;
-  while (len - pos >= 4) {
+  // Whether a header is there at all is not asked first: a frame needs 4 + size bytes, which
+  // a tail of under 4 never holds whatever the size read from past it (still inside memory).
+  while (true) {
     const h = src + pos;
     const size = <u32>load<u16>(h, 1);
-    if (checkMax && size > maxBody) { code = E_FRAME_TOO_LARGE; break; }
-    if (size > len - pos - 4) break;
+    if (checkMax && size > maxBody && len - pos >= 4) { code = E_FRAME_TOO_LARGE; break; }
+    if (pos + 4 + size > len) break;
     // An item takes at least 3 bytes: size / 3 pairs is the most this frame can need.
     if (checkRoom && tp + 20 + (<usize>(size / 3) << 3) > tEnd) { status = SCAN_FULL; break; }
     store<u32>(tp, <u32>load<u8>(h));
