@@ -218,13 +218,14 @@ const ROOMY: u32 = ((TABLE_WORDS - HEAD) << 2) / 5;
       }
       p = next;
     }
+    // The count first, the fault over it if there was one: the usual way out of the items
+    // loop then falls straight through instead of meeting the fault paths at one branch.
+    store<u32>(tp, <u32>((ip - tp - 20) >> 3), 16);
     if (bad != 0) {
       store<i32>(tp, bad, 16);
-      tp += 20;
-    } else {
-      store<u32>(tp, <u32>((ip - tp - 20) >> 3), 16);
-      tp = ip;
+      ip = tp + 20;
     }
+    tp = ip;
     n++;
     pos = end;
   }
