@@ -1,7 +1,9 @@
-// uwsgi packet kernels. Everything lives in three static regions placed after the
-// static data: IN (bytes the host copies in), TABLE (u32 words: a head, then entries) and
-// OUT (encoded bytes the host copies out). Their sizes, the table's shapes, the scan
-// statuses and the error codes come from kernel-spec.json (kernel-spec.generated.ts).
+// uwsgi packet kernels. Everything lives in three static regions at the bottom of memory:
+// IN (bytes the host copies in) at address 0, TABLE (u32 words: a head, then entries) and
+// OUT (encoded bytes the host copies out); the static data comes after them (asconfig.json's
+// memoryBase, which scripts/build.mjs checks against the regions' end). Their sizes, the
+// table's shapes, the scan statuses and the error codes come from kernel-spec.json
+// (kernel-spec.generated.ts).
 // Memory is fixed (initialMemory == maximumMemory) and nothing is allocated, so the
 // host's views never detach and no managed object ever crosses the boundary.
 //
@@ -18,10 +20,11 @@ import {
   SCAN_NEED_MORE, SCAN_DICT, SCAN_FULL,
 } from "./kernel-spec.generated";
 
-@inline function base(): usize { return (__heap_base + 15) & ~(<usize>15); }
-@inline function inp(): usize { return base(); }
-@inline function tbl(): usize { return base() + IN_CAP; }
-@inline function out(): usize { return base() + IN_CAP + (TABLE_WORDS << 2); }
+// IN at 0: a byte's address is its offset, so the scans' load -> length -> next item chain,
+// which bounds their speed, has no add in it (scanRequests ~9% faster than IN after the data).
+@inline function inp(): usize { return 0; }
+@inline function tbl(): usize { return IN_CAP; }
+@inline function out(): usize { return IN_CAP + (TABLE_WORDS << 2); }
 @inline function entry(i: u32): usize { return tbl() + ((HEAD + i) << 2); }
 @inline function setWord(i: u32, v: u32): void { store<u32>(tbl() + (i << 2), v); }
 @inline function word(i: u32): u32 { return load<u32>(entry(i)); }
@@ -160,6 +163,19 @@ export function scanFrames(len: u32, maxBody: u32, stopAtDict: u32): i32 {
 // code if its body is not a valid array), then that many (offset, length) pairs.
 // Stops (status FULL) before a frame whose entries would not fit the table.
 export function scanRequests(len: u32, maxBody: u32): i32 {
+  // Four copies of one loop, each without the checks that cannot fail for it: a datasize is
+  // a u16, so a limit of MAX_BODY passes every frame; and a frame needs at most 5 + 2 * (size
+  // / 3) words for its 4 + size bytes, 1.25 words a byte, so a window of up to ROOMY bytes
+  // cannot fill the table. ~10% of the loop's time for 64 small requests.
+  if (maxBody >= MAX_BODY) {
+    return len <= ROOMY ? walkRequests(len, maxBody, false, false) : walkRequests(len, maxBody, true, false);
+  }
+  return len <= ROOMY ? walkRequests(len, maxBody, false, true) : walkRequests(len, maxBody, true, true);
+}
+
+const ROOMY: u32 = ((TABLE_WORDS - HEAD) << 2) / 5;
+
+@inline function walkRequests(len: u32, maxBody: u32, checkRoom: bool, checkMax: bool): i32 {
   const src = inp();
   const t0 = entry(0);
   const tEnd = tbl() + (TABLE_WORDS << 2);
@@ -168,13 +184,15 @@ export function scanRequests(len: u32, maxBody: u32): i32 {
   let n: u32 = 0;
   let status = SCAN_NEED_MORE;
   let code: i32 = 0;
-  while (len - pos >= 4) {
+  // Whether a header is there at all is not asked first: a frame needs 4 + size bytes, which
+  // a tail of under 4 never holds whatever the size read from past it (still inside memory).
+  while (true) {
     const h = src + pos;
     const size = <u32>load<u16>(h, 1);
-    if (size > maxBody) { code = E_FRAME_TOO_LARGE; break; }
-    if (size > len - pos - 4) break;
+    if (checkMax && size > maxBody && len - pos >= 4) { code = E_FRAME_TOO_LARGE; break; }
+    if (pos + 4 + size > len) break;
     // An item takes at least 3 bytes: size / 3 pairs is the most this frame can need.
-    if (tp + 20 + (<usize>(size / 3) << 3) > tEnd) { status = SCAN_FULL; break; }
+    if (checkRoom && tp + 20 + (<usize>(size / 3) << 3) > tEnd) { status = SCAN_FULL; break; }
     store<u32>(tp, <u32>load<u8>(h));
     store<u32>(tp, <u32>load<u8>(h, 3), 4);
     store<u32>(tp, pos + 4, 8);
@@ -183,24 +201,31 @@ export function scanRequests(len: u32, maxBody: u32): i32 {
     let p = pos + 4;
     let ip = tp + 20;
     let bad: i32 = 0;
+    // One bounds check an item, on where the next one would start; which fault it was is
+    // sorted out after. With one byte left the length's high byte is read from past the
+    // frame (still inside memory), and the item overruns whatever that byte is.
     while (p < end) {
-      if (end - p < 2) { bad = E_TRUNCATED_LENGTH; break; }
       const l = <u32>load<u16>(src + p);
-      p += 2;
-      if (l == 0) continue;
-      if (l > end - p) { bad = E_TRUNCATED_ITEM; break; }
-      store<u32>(ip, p);
-      store<u32>(ip, l, 4);
-      ip += 8;
-      p += l;
+      const next = p + 2 + l;
+      if (next > end) {
+        bad = end - p < 2 ? E_TRUNCATED_LENGTH : E_TRUNCATED_ITEM;
+        break;
+      }
+      if (l != 0) {
+        store<u32>(ip, p + 2);
+        store<u32>(ip, l, 4);
+        ip += 8;
+      }
+      p = next;
     }
+    // The count first, the fault over it if there was one: the usual way out of the items
+    // loop then falls straight through instead of meeting the fault paths at one branch.
+    store<u32>(tp, <u32>((ip - tp - 20) >> 3), 16);
     if (bad != 0) {
       store<i32>(tp, bad, 16);
-      tp += 20;
-    } else {
-      store<u32>(tp, <u32>((ip - tp - 20) >> 3), 16);
-      tp = ip;
+      ip = tp + 20;
     }
+    tp = ip;
     n++;
     pos = end;
   }

@@ -36,9 +36,22 @@ if (process.argv.includes('--if-needed') && existsSync(stamp) && generated.every
   if (statSync(stamp).mtimeMs >= sources) process.exit(0);
 }
 
+/**
+ * The kernels' regions (IN at 0, TABLE, OUT) sit below the static data, which asconfig.json's
+ * memoryBase places: a base inside them would let input bytes overwrite the data.
+ */
+function checkMemoryBase() {
+  const spec = JSON.parse(readFileSync(join(root, 'assembly', 'kernel-spec.json'), 'utf8'));
+  const base = JSON.parse(readFileSync(join(root, 'asconfig.json'), 'utf8')).options.memoryBase;
+  const end = spec.memory.IN_CAP.value + 4 * spec.table.TABLE_WORDS.value + 4 + spec.protocol.MAX_BODY.value;
+  if (!(base >= end))
+    throw new Error(`asconfig.json: memoryBase ${base} must be at least ${end}, the end of IN, TABLE and OUT`);
+}
+
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
 
 writeKernelSpec(root);
+checkMemoryBase();
 run(bin('asc'), ['assembly/index.ts', '--config', 'asconfig.json', '--target', 'release']);
 const wasm = readFileSync(join(root, 'build', 'uwsgi.wasm'));
 writeFileSync(

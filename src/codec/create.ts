@@ -22,9 +22,11 @@ export interface CodecOptions {
 /**
  * An auto codec's stream decoders with `items: true` scan chunks at least this long with
  * WASM. Below it, and for every other operation, the copy into linear memory costs more
- * than WASM saves (bench/codec.bench.mjs: the decode, scan and decoder.push rows).
+ * than WASM saves (bench/codec.bench.mjs: the decode, scan and decoder.push rows). Where the
+ * two meet moved from ~500 to ~250-300 bytes of 60-byte requests when the WASM scan got
+ * faster (2026-12-01, bench/NOTES.md issue 17 item 6).
  */
-const AUTO_SCAN_THRESHOLD = 512;
+const AUTO_SCAN_THRESHOLD = 256;
 
 // Kernels keep no state between calls, so one of each serves the whole process.
 let ts: TsKernel | undefined;
