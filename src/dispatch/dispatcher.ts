@@ -8,7 +8,7 @@ import { internalError, notFound, tooLarge } from '../http/error-pages.js';
 import type { RequestVars } from '../http/request-vars.js';
 import { HttpResponse } from '../http/response.js';
 import type { RpcTarget } from '../http/rpc-target.js';
-import { type Bridge, DEFAULT_MAX_BODY, needsBody } from './bridge.js';
+import { type Bridge, DEFAULT_MAX_BODY } from './bridge.js';
 
 export interface DispatcherOptions {
   /** uWSGI-style routing rules run first, for every HTTP request. */
@@ -43,11 +43,6 @@ export class HttpDispatcher {
     this.maxBody = options.maxBody ?? DEFAULT_MAX_BODY;
     this.xml = options.xml ?? {};
     this.json = options.json ?? {};
-  }
-
-  /** Whether `bridge` reads the request body (the front must read it before dispatch). */
-  needsBody(bridge: Bridge): boolean {
-    return needsBody(bridge);
   }
 
   /** The answer to a body over maxBody (the front checks CONTENT_LENGTH or counts). */

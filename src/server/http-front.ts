@@ -11,7 +11,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { TlsOptions } from 'node:tls';
 import { hostname } from 'node:os';
-import type { Bridge } from '../dispatch/bridge.js';
+import { type Bridge, needsBody } from '../dispatch/bridge.js';
 import { varsFromHttp } from '../http/http-vars.js';
 import type { HttpResponse } from '../http/response.js';
 import { requestStarted } from './http-occupant.js';
@@ -126,7 +126,7 @@ async function handle(
   });
   const d = service.dispatcher;
   let answer: HttpResponse;
-  if (d.needsBody(bridge)) {
+  if (needsBody(bridge)) {
     const body = await readBody(req, d.maxBody, service.bodyTimeout);
     if (body === TIMED_OUT) {
       // As on the uwsgi socket: a body that does not come in time gets no answer.

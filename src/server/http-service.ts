@@ -3,7 +3,7 @@
 import { CodecError } from '../codec/errors.js';
 import type { Codec } from '../codec/codec.js';
 import type { RpcClient } from '../client/client.js';
-import type { Bridge } from '../dispatch/bridge.js';
+import { type Bridge, needsBody } from '../dispatch/bridge.js';
 import { HttpDispatcher } from '../dispatch/dispatcher.js';
 import { RequestVars } from '../http/request-vars.js';
 import type { HttpResponse } from '../http/response.js';
@@ -62,7 +62,7 @@ export class HttpService {
       throw err;
     }
     let res: HttpResponse;
-    if (this.dispatcher.needsBody(bridge)) {
+    if (needsBody(bridge)) {
       if (vars.contentLength > this.dispatcher.maxBody) {
         res = this.dispatcher.bodyTooLarge();
       } else {
