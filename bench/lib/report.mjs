@@ -78,25 +78,21 @@ function targets({ server, peers, client, codec }) {
   for (const [k, v] of Object.entries(client?.medians ?? {}))
     add(`client -> ${k}: ours / minimal Node client`, v.ours, v.minimal, 1.0);
   const mem = server?.mem ?? {};
-  if (mem['uwsgi-rpc serve --socket (idle only)'] && mem['minimal Node']) {
-    const a = mem['uwsgi-rpc serve --socket (idle only)'].idle,
+  /** The idle-RSS target's row for server `name` against the minimal Node server, when both were measured. */
+  const idleRow = (label, name) => {
+    if (!mem[name] || !mem['minimal Node']) return;
+    const a = mem[name].idle,
       b = mem['minimal Node'].idle;
     rows.push([
-      'idle RSS: `serve --socket` / minimal Node',
+      label,
       `${(a / b).toFixed(2)}x (${a.toFixed(1)} / ${b.toFixed(1)} MB)`,
       '<= 1.05x',
       a / b <= 1.05 ? 'holds' : 'misses',
     ]);
-  }
+  };
+  idleRow('idle RSS: `serve --socket` / minimal Node', 'uwsgi-rpc serve --socket (idle only)');
+  idleRow('idle RSS: ours / minimal Node (bench/servers/ours.mjs: the whole package entry)', 'uwsgi-rpc');
   if (mem['uwsgi-rpc'] && mem['minimal Node']) {
-    const a = mem['uwsgi-rpc'].idle,
-      b = mem['minimal Node'].idle;
-    rows.push([
-      'idle RSS: ours / minimal Node (bench/servers/ours.mjs: the whole package entry)',
-      `${(a / b).toFixed(2)}x (${a.toFixed(1)} / ${b.toFixed(1)} MB)`,
-      '<= 1.05x',
-      a / b <= 1.05 ? 'holds' : 'misses',
-    ]);
     const after = mem['uwsgi-rpc'].after,
       g = after.at(-1) - after[0];
     rows.push([
